@@ -1,0 +1,1 @@
+"""Recall's Desktop Recording SDK, reimplemented in Python on a simulated desktop."""

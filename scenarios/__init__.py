@@ -1,0 +1,1 @@
+"""Deterministic, property-based scenarios that drive the whole Recall Desktop SDK lifecycle."""

@@ -1,0 +1,1 @@
+"""The region's HTTP surface: routers, dependencies, pagination, rate limits, idempotency, faults."""

@@ -1,0 +1,157 @@
+"""`Idempotency-Key` on POST, PATCH and PUT.
+
+A repeat of a key within the replay window gets the first response again without the work being done
+again; a repeat while the first request is still running gets 409; a key reused for a different
+request gets 400. Keys are scoped to the workspace and kept in the store, so they survive a restart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable, MutableMapping
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from starlette.datastructures import Headers
+
+from simulator.api.responses import error_response
+from simulator.errors import ApiError, BadRequest, Conflict
+from simulator.records import IdempotencyRecord, Repository
+
+if TYPE_CHECKING:
+    from simulator.region import Region
+
+__all__ = ["IdempotencyMiddleware"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+_METHODS = {"POST", "PATCH", "PUT"}
+_KEPT_HEADERS = {"content-type", "retry-after", "location"}
+
+
+class IdempotencyMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in _METHODS
+            or not scope["path"].startswith("/api/")
+        ):
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        key = headers.get("idempotency-key")
+        if not key:
+            await self.app(scope, receive, send)
+            return
+        region: Region = scope["app"].state.region
+        try:
+            workspace = region.workspaces.authenticate(headers.get("authorization"))
+        except ApiError:
+            await self.app(scope, receive, send)  # the route answers 401 itself
+            return
+
+        body = b""
+        more = True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        fingerprint = hashlib.sha256(
+            b"\x00".join(
+                [scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body]
+            )
+        ).hexdigest()
+
+        ctx = region.ctx
+        records = Repository(ctx.store, "idempotency", IdempotencyRecord)
+        record_id = f"{workspace.id}:{key}"
+        now = ctx.now()
+        existing = records.get(record_id)
+        if (
+            existing is not None
+            and existing.created_at + timedelta(seconds=ctx.settings.idempotency_ttl) > now
+        ):
+            if existing.state == "running":
+                await error_response(Conflict())(scope, receive, send)
+                return
+            if existing.fingerprint != fingerprint:
+                error = BadRequest("This Idempotency-Key was already used with a different request.")
+                await error_response(error)(scope, receive, send)
+                return
+            await self._replay(existing, send)
+            return
+
+        with ctx.unit_of_work():
+            records.put(
+                IdempotencyRecord(
+                    id=record_id,
+                    workspace_id=workspace.id,
+                    fingerprint=fingerprint,
+                    state="running",
+                    created_at=now,
+                )
+            )
+
+        sent_body = False
+
+        async def replay_receive() -> Message:
+            nonlocal sent_body
+            if not sent_body:
+                sent_body = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        status = 500
+        kept: dict[str, str] = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                for raw_name, raw_value in message.get("headers", []):
+                    name = raw_name.decode("latin-1").lower()
+                    if name in _KEPT_HEADERS:
+                        kept[name] = raw_value.decode("latin-1")
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, replay_receive, capture)
+        except BaseException:
+            with ctx.unit_of_work():
+                records.delete(record_id)
+            raise
+        with ctx.unit_of_work():
+            if status == 429 or status >= 500:
+                # Not executed (throttled) or failed on our side: the client may try again for real.
+                records.delete(record_id)
+            else:
+                records.put(
+                    IdempotencyRecord(
+                        id=record_id,
+                        workspace_id=workspace.id,
+                        fingerprint=fingerprint,
+                        state="done",
+                        created_at=now,
+                        status_code=status,
+                        body=b"".join(chunks).decode("utf-8", errors="replace"),
+                        headers=kept,
+                    )
+                )
+
+    @staticmethod
+    async def _replay(record: IdempotencyRecord, send: Send) -> None:
+        body = (record.body or "").encode("utf-8")
+        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in record.headers.items()]
+        headers += [(b"content-length", str(len(body)).encode()), (b"idempotent-replayed", b"true")]
+        await send({"type": "http.response.start", "status": record.status_code or 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,104 @@
+"""The per-artifact endpoints: `/api/v1/<kind>/` for video_mixed, audio_mixed, participant_events,
+meeting_metadata and transcript.
+
+They all share one pattern (list with a `recording_id` filter, retrieve, patch metadata, delete), so one
+factory builds each router; the response model is the artifact's own shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends, Request, Response
+
+from simulator.api.deps import get_region, json_body, links, parse_uuid_param, throttled
+from simulator.api.pages import page_of
+from simulator.api.responses import errors_doc
+from simulator.records import ARTIFACT_KINDS, Artifact, ArtifactKind, Workspace
+from simulator.region import Region
+from simulator.render import FULL, Links, render_artifact
+from simulator.schemas.common import Page
+from simulator.schemas.recording import RecordingPatch
+
+__all__ = ["routers"]
+
+
+def _router_for(kind: ArtifactKind) -> APIRouter:
+    model: Any = FULL[kind]
+    scope = "transcript" if kind == "transcript" else "artifact"
+    router = APIRouter(prefix=f"/api/v1/{kind}", tags=[kind])
+
+    def render(region: Region, artifact: Artifact, link: Links) -> Any:
+        return render_artifact(artifact, region.recordings.records.get(artifact.recording_id), link)
+
+    @router.get(
+        "/",
+        response_model=Page[model],
+        operation_id=f"{kind}_list",
+        summary=f"List {kind} artifacts",
+        responses=errors_doc(400, 401, 404, 429),
+    )
+    async def list_artifacts(
+        request: Request,
+        recording_id: str | None = None,
+        cursor: str | None = None,
+        ws: Workspace = Depends(throttled(f"{scope}_list")),
+        region: Region = Depends(get_region),
+        link: Links = Depends(links),
+    ) -> Any:
+        found = region.artifacts.list_artifacts(ws, kind, parse_uuid_param("recording_id", recording_id))
+        return page_of(request, region, found, lambda a: render(region, a, link))
+
+    @router.get(
+        "/{id}/",
+        response_model=model,
+        operation_id=f"{kind}_retrieve",
+        summary=f"Retrieve a {kind} artifact",
+        responses=errors_doc(401, 404, 429),
+    )
+    async def retrieve_artifact(
+        id: str,
+        ws: Workspace = Depends(throttled(f"{scope}_retrieve")),
+        region: Region = Depends(get_region),
+        link: Links = Depends(links),
+    ) -> Any:
+        return render(region, region.artifacts.retrieve_artifact(ws, kind, id), link)
+
+    @router.patch(
+        "/{id}/",
+        response_model=model,
+        operation_id=f"{kind}_partial_update",
+        summary=f"Update a {kind} artifact's metadata",
+        dependencies=[Depends(json_body)],
+        responses=errors_doc(400, 401, 404, 409, 413, 415, 429),
+    )
+    async def update_artifact(
+        id: str,
+        body: RecordingPatch | None = Body(default=None),
+        ws: Workspace = Depends(throttled(f"{scope}_retrieve")),
+        region: Region = Depends(get_region),
+        link: Links = Depends(links),
+    ) -> Any:
+        metadata = body.metadata if body is not None else {}
+        return render(region, region.artifacts.update_artifact(ws, kind, id, metadata), link)
+
+    @router.delete(
+        "/{id}/",
+        status_code=204,
+        response_class=Response,
+        operation_id=f"{kind}_destroy",
+        summary=f"Delete a {kind} artifact",
+        responses=errors_doc(400, 401, 404, 429),
+    )
+    async def delete_artifact(
+        id: str,
+        ws: Workspace = Depends(throttled(f"{scope}_retrieve")),
+        region: Region = Depends(get_region),
+    ) -> Response:
+        region.artifacts.delete_artifact(ws, kind, id)
+        return Response(status_code=204)
+
+    return router
+
+
+routers = [_router_for(kind) for kind in ARTIFACT_KINDS]

@@ -1,0 +1,133 @@
+"""`/_simulator/...`: the control plane over HTTP. No API key: it is for the machine running the tests,
+and the server binds to loopback unless told otherwise."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from simulator.api.deps import get_region
+from simulator.api.faults import FaultRule, FaultRuleCreate
+from simulator.control import ControlPlane, WorkspaceCreate, WorkspaceOut, WorkspaceUpdate
+from simulator.errors import NotFound
+from simulator.region import Region
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/_simulator", tags=["control plane"])
+
+
+async def control(region: Region = Depends(get_region)) -> ControlPlane:
+    return ControlPlane(region)
+
+
+class ResetRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    seed: int | None = None
+
+
+class SeedRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    seed: int
+
+
+class ClockRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    advance: float = Field(ge=0, le=366 * 24 * 3600, description="Seconds of simulated time to let pass")
+
+
+@router.get("/health", operation_id="control_health")
+async def health(cp: ControlPlane = Depends(control)) -> dict[str, Any]:
+    return cp.health()
+
+
+@router.post("/reset", operation_id="control_reset")
+async def reset(
+    body: ResetRequest | None = Body(default=None), cp: ControlPlane = Depends(control)
+) -> dict[str, Any]:
+    return cp.reset(seed=body.seed if body else None)
+
+
+@router.post("/seed", operation_id="control_seed")
+async def seed(body: SeedRequest, cp: ControlPlane = Depends(control)) -> dict[str, Any]:
+    return cp.seed(body.seed)
+
+
+@router.get("/clock", operation_id="control_clock")
+async def clock(cp: ControlPlane = Depends(control)) -> dict[str, Any]:
+    return cp.clock()
+
+
+@router.post("/clock", operation_id="control_clock_advance")
+async def advance(body: ClockRequest, cp: ControlPlane = Depends(control)) -> dict[str, Any]:
+    return await cp.advance(body.advance)
+
+
+@router.get("/workspaces", response_model=list[WorkspaceOut], operation_id="control_workspace_list")
+async def list_workspaces(cp: ControlPlane = Depends(control)) -> list[WorkspaceOut]:
+    return cp.list_workspaces()
+
+
+@router.post(
+    "/workspaces", status_code=201, response_model=WorkspaceOut, operation_id="control_workspace_create"
+)
+async def create_workspace(
+    body: WorkspaceCreate | None = Body(default=None), cp: ControlPlane = Depends(control)
+) -> WorkspaceOut:
+    return cp.create_workspace(body or WorkspaceCreate())
+
+
+@router.get(
+    "/workspaces/{workspace_id}", response_model=WorkspaceOut, operation_id="control_workspace_retrieve"
+)
+async def get_workspace(workspace_id: str, cp: ControlPlane = Depends(control)) -> WorkspaceOut:
+    return cp.get_workspace(workspace_id)
+
+
+@router.patch(
+    "/workspaces/{workspace_id}", response_model=WorkspaceOut, operation_id="control_workspace_update"
+)
+async def update_workspace(
+    workspace_id: str, body: WorkspaceUpdate, cp: ControlPlane = Depends(control)
+) -> WorkspaceOut:
+    return cp.update_workspace(workspace_id, body)
+
+
+@router.post("/workspaces/{workspace_id}/api_keys", status_code=201, operation_id="control_api_key_create")
+async def create_api_key(workspace_id: str, cp: ControlPlane = Depends(control)) -> dict[str, str]:
+    return {"api_key": cp.create_api_key(workspace_id)}
+
+
+@router.get("/faults", response_model=list[FaultRule], operation_id="control_fault_list")
+async def list_faults(cp: ControlPlane = Depends(control)) -> list[FaultRule]:
+    return cp.list_faults()
+
+
+@router.post("/faults", status_code=201, response_model=FaultRule, operation_id="control_fault_create")
+async def add_fault(body: FaultRuleCreate, cp: ControlPlane = Depends(control)) -> FaultRule:
+    return cp.add_fault(body)
+
+
+@router.delete(
+    "/faults/{rule_id}", status_code=204, response_class=Response, operation_id="control_fault_delete"
+)
+async def remove_fault(rule_id: str, cp: ControlPlane = Depends(control)) -> Response:
+    if not cp.remove_fault(rule_id):
+        raise NotFound()
+    return Response(status_code=204)
+
+
+@router.delete("/faults", status_code=204, response_class=Response, operation_id="control_fault_clear")
+async def clear_faults(cp: ControlPlane = Depends(control)) -> Response:
+    cp.clear_faults()
+    return Response(status_code=204)
+
+
+@router.get("/state", operation_id="control_state")
+async def state(cp: ControlPlane = Depends(control)) -> dict[str, Any]:
+    return cp.state()

@@ -1,0 +1,58 @@
+"""`/api/v1/download/{kind}?token=...`: the signed links that artifacts' `download_url`s point at.
+
+No API key: the token is the authorisation, as with the storage links Recall hands out. The body is
+streamed from disk in chunks, so a large video costs no memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import StreamingResponse
+
+from simulator.api.deps import get_region
+from simulator.api.responses import errors_doc
+from simulator.downloads import DOWNLOADS
+from simulator.errors import NotFound
+from simulator.region import Region
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["download"])
+
+
+@router.get(
+    "/api/v1/download/{kind}",
+    operation_id="download_retrieve",
+    summary="Download an artifact's file (signed link)",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/octet-stream": {}}}, **errors_doc(403, 404)},
+)
+async def download(kind: str, token: str = "", region: Region = Depends(get_region)) -> StreamingResponse:
+    if kind not in DOWNLOADS:
+        raise NotFound()
+    artifact_kind, part, content_type, extension = DOWNLOADS[kind]
+    target = region.signer.verify(token, kind, region.clock.timestamp())
+    artifact = region.artifacts.records.get(target.artifact_id)
+    if artifact is None or artifact.kind != artifact_kind or artifact.status.code != "done":
+        raise NotFound()
+    key = artifact.blobs.get(part)
+    if key is None or not region.blobs.exists(key):
+        raise NotFound()
+    size = region.blobs.size(key)
+
+    # Reads are plain blocking file reads on the event loop: no threads, so scenarios stay
+    # deterministic, and chunks are small enough not to stall other requests.
+    async def body() -> AsyncIterator[bytes]:
+        for chunk in region.blobs.iter_chunks(key, 256 * 1024):
+            yield chunk
+
+    return StreamingResponse(
+        body(),
+        media_type=content_type,
+        headers={
+            "content-length": str(size),
+            "content-disposition": f'attachment; filename="{artifact.recording_id}-{kind}.{extension}"',
+        },
+    )

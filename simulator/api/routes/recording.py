@@ -1,0 +1,107 @@
+"""`/api/v1/recording/`: list with Recall's filters, retrieve, patch metadata, delete."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Body, Depends, Request, Response
+
+from simulator.api.deps import get_region, json_body, links, parse_datetime_param, parse_uuid_param, throttled
+from simulator.api.pages import page_of
+from simulator.api.responses import errors_doc
+from simulator.backend.recordings import RecordingFilters, check_status_code
+from simulator.records import Recording as RecordingRecord
+from simulator.records import Workspace
+from simulator.region import Region
+from simulator.render import Links, render_recording
+from simulator.schemas.common import Page
+from simulator.schemas.recording import Recording, RecordingPatch
+
+__all__ = ["render_for", "router"]
+
+router = APIRouter(prefix="/api/v1/recording", tags=["recording"])
+
+
+def render_for(region: Region, recording: RecordingRecord, link: Links) -> Recording:
+    upload = region.sdk_uploads.records.get(recording.sdk_upload_id)
+    return render_recording(recording, region.recordings.artifacts_of(recording.id), link, upload)
+
+
+@router.get(
+    "/",
+    response_model=Page[Recording],
+    operation_id="recording_list",
+    summary="List Recordings",
+    responses=errors_doc(400, 401, 404, 429),
+)
+async def recording_list(
+    request: Request,
+    desktop_sdk_upload_id: str | None = None,
+    status_code: str | None = None,
+    created_at_after: str | None = None,
+    created_at_before: str | None = None,
+    bot_id: str | None = None,
+    cursor: str | None = None,
+    ws: Workspace = Depends(throttled("recording_list")),
+    region: Region = Depends(get_region),
+    link: Links = Depends(links),
+) -> Page[Recording]:
+    filters = RecordingFilters(
+        desktop_sdk_upload_id=parse_uuid_param("desktop_sdk_upload_id", desktop_sdk_upload_id),
+        status_code=check_status_code(status_code),
+        created_at_after=parse_datetime_param("created_at_after", created_at_after),
+        created_at_before=parse_datetime_param("created_at_before", created_at_before),
+        bot_id=parse_uuid_param("bot_id", bot_id),
+    )
+    found = region.recordings.list_recordings(ws, filters)
+    return page_of(request, region, found, lambda r: render_for(region, r, link))
+
+
+@router.get(
+    "/{id}/",
+    response_model=Recording,
+    operation_id="recording_retrieve",
+    summary="Retrieve Recording",
+    responses=errors_doc(401, 404, 429),
+)
+async def recording_retrieve(
+    id: str,
+    ws: Workspace = Depends(throttled("recording_retrieve")),
+    region: Region = Depends(get_region),
+    link: Links = Depends(links),
+) -> Recording:
+    return render_for(region, region.recordings.retrieve_recording(ws, id), link)
+
+
+@router.patch(
+    "/{id}/",
+    response_model=Recording,
+    operation_id="recording_partial_update",
+    summary="Update Recording metadata",
+    dependencies=[Depends(json_body)],
+    responses=errors_doc(400, 401, 404, 409, 413, 415, 429),
+)
+async def recording_partial_update(
+    id: str,
+    body: RecordingPatch | None = Body(default=None),
+    ws: Workspace = Depends(throttled("recording_retrieve")),
+    region: Region = Depends(get_region),
+    link: Links = Depends(links),
+) -> Recording:
+    metadata = body.metadata if body is not None else {}
+    return render_for(region, region.recordings.update_recording(ws, id, metadata), link)
+
+
+@router.delete(
+    "/{id}/",
+    status_code=204,
+    response_class=Response,
+    operation_id="recording_destroy",
+    summary="Delete Recording",
+    responses=errors_doc(400, 401, 404, 429),
+)
+async def recording_destroy(
+    id: str,
+    ws: Workspace = Depends(throttled("recording_retrieve")),
+    region: Region = Depends(get_region),
+) -> Response:
+    region.recordings.delete_recording(ws, id)
+    return Response(status_code=204)

@@ -1,0 +1,90 @@
+"""`/api/v1/sdk_upload/` (also spelled `/api/v1/sdk-upload/`) and `/api/v2/desktop-sdk-upload/{id}/`."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Body, Depends, Request
+
+from simulator.api.deps import get_region, json_body, throttled
+from simulator.api.pages import page_of
+from simulator.api.responses import errors_doc
+from simulator.records import Workspace
+from simulator.region import Region
+from simulator.render import render_sdk_upload
+from simulator.schemas.common import Page
+from simulator.schemas.sdk_upload import SdkUpload, SdkUploadCreate
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["sdk_upload"])
+
+# Both spellings appear in Recall's own material; both are served, the underscore one is canonical.
+_PREFIXES = ("/api/v1/sdk_upload", "/api/v1/sdk-upload")
+
+
+async def _create(
+    request: Request,
+    body: SdkUploadCreate | None = Body(default=None),
+    ws: Workspace = Depends(throttled("sdk_upload_create")),
+    region: Region = Depends(get_region),
+) -> SdkUpload:
+    return render_sdk_upload(region.sdk_uploads.create_sdk_upload(ws, body))
+
+
+async def _list(
+    request: Request,
+    cursor: str | None = None,
+    ws: Workspace = Depends(throttled("sdk_upload_list")),
+    region: Region = Depends(get_region),
+) -> Page[SdkUpload]:
+    return page_of(request, region, region.sdk_uploads.list_sdk_uploads(ws), render_sdk_upload)
+
+
+async def _retrieve(
+    id: str,
+    ws: Workspace = Depends(throttled("sdk_upload_retrieve")),
+    region: Region = Depends(get_region),
+) -> SdkUpload:
+    return render_sdk_upload(region.sdk_uploads.retrieve_sdk_upload(ws, id))
+
+
+for _i, _prefix in enumerate(_PREFIXES):
+    _suffix = "" if _i == 0 else "_hyphen"
+    router.add_api_route(
+        f"{_prefix}/",
+        _create,
+        methods=["POST"],
+        status_code=201,
+        response_model=SdkUpload,
+        operation_id=f"sdk_upload_create{_suffix}",
+        summary="Create Desktop SDK Upload",
+        dependencies=[Depends(json_body)],
+        responses=errors_doc(400, 401, 409, 413, 415, 429),
+    )
+    router.add_api_route(
+        f"{_prefix}/",
+        _list,
+        methods=["GET"],
+        response_model=Page[SdkUpload],
+        operation_id=f"sdk_upload_list{_suffix}",
+        summary="List Desktop SDK Uploads",
+        responses=errors_doc(401, 404, 429),
+    )
+    router.add_api_route(
+        f"{_prefix}/{{id}}/",
+        _retrieve,
+        methods=["GET"],
+        response_model=SdkUpload,
+        operation_id=f"sdk_upload_retrieve{_suffix}",
+        summary="Retrieve Desktop SDK Upload",
+        responses=errors_doc(401, 404, 429),
+    )
+
+router.add_api_route(
+    "/api/v2/desktop-sdk-upload/{id}/",
+    _retrieve,
+    methods=["GET"],
+    response_model=SdkUpload,
+    operation_id="desktop_sdk_upload_retrieve",
+    summary="Retrieve Desktop SDK Upload (v2)",
+    responses=errors_doc(401, 404, 429),
+)

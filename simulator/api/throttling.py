@@ -1,0 +1,56 @@
+"""Per-workspace rate limits, measured on the injected clock.
+
+The algorithm is Django REST Framework's SimpleRateThrottle (a sliding log of request times), whose
+`Retry-After` is the time until the oldest request in the window leaves it, spread over the requests
+that would then be available.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from seams import Clock
+from simulator.errors import Throttled
+
+__all__ = ["LIMITS", "RateLimiter"]
+
+#: scope -> requests per minute. `create_transcript` is keyed by recording, the others by workspace.
+LIMITS: dict[str, int] = {
+    "sdk_upload_create": 300,
+    "sdk_upload_list": 60,
+    "sdk_upload_retrieve": 300,
+    "recording_list": 60,
+    "recording_retrieve": 300,
+    "artifact_list": 60,
+    "artifact_retrieve": 300,
+    "transcript_list": 60,
+    "transcript_retrieve": 300,
+    "create_transcript": 5,
+}
+
+_WINDOW = 60.0
+
+
+class RateLimiter:
+    def __init__(self, clock: Clock, *, enabled: bool = True) -> None:
+        self.clock = clock
+        self.enabled = enabled
+        self._history: dict[tuple[str, str], deque[float]] = {}
+
+    def check(self, scope: str, key: str) -> None:
+        """Count one request of `scope` for `key`, or raise Throttled if the window is full."""
+        if not self.enabled:
+            return
+        limit = LIMITS[scope]
+        now = self.clock.timestamp()
+        history = self._history.setdefault((scope, key), deque())
+        while history and history[-1] <= now - _WINDOW:
+            history.pop()
+        if len(history) >= limit:
+            remaining = _WINDOW - (now - history[-1])
+            available = limit - len(history) + 1
+            raise Throttled(remaining / available)
+        history.appendleft(now)
+
+    def reset(self) -> None:
+        self._history.clear()

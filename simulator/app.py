@@ -1,0 +1,102 @@
+"""The FastAPI application for one region: routers, middleware, and the one place errors are rendered."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from seams import Clock
+from simulator.api.faults import FaultMiddleware
+from simulator.api.idempotency import IdempotencyMiddleware
+from simulator.api.responses import error_response
+from simulator.api.routes import artifacts, control, downloads, recording, sdk_upload
+from simulator.errors import ApiError, BadRequest, MethodNotAllowed, NotFound, ValidationFailed
+from simulator.region import Region
+from simulator.settings import Settings
+from simulator.store import BlobStore, Store
+from simulator.validation import drf_errors
+
+__all__ = ["create_app"]
+
+
+def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = list(exc.errors())
+    for error in errors:
+        if error.get("type") == "json_invalid":
+            reason = error.get("ctx", {}).get("error", "Expecting value")
+            return error_response(BadRequest(f"JSON parse error - {reason}"))
+    # Locations start with where the value came from ("body", "query", "path"): DRF does not say.
+    return error_response(ValidationFailed(drf_errors(errors, strip=1)))
+
+
+def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 405:
+        error: ApiError = MethodNotAllowed(request.method)
+        response = error_response(error)
+        if exc.headers and "Allow" in exc.headers:
+            response.headers["Allow"] = exc.headers["Allow"]
+        return response
+    if exc.status_code == 404:
+        return error_response(NotFound())
+    return JSONResponse(status_code=exc.status_code, content={"detail": exc.detail}, headers=exc.headers)
+
+
+def _api_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return error_response(exc)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    region: Region | None = None,
+    clock: Clock | None = None,
+    store: Store | None = None,
+    blobs: BlobStore | None = None,
+) -> FastAPI:
+    """A region's ASGI app. Pass a `region` to share one, or the parts to build one from."""
+    region = region or Region(settings, clock=clock, store=store, blobs=blobs)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await region.start()
+        try:
+            yield
+        finally:
+            await region.stop()
+
+    app = FastAPI(
+        title="recall-sim",
+        summary=f"A simulated Recall.ai region ({region.settings.region})",
+        version="0.1.0",
+        lifespan=lifespan,
+        openapi_url="/_simulator/openapi.json",
+        docs_url="/_simulator/docs",
+        redoc_url=None,
+    )
+    app.state.region = region
+    handlers: dict[Any, Any] = {
+        ApiError: _api_error,
+        RequestValidationError: _validation_error,
+        StarletteHTTPException: _http_error,
+    }
+    for exc_class, handler in handlers.items():
+        app.add_exception_handler(exc_class, handler)
+    # The last added is outermost: faults act before anything else, as a broken network would.
+    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(FaultMiddleware)
+    app.include_router(sdk_upload.router)
+    app.include_router(recording.router)
+    for router in artifacts.routers:
+        app.include_router(router)
+    app.include_router(downloads.router)
+    app.include_router(control.router)
+    return app

@@ -1,0 +1,1 @@
+"""The region's state and rules, one module per resource; routes only parse, call these, and render."""

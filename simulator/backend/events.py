@@ -1,0 +1,68 @@
+"""The outbox: every status change is recorded as a domain event in the same unit of work as the change.
+
+The webhook emitter turns these into messages shaped for the workspace's profile; tests and the control
+plane read them to see exactly what happened, in order.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from simulator.backend.context import Context
+from simulator.records import Record, Repository, Status
+
+__all__ = ["DomainEvent", "Subject", "record_event"]
+
+
+class Subject(BaseModel):
+    """A resource an event is about, as webhooks name it: its id and metadata."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    metadata: dict[str, str | None] = {}
+
+
+class DomainEvent(Record):
+    workspace_id: str
+    #: the event's canonical name, e.g. `recording.done`, `sdk_upload.complete`, `video_mixed.processing`
+    type: str
+    occurred_at: datetime
+    status: Status
+    recording: Subject | None = None
+    sdk_upload: Subject | None = None
+    #: for artifact events: the artifact (its kind is the event's prefix)
+    artifact: Subject | None = None
+    #: sdk_upload events of the seed profile carry the upload's creation time and recording id
+    extra: dict[str, Any] = {}
+
+
+def record_event(
+    ctx: Context,
+    workspace_id: str,
+    event_type: str,
+    status: Status,
+    *,
+    recording: Subject | None = None,
+    sdk_upload: Subject | None = None,
+    artifact: Subject | None = None,
+    extra: dict[str, Any] | None = None,
+) -> DomainEvent:
+    number = int(ctx.store.get_meta("event_seq") or 0) + 1
+    ctx.store.put_meta("event_seq", number)
+    event = DomainEvent(
+        id=f"evt_{number:08d}",
+        workspace_id=workspace_id,
+        type=event_type,
+        occurred_at=status.updated_at,
+        status=status,
+        recording=recording,
+        sdk_upload=sdk_upload,
+        artifact=artifact,
+        extra=extra or {},
+    )
+    Repository(ctx.store, "events", DomainEvent).put(event)
+    return event

@@ -1,0 +1,159 @@
+"""Recordings: one per SDK upload, created when the desktop app starts recording."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Literal
+
+from simulator.backend.context import Context
+from simulator.backend.events import Subject, record_event
+from simulator.errors import BadRequest, NotFound, ValidationFailed
+from simulator.records import Artifact, RealtimeEndpoint, Recording, Repository, SdkUpload, Status, Workspace
+
+__all__ = ["RecordingFilters", "Recordings", "subject_of"]
+
+RecordingStatusCode = Literal["processing", "paused", "done", "failed"]
+
+
+def subject_of(record: Recording | SdkUpload | Artifact) -> Subject:
+    return Subject(id=record.id, metadata=record.metadata)
+
+
+class RecordingFilters:
+    """The list filters Recall's API takes (`bot_id` is accepted; SDK recordings have no bot)."""
+
+    def __init__(
+        self,
+        *,
+        desktop_sdk_upload_id: str | None = None,
+        status_code: RecordingStatusCode | None = None,
+        created_at_after: datetime | None = None,
+        created_at_before: datetime | None = None,
+        bot_id: str | None = None,
+    ) -> None:
+        self.desktop_sdk_upload_id = desktop_sdk_upload_id
+        self.status_code = status_code
+        self.created_at_after = created_at_after
+        self.created_at_before = created_at_before
+        self.bot_id = bot_id
+
+    def admits(self, recording: Recording) -> bool:
+        if self.bot_id is not None:
+            return False
+        if self.status_code is not None and recording.status.code != self.status_code:
+            return False
+        if self.created_at_after is not None and recording.created_at < self.created_at_after:
+            return False
+        return not (self.created_at_before is not None and recording.created_at > self.created_at_before)
+
+
+class Recordings:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.records = Repository(ctx.store, "recordings", Recording)
+        self.artifacts = Repository(ctx.store, "artifacts", Artifact)
+
+    def create_recording(self, upload: SdkUpload) -> Recording:
+        """The upload's recording, as the desktop app starts it. Part of the caller's unit of work."""
+        now = self.ctx.now()
+        config = upload.recording_config or {}
+        endpoints = [
+            RealtimeEndpoint(
+                id=self.ctx.ids.uuid(),
+                type=e["type"],
+                url=e.get("url"),
+                events=list(e.get("events", [])),
+                metadata=e.get("metadata") or {},
+            )
+            for e in config.get("realtime_endpoints", [])
+        ]
+        recording = Recording(
+            id=upload.recording_id,
+            workspace_id=upload.workspace_id,
+            sdk_upload_id=upload.id,
+            created_at=now,
+            started_at=now,
+            status=Status(code="processing", updated_at=now),
+            metadata=dict(config.get("metadata") or {}),
+            expires_at=now + timedelta(seconds=self.ctx.settings.retention),
+            realtime_endpoints=endpoints,
+        )
+        return self.records.put(recording)
+
+    def _visible(self, workspace: Workspace, recording_id: str) -> Recording:
+        recording = self.records.get(recording_id)
+        if recording is None or recording.workspace_id != workspace.id or recording.status.code == "deleted":
+            raise NotFound()
+        return recording
+
+    def retrieve_recording(self, workspace: Workspace, recording_id: str) -> Recording:
+        return self._visible(workspace, recording_id)
+
+    def list_recordings(self, workspace: Workspace, filters: RecordingFilters) -> list[Recording]:
+        where: dict[str, str] = {"workspace_id": workspace.id}
+        if filters.desktop_sdk_upload_id is not None:
+            where["sdk_upload_id"] = filters.desktop_sdk_upload_id
+        return [r for r in self.records.find(where) if r.status.code != "deleted" and filters.admits(r)]
+
+    def update_recording(
+        self, workspace: Workspace, recording_id: str, metadata: dict[str, str | None]
+    ) -> Recording:
+        recording = self._visible(workspace, recording_id)
+        with self.ctx.unit_of_work():
+            return self.records.put(
+                recording.model_copy(update={"metadata": {**recording.metadata, **metadata}})
+            )
+
+    def artifacts_of(self, recording_id: str, *, include_deleted: bool = False) -> list[Artifact]:
+        found = self.artifacts.find({"recording_id": recording_id})
+        return found if include_deleted else [a for a in found if a.status.code != "deleted"]
+
+    def delete_recording(self, workspace: Workspace, recording_id: str) -> None:
+        """Deletes the recording's media for good; `recording.deleted` and each artifact's `.deleted`
+        event follow. Only a recording that finished (done or failed) can be deleted."""
+        recording = self._visible(workspace, recording_id)
+        if recording.status.code not in ("done", "failed"):
+            raise BadRequest(f"Recording cannot be deleted while it is {recording.status.code}.")
+        now = self.ctx.now()
+        with self.ctx.unit_of_work():
+            for artifact in self.artifacts_of(recording.id):
+                self.delete_artifact_record(artifact, recording)
+            deleted = recording.model_copy(update={"status": Status(code="deleted", updated_at=now)})
+            self.records.put(deleted)
+            record_event(
+                self.ctx,
+                workspace.id,
+                "recording.deleted",
+                deleted.status,
+                recording=subject_of(deleted),
+                sdk_upload=Subject(id=deleted.sdk_upload_id),
+            )
+        for artifact in self.artifacts_of(recording.id, include_deleted=True):
+            for key in artifact.blobs.values():
+                self.ctx.blobs.delete(key)
+
+    def delete_artifact_record(self, artifact: Artifact, recording: Recording) -> Artifact:
+        """Marks an artifact deleted and records its `.deleted` event; the caller removes blobs after
+        the unit of work commits, so a failed delete leaves the media in place."""
+        status = Status(code="deleted", updated_at=self.ctx.now())
+        deleted = artifact.model_copy(update={"status": status})
+        self.artifacts.put(deleted)
+        record_event(
+            self.ctx,
+            artifact.workspace_id,
+            f"{artifact.kind}.deleted",
+            status,
+            recording=subject_of(recording),
+            artifact=subject_of(artifact),
+        )
+        return deleted
+
+
+def check_status_code(value: str | None) -> RecordingStatusCode | None:
+    if value is None or value == "":
+        return None
+    if value not in ("processing", "paused", "done", "failed"):
+        raise ValidationFailed(
+            {"status_code": [f"Select a valid choice. {value} is not one of the available choices."]}
+        )
+    return value  # type: ignore[return-value]

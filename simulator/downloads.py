@@ -1,0 +1,82 @@
+"""Signed, expiring, unauthenticated download URLs, like the presigned storage links Recall hands out.
+
+A link names one download of one artifact and carries its expiry; an HMAC over both with the region's
+signing key proves the region made it. Nothing else is needed to fetch it, and nothing else works.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from typing import Literal
+
+from simulator.errors import NotFound, PermissionDenied
+
+__all__ = ["DOWNLOADS", "DownloadKind", "DownloadSigner", "DownloadTarget"]
+
+DownloadKind = Literal[
+    "video_mixed",
+    "audio_mixed",
+    "transcript",
+    "transcript_provider_data",
+    "participant_events",
+    "speaker_timeline",
+    "participants",
+]
+
+#: download kind -> (artifact kind, blob part, content type, file extension)
+DOWNLOADS: dict[str, tuple[str, str, str, str]] = {
+    "video_mixed": ("video_mixed", "download", "video/mp4", "mp4"),
+    "audio_mixed": ("audio_mixed", "download", "audio/mpeg", "mp3"),
+    "transcript": ("transcript", "download", "application/json", "json"),
+    "transcript_provider_data": ("transcript", "provider_data", "application/json", "json"),
+    "participant_events": ("participant_events", "participant_events", "application/json", "json"),
+    "speaker_timeline": ("participant_events", "speaker_timeline", "application/json", "json"),
+    "participants": ("participant_events", "participants", "application/json", "json"),
+}
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclass(frozen=True)
+class DownloadTarget:
+    artifact_id: str
+    kind: str
+
+
+class DownloadSigner:
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def _mac(self, payload: str) -> str:
+        return _b64(hmac.new(self._key, payload.encode("ascii"), hashlib.sha256).digest())
+
+    def sign(self, artifact_id: str, kind: str, expires_at: float) -> str:
+        claims = json.dumps({"a": artifact_id, "k": kind, "e": int(expires_at)}, separators=(",", ":"))
+        payload = _b64(claims.encode("utf-8"))
+        return f"{payload}.{self._mac(payload)}"
+
+    def verify(self, token: str, kind: str, now: float) -> DownloadTarget:
+        """The target of a valid, unexpired token for `kind`; 403 for anything forged or stale."""
+        payload, _, mac = token.partition(".")
+        if not payload or not mac or not hmac.compare_digest(self._mac(payload), mac):
+            raise PermissionDenied("Invalid download signature.")
+        try:
+            claims = json.loads(_unb64(payload))
+            artifact_id, signed_kind, expires = str(claims["a"]), str(claims["k"]), float(claims["e"])
+        except (ValueError, KeyError, TypeError):
+            raise PermissionDenied("Invalid download signature.") from None
+        if signed_kind != kind:
+            raise NotFound()
+        if now >= expires:
+            raise PermissionDenied("This download link has expired.")
+        return DownloadTarget(artifact_id=artifact_id, kind=signed_kind)

@@ -1,0 +1,139 @@
+"""One simulated Recall region: the composition root that owns every piece of state.
+
+`Region` builds the backend from its settings, clock, randomness and store; `reset()` rebuilds it the
+same way, so nothing can survive a reset by accident. The FastAPI app (app.py) and the control plane
+(control.py) are thin layers over it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from pathlib import Path
+
+from seams import Clock, Randomness, RealClock, VirtualClock, entropy_seed
+from simulator.api.faults import FaultRules
+from simulator.api.throttling import RateLimiter
+from simulator.backend.artifacts import Artifacts
+from simulator.backend.context import Context
+from simulator.backend.recordings import Recordings
+from simulator.backend.sdk_uploads import SdkUploads
+from simulator.backend.workspaces import Workspaces
+from simulator.downloads import DownloadSigner
+from simulator.records import ApiKey, Workspace
+from simulator.settings import Settings
+from simulator.store import BlobStore, MemoryStore, SqliteStore, Store
+
+__all__ = ["Region", "open_store"]
+
+DATABASE_NAME = "recall-sim.sqlite3"
+
+
+def open_store(settings: Settings) -> tuple[Store, BlobStore]:
+    """The SQLite store and blob folder under `data_dir`, or memory and a temporary blob folder."""
+    if settings.data_dir is None:
+        return MemoryStore(), BlobStore(Path(tempfile.mkdtemp(prefix="recall-sim-blobs-")))
+    data_dir = Path(settings.data_dir)
+    return SqliteStore(data_dir / DATABASE_NAME), BlobStore(data_dir / "blobs")
+
+
+class Region:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        clock: Clock | None = None,
+        store: Store | None = None,
+        blobs: BlobStore | None = None,
+    ) -> None:
+        self.settings = settings or Settings()
+        self.clock = clock or RealClock(self.settings.time_scale)
+        if store is None or blobs is None:
+            opened_store, opened_blobs = open_store(self.settings)
+            store = store or opened_store
+            blobs = blobs or opened_blobs
+        self.store = store
+        self.blobs = blobs
+        self._build()
+
+    def _build(self) -> None:
+        stored_seed = self.store.get_meta("seed")
+        seed = self.settings.seed if self.settings.seed is not None else stored_seed
+        if seed is None:
+            seed = entropy_seed()
+        positions = self.store.get_meta("rng_positions") if seed == stored_seed else None
+        self.store.put_meta("seed", seed)
+        self.ctx = Context(self.settings, self.clock, Randomness(seed, positions), self.store, self.blobs)
+        self.workspaces = Workspaces(self.ctx)
+        self.sdk_uploads = SdkUploads(self.ctx)
+        self.recordings = Recordings(self.ctx)
+        self.artifacts = Artifacts(self.ctx, self.recordings)
+        self.limiter = RateLimiter(self.clock, enabled=self.settings.rate_limits)
+        self.faults = FaultRules(self)
+        key = self.store.get_meta("download_signing_key")
+        if key is None:
+            with self.ctx.unit_of_work():
+                key = self.ctx.ids.signing_key().hex()
+                self.store.put_meta("download_signing_key", key)
+        self.signer = DownloadSigner(bytes.fromhex(key))
+        self.default_workspace, self.default_api_key = self._bootstrap_workspace()
+
+    def _bootstrap_workspace(self) -> tuple[Workspace, ApiKey]:
+        """The workspace `recall-sim serve` prints the key of; kept across restarts on a data dir."""
+        workspace_id = self.store.get_meta("default_workspace_id")
+        if workspace_id is not None:
+            workspace = self.workspaces.get_workspace(workspace_id)
+            keys = self.workspaces.api_keys_of(workspace.id)
+            wanted = self.settings.api_key
+            if wanted is not None and all(k.id != wanted for k in keys):
+                existing = self.workspaces.keys.get(wanted)
+                if existing is not None:
+                    raise ValueError("that API key already belongs to another workspace")
+                with self.ctx.unit_of_work():
+                    key = self.workspaces.keys.put(
+                        ApiKey(id=wanted, workspace_id=workspace.id, created_at=self.ctx.now())
+                    )
+                return workspace, key
+            chosen = next((k for k in keys if k.id == wanted), keys[0])
+            return workspace, chosen
+        workspace, key = self.workspaces.create_workspace(
+            name="Default workspace",
+            api_key=self.settings.api_key,
+            webhook_secret=self.settings.webhook_secret,
+        )
+        self.store.put_meta("default_workspace_id", workspace.id)
+        return workspace, key
+
+    @property
+    def seed(self) -> int | str:
+        return self.ctx.randomness.seed
+
+    def reset(self, *, seed: int | None = None) -> None:
+        """Forget everything and start again as if freshly started (with `seed`, if given)."""
+        self.store.clear()
+        self.blobs.clear()
+        if seed is not None:
+            self.settings = self.settings.model_copy(update={"seed": seed})
+        else:
+            self.settings = self.settings.model_copy(update={"seed": self.seed})
+        self._build()
+
+    async def advance(self, seconds: float) -> None:
+        """Let `seconds` of simulated time pass. On a virtual clock inside its own loop every timer in
+        between fires at its moment; otherwise the clock jumps."""
+        if seconds < 0:
+            raise ValueError("time only moves forward")
+        clock = self.clock
+        if isinstance(clock, VirtualClock) and getattr(asyncio.get_running_loop(), "clock", None) is clock:
+            await clock.sleep(seconds)
+        else:
+            clock.advance(seconds)
+
+    async def start(self) -> None:
+        """Start background work (processing, webhook delivery). Idempotent."""
+
+    async def stop(self) -> None:
+        """Stop background work; state is left as it is."""
+
+    def close(self) -> None:
+        self.store.close()

@@ -1,0 +1,1 @@
+"""The JSON shapes of the REST API, named with Recall's nouns."""

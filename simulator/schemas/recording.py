@@ -1,0 +1,136 @@
+"""`/api/v1/recording/` and the per-artifact endpoints, in the shapes of Recall's OpenAPI document."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from simulator.schemas.common import ArtifactStatus, Metadata, Minimal, RecordingStatus, Shape
+
+__all__ = [
+    "AudioMixedArtifact",
+    "AudioMixedArtifactShortcut",
+    "MediaDownload",
+    "MeetingMetadataArtifact",
+    "MeetingMetadataArtifactShortcut",
+    "MeetingMetadataData",
+    "ParticipantEventsArtifact",
+    "ParticipantEventsArtifactShortcut",
+    "ParticipantEventsData",
+    "Recording",
+    "RecordingPatch",
+    "RecordingShortcuts",
+    "TranscriptArtifact",
+    "TranscriptArtifactShortcut",
+    "TranscriptData",
+    "VideoMixedArtifact",
+    "VideoMixedArtifactShortcut",
+]
+
+
+class MediaDownload(Shape):
+    download_url: str | None
+
+
+class TranscriptData(Shape):
+    download_url: str | None
+    provider_data_download_url: str | None
+
+
+class ParticipantEventsData(Shape):
+    participant_events_download_url: str | None
+    speaker_timeline_download_url: str | None
+    participants_download_url: str | None
+
+
+class ZoomData(Shape):
+    meeting_uuid: str | None
+
+
+class MeetingMetadataData(Shape):
+    title: str | None
+    zoom: ZoomData | None
+
+
+class ArtifactBase(Shape):
+    id: str
+    created_at: datetime
+    status: ArtifactStatus
+    metadata: Metadata
+
+
+class VideoMixedArtifactShortcut(ArtifactBase):
+    data: MediaDownload
+    format: Literal["mp4"] = "mp4"
+
+
+class AudioMixedArtifactShortcut(ArtifactBase):
+    data: MediaDownload
+    format: Literal["mp3"] = "mp3"
+
+
+class TranscriptArtifactShortcut(ArtifactBase):
+    data: TranscriptData
+    diarization: dict[str, bool] | None
+    provider: dict[str, dict[str, object]]
+
+
+class ParticipantEventsArtifactShortcut(ArtifactBase):
+    data: ParticipantEventsData
+
+
+class MeetingMetadataArtifactShortcut(ArtifactBase):
+    data: MeetingMetadataData
+
+
+class VideoMixedArtifact(VideoMixedArtifactShortcut):
+    recording: Minimal
+
+
+class AudioMixedArtifact(AudioMixedArtifactShortcut):
+    recording: Minimal
+
+
+class TranscriptArtifact(TranscriptArtifactShortcut):
+    recording: Minimal
+    expires_at: datetime | None
+
+
+class ParticipantEventsArtifact(ParticipantEventsArtifactShortcut):
+    recording: Minimal
+
+
+class MeetingMetadataArtifact(MeetingMetadataArtifactShortcut):
+    recording: Minimal
+
+
+class RecordingShortcuts(Shape):
+    video_mixed: VideoMixedArtifactShortcut | None
+    transcript: TranscriptArtifactShortcut | None
+    participant_events: ParticipantEventsArtifactShortcut | None
+    meeting_metadata: MeetingMetadataArtifactShortcut | None
+    audio_mixed: AudioMixedArtifactShortcut | None
+
+
+class Recording(Shape):
+    id: str
+    created_at: datetime
+    started_at: datetime | None
+    completed_at: datetime | None
+    status: RecordingStatus
+    media_shortcuts: RecordingShortcuts
+    realtime_endpoints: list[Minimal]
+    bot: Minimal | None = None
+    desktop_sdk_upload: Minimal | None
+    expires_at: datetime
+    metadata: Metadata
+
+
+class RecordingPatch(BaseModel):
+    """PATCH bodies: only `metadata` is writable; its keys are merged into the stored metadata."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    metadata: Metadata = Field(default_factory=dict)

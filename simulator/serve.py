@@ -1,0 +1,92 @@
+"""Serving a region over real HTTP with uvicorn: in the foreground for the CLI, or on a background thread
+for tests (`ServedRegion`), always on a socket bound before start-up so port 0 works."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import uvicorn
+
+from simulator.app import create_app
+from simulator.region import Region
+from simulator.settings import Settings
+
+__all__ = ["ServedRegion", "bind_socket", "serve_forever", "served"]
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _server(region: Region, log_level: str) -> uvicorn.Server:
+    app = create_app(region=region)
+    config = uvicorn.Config(
+        app, log_level=log_level, access_log=False, lifespan="on", timeout_graceful_shutdown=5
+    )
+    return uvicorn.Server(config)
+
+
+def serve_forever(region: Region, sock: socket.socket, *, log_level: str = "warning") -> None:
+    """Serve until Ctrl-C (uvicorn turns SIGINT/SIGTERM into a graceful shutdown)."""
+    server = _server(region, log_level)
+    try:
+        server.run(sockets=[sock])
+    finally:
+        region.close()
+
+
+@dataclass
+class ServedRegion:
+    region: Region
+    base_url: str
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    @property
+    def api_key(self) -> str:
+        return self.region.default_api_key.id
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
+
+
+@contextlib.contextmanager
+def served(
+    settings: Settings | None = None, *, region: Region | None = None, log_level: str = "warning"
+) -> Iterator[ServedRegion]:
+    """A region on a free loopback port, served on a background thread, for tests that need sockets."""
+    settings = settings or Settings()
+    region = region or Region(settings)
+    sock = bind_socket(region.settings.host, 0)
+    port = sock.getsockname()[1]
+    server = _server(region, log_level)
+
+    def run() -> None:
+        asyncio.run(server.serve(sockets=[sock]))
+
+    thread = threading.Thread(target=run, name=f"recall-sim:{port}", daemon=True)
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError("the simulator failed to start")
+        threading.Event().wait(0.01)
+    handle = ServedRegion(
+        region=region, base_url=f"http://{region.settings.host}:{port}", server=server, thread=thread
+    )
+    try:
+        yield handle
+    finally:
+        handle.stop()
+        sock.close()

@@ -1,0 +1,92 @@
+"""How one simulated region is configured. Built by the CLI or by tests; never read from the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["DELAY_PROFILES", "REGIONS", "DelayProfile", "Profile", "Region", "Settings", "StatusDelays"]
+
+Region = Literal["us-east-1", "us-west-2", "eu-central-1", "ap-northeast-1"]
+REGIONS: tuple[Region, ...] = ("us-east-1", "us-west-2", "eu-central-1", "ap-northeast-1")
+
+#: `seed` is the API as a late-2024 workspace sees it; `current` as a 2026 workspace does.
+Profile = Literal["seed", "current"]
+DelayProfile = Literal["instant", "realistic"]
+
+
+class StatusDelays(BaseModel):
+    """Seconds between the status steps of an upload, a recording and its artifacts."""
+
+    model_config = ConfigDict(frozen=True)
+
+    #: finalize -> recording.processing
+    processing_start: float = 0.0
+    #: per artifact, after processing starts; real processing takes a fraction of the media's length
+    artifact: float = 0.0
+    #: seconds of processing per second of media, on top of `artifact`
+    per_media_second: float = 0.0
+    #: last artifact done -> recording.done -> sdk_upload complete
+    finish: float = 0.0
+    #: an async transcript: seconds per second of media (at least `artifact`)
+    transcript_per_media_second: float = 0.0
+
+
+DELAY_PROFILES: dict[DelayProfile, StatusDelays] = {
+    "instant": StatusDelays(),
+    # Roughly what the live service shows: a minute-long recording is done within a minute or two.
+    "realistic": StatusDelays(
+        processing_start=2.0,
+        artifact=5.0,
+        per_media_second=0.25,
+        finish=2.0,
+        transcript_per_media_second=0.3,
+    ),
+}
+
+
+class Settings(BaseModel):
+    """One region's settings; every field has the default a partner would expect."""
+
+    model_config = ConfigDict(frozen=True)
+
+    region: Region = "us-east-1"
+    #: profile of the workspace created at start-up
+    profile: Profile = "seed"
+    #: fixed API key of the start-up workspace; generated (and kept in the data dir) when None
+    api_key: str | None = None
+    #: webhook secret of the start-up workspace; generated when None
+    webhook_secret: str | None = None
+    seed: int | None = None
+    #: simulated seconds per real second in served mode; 0 freezes time (only advances move it)
+    time_scale: float = Field(default=1.0, ge=0)
+    #: SQLite database and media blobs live here; None keeps everything in memory
+    data_dir: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 8080
+    #: fixed base URL for links the region hands out; None derives it from each request
+    public_base_url: str | None = None
+
+    delays: DelayProfile = "instant"
+    page_size: int = Field(default=10, ge=1, le=1000)
+    #: how long a signed download URL works
+    download_url_ttl: float = 6 * 3600.0
+    #: how long an upload token can start a recording after the upload was created
+    upload_token_ttl: float = 24 * 3600.0
+    #: a recording's media is kept this long (its `expires_at`)
+    retention: float = 7 * 24 * 3600.0
+    #: Idempotency-Key replay window
+    idempotency_ttl: float = 3600.0
+    #: largest JSON request body the REST API accepts
+    max_json_body: int = 1024 * 1024
+    rate_limits: bool = True
+
+    @property
+    def status_delays(self) -> StatusDelays:
+        return DELAY_PROFILES[self.delays]
+
+    @property
+    def base_url_hint(self) -> str:
+        return self.public_base_url or f"http://{self.host}:{self.port}"

@@ -1,0 +1,103 @@
+"""The store interface: JSON documents in named collections, a few fields indexed, atomic transactions.
+
+Both implementations keep documents as JSON text, so what the in-memory store accepts the SQLite store
+accepts too, and a document read back is always a fresh copy.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager
+from typing import Any
+
+__all__ = ["COLLECTIONS", "Doc", "Store", "UnknownCollection"]
+
+Doc = dict[str, Any]
+
+#: Every collection the region keeps, with the fields that `find` may filter or order on.
+COLLECTIONS: dict[str, tuple[str, ...]] = {
+    "workspaces": (),
+    "api_keys": ("workspace_id",),
+    "sdk_uploads": ("workspace_id",),
+    "upload_tokens": ("sdk_upload_id",),
+    "recordings": ("workspace_id", "sdk_upload_id"),
+    "artifacts": ("workspace_id", "recording_id", "kind"),
+    "idempotency": ("workspace_id",),
+    "ingest_files": ("sdk_upload_id",),
+    "jobs": ("due_at",),
+    "events": ("workspace_id",),
+    "webhook_endpoints": ("workspace_id",),
+    "webhook_messages": ("workspace_id",),
+    "webhook_attempts": ("message_id", "endpoint_id"),
+    "realtime_deliveries": ("recording_id",),
+}
+
+
+class UnknownCollection(KeyError):
+    pass
+
+
+def check_collection(collection: str) -> tuple[str, ...]:
+    try:
+        return COLLECTIONS[collection]
+    except KeyError:
+        raise UnknownCollection(collection) from None
+
+
+def check_indexed(collection: str, fields: Iterator[str] | tuple[str, ...] | list[str]) -> None:
+    indexed = check_collection(collection)
+    for field in fields:
+        if field not in indexed:
+            raise ValueError(f"{collection}.{field} is not indexed; add it to COLLECTIONS")
+
+
+class Store(ABC):
+    """Documents by collection and id; insertion order is kept and is the order `find` returns."""
+
+    @abstractmethod
+    def get(self, collection: str, doc_id: str) -> Doc | None: ...
+
+    @abstractmethod
+    def put(self, collection: str, doc: Mapping[str, Any]) -> None:
+        """Insert or replace the document with id ``doc["id"]`` (a replace keeps its position)."""
+
+    @abstractmethod
+    def delete(self, collection: str, doc_id: str) -> bool: ...
+
+    @abstractmethod
+    def find(
+        self,
+        collection: str,
+        *,
+        where: Mapping[str, Any] | None = None,
+        order_by: str | None = None,
+        limit: int | None = None,
+    ) -> list[Doc]:
+        """Documents whose indexed ``where`` fields equal the given values, in insertion order
+        (or by the indexed field ``order_by``, then insertion order)."""
+
+    @abstractmethod
+    def count(self, collection: str, *, where: Mapping[str, Any] | None = None) -> int: ...
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[None]:
+        """All writes inside land together or not at all. Nested blocks are savepoints."""
+
+    @abstractmethod
+    def get_meta(self, key: str) -> Any: ...
+
+    @abstractmethod
+    def put_meta(self, key: str, value: Any) -> None: ...
+
+    @abstractmethod
+    def clear(self) -> None:
+        """Forget every document and meta value."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release resources; the in-memory store has none."""
+
+    @property
+    def durable(self) -> bool:
+        """Whether a new process on the same location sees this store's state."""
+        return False

@@ -1,0 +1,124 @@
+"""The in-memory store, for tests and `recall-sim serve --in-memory`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from simulator.store.base import Doc, Store, check_collection, check_indexed
+
+__all__ = ["MemoryStore"]
+
+_Undo = tuple[str, str, tuple[int, str] | None]
+
+
+class MemoryStore(Store):
+    def __init__(self) -> None:
+        self._docs: dict[str, dict[str, tuple[int, str]]] = {}
+        self._meta: dict[str, str] = {}
+        self._seq = 0
+        # One undo log per open transaction level: (collection, id, previous (seq, json) or None).
+        self._undo: list[list[_Undo]] = []
+        self._meta_undo: list[list[tuple[str, str | None]]] = []
+
+    def _table(self, collection: str) -> dict[str, tuple[int, str]]:
+        check_collection(collection)
+        return self._docs.setdefault(collection, {})
+
+    def _remember(self, collection: str, doc_id: str) -> None:
+        if self._undo:
+            self._undo[-1].append((collection, doc_id, self._table(collection).get(doc_id)))
+
+    def get(self, collection: str, doc_id: str) -> Doc | None:
+        row = self._table(collection).get(doc_id)
+        return None if row is None else dict(json.loads(row[1]))
+
+    def put(self, collection: str, doc: Mapping[str, Any]) -> None:
+        table = self._table(collection)
+        doc_id = str(doc["id"])
+        self._remember(collection, doc_id)
+        existing = table.get(doc_id)
+        if existing is None:
+            self._seq += 1
+            seq = self._seq
+        else:
+            seq = existing[0]
+        table[doc_id] = (seq, json.dumps(doc, sort_keys=True))
+
+    def delete(self, collection: str, doc_id: str) -> bool:
+        table = self._table(collection)
+        if doc_id not in table:
+            return False
+        self._remember(collection, doc_id)
+        del table[doc_id]
+        return True
+
+    def _matching(self, collection: str, where: Mapping[str, Any] | None) -> list[tuple[int, Doc]]:
+        where = where or {}
+        check_indexed(collection, list(where))
+        rows = sorted(self._table(collection).values(), key=lambda r: r[0])
+        out = []
+        for seq, text in rows:
+            doc = json.loads(text)
+            if all(doc.get(k) == v for k, v in where.items()):
+                out.append((seq, doc))
+        return out
+
+    def find(
+        self,
+        collection: str,
+        *,
+        where: Mapping[str, Any] | None = None,
+        order_by: str | None = None,
+        limit: int | None = None,
+    ) -> list[Doc]:
+        rows = self._matching(collection, where)
+        if order_by is not None:
+            check_indexed(collection, [order_by])
+            rows.sort(key=lambda r: (r[1].get(order_by) is None, r[1].get(order_by), r[0]))
+        docs = [doc for _, doc in rows]
+        return docs if limit is None else docs[:limit]
+
+    def count(self, collection: str, *, where: Mapping[str, Any] | None = None) -> int:
+        return len(self._matching(collection, where))
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self._undo.append([])
+        self._meta_undo.append([])
+        try:
+            yield
+        except BaseException:
+            undo, meta_undo = self._undo.pop(), self._meta_undo.pop()
+            for collection, doc_id, previous in reversed(undo):
+                table = self._table(collection)
+                if previous is None:
+                    table.pop(doc_id, None)
+                else:
+                    table[doc_id] = previous
+            for key, old in reversed(meta_undo):
+                if old is None:
+                    self._meta.pop(key, None)
+                else:
+                    self._meta[key] = old
+            raise
+        else:
+            undo, meta_undo = self._undo.pop(), self._meta_undo.pop()
+            if self._undo:  # an inner block: its changes belong to the enclosing one now
+                self._undo[-1].extend(undo)
+                self._meta_undo[-1].extend(meta_undo)
+
+    def get_meta(self, key: str) -> Any:
+        text = self._meta.get(key)
+        return None if text is None else json.loads(text)
+
+    def put_meta(self, key: str, value: Any) -> None:
+        if self._meta_undo:
+            self._meta_undo[-1].append((key, self._meta.get(key)))
+        self._meta[key] = json.dumps(value, sort_keys=True)
+
+    def clear(self) -> None:
+        self._docs.clear()
+        self._meta.clear()

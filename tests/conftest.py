@@ -1,0 +1,44 @@
+"""Fixtures for the project's own tests.
+
+`async def` tests run on a fresh virtual-time event loop (seams.run_virtual): the region's clock is the
+loop's clock, so rate limits, expiries and retries are tested in simulated time, deterministically.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from seams import VirtualClock, run_virtual
+from tests.support import Sim, make_sim
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    if not inspect.iscoroutinefunction(pyfuncitem.obj):
+        return None
+    kwargs = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+    clock = pyfuncitem.funcargs.get("clock")
+    run_virtual(pyfuncitem.obj(**kwargs), clock if isinstance(clock, VirtualClock) else None)
+    return True
+
+
+@pytest.fixture
+def clock() -> VirtualClock:
+    return VirtualClock()
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def store_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def sim(store_kind: str, clock: VirtualClock, tmp_path: Path) -> Iterator[Sim]:
+    """A region on the virtual clock, with the store chosen by `store_kind` (both, by default)."""
+    simulated = make_sim(clock, tmp_path, store_kind)
+    yield simulated
+    simulated.close()

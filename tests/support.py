@@ -1,0 +1,73 @@
+"""Helpers shared by the project's tests: an in-process region and clients that speak to it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from seams import VirtualClock
+from simulator import ControlPlane, Region, Settings, create_app
+from simulator.store import BlobStore, MemoryStore, SqliteStore, Store
+
+BASE_URL = "http://testserver"
+
+
+def open_parts(store_kind: str, data_dir: Path) -> tuple[Store, BlobStore]:
+    store: Store = MemoryStore() if store_kind == "memory" else SqliteStore(data_dir / "db.sqlite3")
+    return store, BlobStore(data_dir / "blobs")
+
+
+@dataclass
+class Sim:
+    """One in-process region: its app, its control plane, and clients for its API."""
+
+    region: Region
+    app: FastAPI
+    clock: VirtualClock
+    data_dir: Path
+    store_kind: str
+    _clients: list[httpx.AsyncClient] = field(default_factory=list)
+
+    @property
+    def api_key(self) -> str:
+        return self.region.default_api_key.id
+
+    @property
+    def control(self) -> ControlPlane:
+        return ControlPlane(self.region)
+
+    def client(self, api_key: str | None = "default", **headers: str) -> httpx.AsyncClient:
+        """An httpx client over the ASGI app; `api_key=None` sends no Authorization header."""
+        if api_key == "default":
+            api_key = self.api_key
+        if api_key is not None:
+            headers.setdefault("Authorization", f"Token {api_key}")
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.app), base_url=BASE_URL, headers=headers
+        )
+        self._clients.append(client)
+        return client
+
+    def restart(self, **settings: Any) -> Sim:
+        """A new region process on the same store location (SQLite only makes this meaningful)."""
+        self.region.close()
+        store, blobs = open_parts(self.store_kind, self.data_dir)
+        if self.store_kind == "memory":
+            store = self.region.store  # memory survives only within the process: reuse it
+        region = Region(
+            self.region.settings.model_copy(update=settings), clock=self.clock, store=store, blobs=blobs
+        )
+        return Sim(region, create_app(region=region), self.clock, self.data_dir, self.store_kind)
+
+    def close(self) -> None:
+        self.region.close()
+
+
+def make_sim(clock: VirtualClock, data_dir: Path, store_kind: str = "memory", **settings: Any) -> Sim:
+    store, blobs = open_parts(store_kind, data_dir)
+    region = Region(Settings(seed=1234, **settings), clock=clock, store=store, blobs=blobs)
+    return Sim(region, create_app(region=region), clock, data_dir, store_kind)
