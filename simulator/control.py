@@ -64,13 +64,13 @@ class ControlPlane:
     def health(self) -> dict[str, Any]:
         return {"status": "ok", "region": self.region.settings.region, "version": VERSION}
 
-    def reset(self, seed: int | None = None) -> dict[str, Any]:
-        self.region.reset(seed=seed)
+    async def reset(self, seed: int | None = None) -> dict[str, Any]:
+        await self.region.reset(seed=seed)
         return self.summary()
 
-    def seed(self, seed: int) -> dict[str, Any]:
+    async def seed(self, seed: int) -> dict[str, Any]:
         """Reseed every random stream; like moto's seed, this also starts from a clean state."""
-        return self.reset(seed=seed)
+        return await self.reset(seed=seed)
 
     def summary(self) -> dict[str, Any]:
         ws = self.region.default_workspace

@@ -16,11 +16,13 @@ from simulator.api.faults import FaultRules
 from simulator.api.throttling import RateLimiter
 from simulator.backend.artifacts import Artifacts
 from simulator.backend.context import Context
+from simulator.backend.events import DISPATCH_EVENT
 from simulator.backend.recordings import Recordings
 from simulator.backend.sdk_uploads import SdkUploads
 from simulator.backend.workspaces import Workspaces
 from simulator.downloads import DownloadSigner
 from simulator.records import ApiKey, Workspace
+from simulator.scheduler import Job
 from simulator.settings import Settings
 from simulator.store import BlobStore, MemoryStore, SqliteStore, Store
 
@@ -77,6 +79,11 @@ class Region:
                 self.store.put_meta("download_signing_key", key)
         self.signer = DownloadSigner(bytes.fromhex(key))
         self.default_workspace, self.default_api_key = self._bootstrap_workspace()
+        self.scheduler = self.ctx.scheduler
+        self.scheduler.register(DISPATCH_EVENT, self._dispatch_event)
+
+    async def _dispatch_event(self, job: Job) -> None:
+        """Until a webhook endpoint subscribes, a recorded event has nowhere to go."""
 
     def _bootstrap_workspace(self) -> tuple[Workspace, ApiKey]:
         """The workspace `recall-sim serve` prints the key of; kept across restarts on a data dir."""
@@ -108,8 +115,10 @@ class Region:
     def seed(self) -> int | str:
         return self.ctx.randomness.seed
 
-    def reset(self, *, seed: int | None = None) -> None:
+    async def reset(self, *, seed: int | None = None) -> None:
         """Forget everything and start again as if freshly started (with `seed`, if given)."""
+        running = self.scheduler.running
+        await self.scheduler.stop()
         self.store.clear()
         self.blobs.clear()
         if seed is not None:
@@ -117,6 +126,8 @@ class Region:
         else:
             self.settings = self.settings.model_copy(update={"seed": self.seed})
         self._build()
+        if running:
+            self.scheduler.start()
 
     async def advance(self, seconds: float) -> None:
         """Let `seconds` of simulated time pass. On a virtual clock inside its own loop every timer in
@@ -127,13 +138,15 @@ class Region:
         if isinstance(clock, VirtualClock) and getattr(asyncio.get_running_loop(), "clock", None) is clock:
             await clock.sleep(seconds)
         else:
-            clock.advance(seconds)
+            await self.scheduler.advance(seconds)
 
     async def start(self) -> None:
         """Start background work (processing, webhook delivery). Idempotent."""
+        self.scheduler.start()
 
     async def stop(self) -> None:
         """Stop background work; state is left as it is."""
+        await self.scheduler.stop()
 
     def close(self) -> None:
         self.store.close()

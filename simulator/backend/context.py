@@ -9,6 +9,7 @@ from datetime import datetime
 
 from seams import Clock, Randomness
 from simulator.ids import Ids
+from simulator.scheduler import Scheduler
 from simulator.settings import Settings
 from simulator.store import BlobStore, Store
 
@@ -25,6 +26,7 @@ class Context:
 
     def __post_init__(self) -> None:
         self.ids = Ids(self.randomness)
+        self.scheduler = Scheduler(self.store, self.clock)
 
     def now(self) -> datetime:
         return self.clock.now()

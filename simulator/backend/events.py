@@ -14,7 +14,10 @@ from pydantic import BaseModel, ConfigDict
 from simulator.backend.context import Context
 from simulator.records import Record, Repository, Status
 
-__all__ = ["DomainEvent", "Subject", "record_event"]
+__all__ = ["DISPATCH_EVENT", "DomainEvent", "Subject", "record_event"]
+
+#: the job that hands a recorded event to the webhook emitter
+DISPATCH_EVENT = "dispatch_event"
 
 
 class Subject(BaseModel):
@@ -65,4 +68,7 @@ def record_event(
         extra=extra or {},
     )
     Repository(ctx.store, "events", DomainEvent).put(event)
+    # Delivery is the webhook emitter's business, as its own durable job: the change that caused the
+    # event commits without waiting for any receiver.
+    ctx.scheduler.schedule(DISPATCH_EVENT, {"event_id": event.id})
     return event

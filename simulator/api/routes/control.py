@@ -50,12 +50,12 @@ async def health(cp: ControlPlane = Depends(control)) -> dict[str, Any]:
 async def reset(
     body: ResetRequest | None = Body(default=None), cp: ControlPlane = Depends(control)
 ) -> dict[str, Any]:
-    return cp.reset(seed=body.seed if body else None)
+    return await cp.reset(seed=body.seed if body else None)
 
 
 @router.post("/seed", operation_id="control_seed")
 async def seed(body: SeedRequest, cp: ControlPlane = Depends(control)) -> dict[str, Any]:
-    return cp.seed(body.seed)
+    return await cp.seed(body.seed)
 
 
 @router.get("/clock", operation_id="control_clock")

@@ -1,0 +1,169 @@
+"""Durable timed work: processing steps, webhook attempts and event dispatch are jobs in the store.
+
+A job is due at a moment of the region's clock. One runner task runs due jobs oldest-due first and
+sleeps on the clock until the next one (or until new work is scheduled). Because jobs live in the store,
+a region restarted on its data directory picks up every pending step and retry where it left off; a job
+is deleted only after its handler returns, so a crash mid-job runs it again (at least once, as Svix
+delivers).
+
+`advance(seconds)` steps through due jobs one moment at a time, so jumping a served region's clock by a
+day runs each retry at its own simulated moment, not all at once at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from seams import Clock
+from simulator.records import Record, Repository
+from simulator.store import Store
+
+__all__ = ["Job", "JobHandler", "Scheduler"]
+
+log = logging.getLogger("recall_sim.scheduler")
+
+#: a handler that raises is retried this much later, at most `_MAX_CRASHES` times
+_CRASH_BACKOFF = 60.0
+_MAX_CRASHES = 5
+
+
+class Job(Record):
+    kind: str
+    due_at: float
+    payload: dict[str, Any] = {}
+    crashes: int = 0
+
+
+JobHandler = Callable[[Job], Awaitable[None]]
+
+
+class Scheduler:
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+        self.jobs = Repository(store, "jobs", Job)
+        self.handlers: dict[str, JobHandler] = {}
+        self._wake: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._lock: asyncio.Lock | None = None
+
+    def register(self, kind: str, handler: JobHandler) -> None:
+        self.handlers[kind] = handler
+
+    def schedule(self, kind: str, payload: dict[str, Any] | None = None, *, delay: float = 0.0) -> Job:
+        """Store a job due `delay` seconds from now. Call it inside the unit of work that caused it."""
+        number = int(self.store.get_meta("job_seq") or 0) + 1
+        self.store.put_meta("job_seq", number)
+        job = Job(
+            id=f"job_{number:010d}",
+            kind=kind,
+            due_at=self.clock.timestamp() + max(0.0, delay),
+            payload=payload or {},
+        )
+        self.jobs.put(job)
+        if self._wake is not None:
+            self._wake.set()
+        return job
+
+    def pending(self, kind: str | None = None) -> list[Job]:
+        jobs = self.jobs.find(order_by="due_at")
+        return jobs if kind is None else [j for j in jobs if j.kind == kind]
+
+    def next_due_at(self) -> float | None:
+        first = self.jobs.find(order_by="due_at", limit=1)
+        return first[0].due_at if first else None
+
+    def _get_lock(self) -> asyncio.Lock:
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        return self._lock
+
+    async def run_due(self) -> int:
+        """Run every job due by now, in due order (creation order among equals). Returns how many ran."""
+        ran = 0
+        async with self._get_lock():
+            while True:
+                first = self.jobs.find(order_by="due_at", limit=1)
+                if not first or first[0].due_at > self.clock.timestamp():
+                    return ran
+                await self._run(first[0])
+                ran += 1
+
+    async def _run(self, job: Job) -> None:
+        handler = self.handlers.get(job.kind)
+        if handler is None:
+            log.error("no handler for job %s (%s); dropping it", job.id, job.kind)
+            self.jobs.delete(job.id)
+            return
+        try:
+            await handler(job)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("job %s (%s) failed", job.id, job.kind)
+            if job.crashes + 1 >= _MAX_CRASHES:
+                self.jobs.delete(job.id)
+            else:
+                retry = job.model_copy(
+                    update={"crashes": job.crashes + 1, "due_at": job.due_at + _CRASH_BACKOFF}
+                )
+                self.jobs.put(retry)
+            return
+        self.jobs.delete(job.id)
+
+    async def advance(self, seconds: float) -> None:
+        """Move the clock forward by `seconds`, stopping at each due job's moment to run it."""
+        target = self.clock.timestamp() + seconds
+        while (due := self.next_due_at()) is not None and due <= target:
+            now = self.clock.timestamp()
+            if due > now:
+                self.clock.advance(due - now)
+            await self.run_due()
+        now = self.clock.timestamp()
+        if target > now:
+            self.clock.advance(target - now)
+        await self.run_due()
+
+    async def _run_forever(self) -> None:
+        while True:
+            await self.run_due()
+            self._wake = asyncio.Event()
+            due = self.next_due_at()
+            sleeper = asyncio.ensure_future(self._wake.wait() if due is None else self._sleep_or_wake(due))
+            try:
+                await sleeper
+            finally:
+                sleeper.cancel()
+
+    async def _sleep_or_wake(self, due: float) -> None:
+        assert self._wake is not None
+        waker = asyncio.ensure_future(self._wake.wait())
+        sleeper = asyncio.ensure_future(self.clock.sleep_until(due))
+        try:
+            await asyncio.wait({waker, sleeper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waker.cancel()
+            sleeper.cancel()
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def start(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(
+                self._run_forever(), name="recall-sim scheduler"
+            )
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._wake = None
+        self._lock = None
