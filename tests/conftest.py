@@ -22,7 +22,19 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
         return None
     kwargs = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
     clock = pyfuncitem.funcargs.get("clock")
-    run_virtual(pyfuncitem.obj(**kwargs), clock if isinstance(clock, VirtualClock) else None)
+    sims = [value for value in pyfuncitem.funcargs.values() if isinstance(value, Sim)]
+
+    async def with_regions_running() -> None:
+        # What the ASGI lifespan does in served mode: the region's background work runs for the test.
+        for simulated in sims:
+            await simulated.region.start()
+        try:
+            await pyfuncitem.obj(**kwargs)
+        finally:
+            for simulated in sims:
+                await simulated.aclose()
+
+    run_virtual(with_regions_running(), clock if isinstance(clock, VirtualClock) else None)
     return True
 
 

@@ -63,6 +63,13 @@ class Sim:
         )
         return Sim(region, create_app(region=region), self.clock, self.data_dir, self.store_kind)
 
+    async def aclose(self) -> None:
+        """Stop the region's background work and close the clients (the store stays open)."""
+        await self.region.stop()
+        for client in self._clients:
+            await client.aclose()
+        self._clients.clear()
+
     def close(self) -> None:
         self.region.close()
 
