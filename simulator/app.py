@@ -15,7 +15,8 @@ from seams import Clock
 from simulator.api.faults import FaultMiddleware
 from simulator.api.idempotency import IdempotencyMiddleware
 from simulator.api.responses import error_response
-from simulator.api.routes import artifacts, control, downloads, recording, sdk_upload
+from simulator.api.routes import artifacts, control, downloads, ingest, recording, sdk_upload
+from simulator.api.routes.ingest import TusHeadersMiddleware
 from simulator.errors import ApiError, BadRequest, MethodNotAllowed, NotFound, ValidationFailed
 from simulator.region import Region
 from simulator.settings import Settings
@@ -91,6 +92,7 @@ def create_app(
     for exc_class, handler in handlers.items():
         app.add_exception_handler(exc_class, handler)
     # The last added is outermost: faults act before anything else, as a broken network would.
+    app.add_middleware(TusHeadersMiddleware)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(FaultMiddleware)
     app.include_router(sdk_upload.router)
@@ -98,5 +100,6 @@ def create_app(
     for router in artifacts.routers:
         app.include_router(router)
     app.include_router(downloads.router)
+    app.include_router(ingest.router)
     app.include_router(control.router)
     return app

@@ -100,6 +100,9 @@ class UploadToken(Record):
     expires_at: datetime
     #: set when the recording starts; a second start with the same token is refused
     recording_started_at: datetime | None = None
+    recording_ended_at: datetime | None = None
+    #: what the desktop app said at start: platform, title, url, upload mode, media format
+    session: dict[str, Any] = Field(default_factory=dict)
     #: set at finalize; the token is spent from then on
     finalized_at: datetime | None = None
 

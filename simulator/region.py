@@ -21,6 +21,10 @@ from simulator.backend.recordings import Recordings
 from simulator.backend.sdk_uploads import SdkUploads
 from simulator.backend.workspaces import Workspaces
 from simulator.downloads import DownloadSigner
+from simulator.ingest.session import IngestSessions
+from simulator.ingest.tokens import UploadTokens
+from simulator.ingest.tus import EXPIRE_JOB, TusFiles
+from simulator.processing.pipeline import Processing
 from simulator.records import ApiKey, Workspace
 from simulator.scheduler import Job
 from simulator.settings import Settings
@@ -70,6 +74,10 @@ class Region:
         self.sdk_uploads = SdkUploads(self.ctx)
         self.recordings = Recordings(self.ctx)
         self.artifacts = Artifacts(self.ctx, self.recordings)
+        self.upload_tokens = UploadTokens(self.ctx)
+        self.tus = TusFiles(self.ctx, self.settings.ingest_max_size)
+        self.sessions = IngestSessions(self.ctx, self.upload_tokens, self.recordings, self.tus)
+        self.processing = Processing(self.ctx, self.recordings)
         self.limiter = RateLimiter(self.clock, enabled=self.settings.rate_limits)
         self.faults = FaultRules(self)
         key = self.store.get_meta("download_signing_key")
@@ -81,6 +89,10 @@ class Region:
         self.default_workspace, self.default_api_key = self._bootstrap_workspace()
         self.scheduler = self.ctx.scheduler
         self.scheduler.register(DISPATCH_EVENT, self._dispatch_event)
+        self.scheduler.register(EXPIRE_JOB, self._expire_ingest_file)
+
+    async def _expire_ingest_file(self, job: Job) -> None:
+        self.tus.expire(job.payload["file_id"])
 
     async def _dispatch_event(self, job: Job) -> None:
         """Until a webhook endpoint subscribes, a recorded event has nowhere to go."""

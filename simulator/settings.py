@@ -82,6 +82,8 @@ class Settings(BaseModel):
     #: largest JSON request body the REST API accepts
     max_json_body: int = 1024 * 1024
     rate_limits: bool = True
+    #: largest media file the ingest endpoint accepts (Tus-Max-Size)
+    ingest_max_size: int = 16 * 1024**3
 
     @property
     def status_delays(self) -> StatusDelays:

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
 
-from seams import Clock, Randomness
+from seams import Clock, Randomness, RealClock
 from simulator.ids import Ids
 from simulator.scheduler import Scheduler
 from simulator.settings import Settings
 from simulator.store import BlobStore, Store
 
 __all__ = ["Context"]
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -30,6 +34,13 @@ class Context:
 
     def now(self) -> datetime:
         return self.clock.now()
+
+    async def offload(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run blocking work (decoding, hashing, copying media). A served region hands it to a worker
+        thread so requests keep flowing; on virtual time it runs in place, keeping runs repeatable."""
+        if isinstance(self.clock, RealClock):
+            return await asyncio.to_thread(fn, *args)
+        return fn(*args)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[None]:

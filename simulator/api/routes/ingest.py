@@ -1,0 +1,302 @@
+"""`/ingest/v1/...`: the SDK ingest protocol over HTTP (README: "The SDK ingest protocol").
+
+Lifecycle calls under `/ingest/v1/recording/`, tus 1.0 under `/ingest/v1/files/`. The upload token is the
+credential: `Authorization: UploadToken <token>`.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from email.utils import format_datetime
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends, Header, Request, Response
+from starlette.requests import ClientDisconnect
+
+from simulator.api.deps import base_url, get_region
+from simulator.api.responses import errors_doc
+from simulator.errors import ApiError, UnsupportedMediaType
+from simulator.ingest.records import IngestFile
+from simulator.ingest.session import EndRecording, FinalizeManifest, StartRecording
+from simulator.ingest.tokens import UploadTokenAuth
+from simulator.ingest.tus import (
+    CHECKSUM_ALGORITHMS,
+    TUS_EXTENSIONS,
+    TUS_VERSION,
+    ClientGone,
+    parse_checksum,
+    parse_metadata,
+)
+from simulator.region import Region
+
+__all__ = ["TusHeadersMiddleware", "router"]
+
+router = APIRouter(prefix="/ingest/v1", tags=["ingest"])
+
+FILES_PATH = "/ingest/v1/files/"
+
+
+class PreconditionFailed(ApiError):
+    status_code = 412
+    default_detail = "Tus-Resumable 1.0.0 is required."
+
+
+async def upload_auth(request: Request, region: Region = Depends(get_region)) -> UploadTokenAuth:
+    return region.upload_tokens.authenticate(
+        request.headers.get("authorization"), request.query_params.get("token")
+    )
+
+
+async def tus_request(request: Request) -> None:
+    if request.headers.get("tus-resumable") != TUS_VERSION:
+        raise PreconditionFailed(headers={"Tus-Version": TUS_VERSION})
+
+
+def _files_url(request: Request, region: Region) -> str:
+    return base_url(request, region).rstrip("/") + FILES_PATH
+
+
+def _file_headers(record: IngestFile, region: Region) -> dict[str, str]:
+    headers = {
+        "Upload-Offset": str(record.offset),
+        "Upload-Length": str(record.length),
+        "Cache-Control": "no-store",
+    }
+    if not record.complete:
+        headers["Upload-Expires"] = format_datetime(record.expires_at, usegmt=True)
+    if record.concat == "partial":
+        headers["Upload-Concat"] = "partial"
+    elif record.concat == "final":
+        headers["Upload-Concat"] = "final;" + " ".join(FILES_PATH + p for p in record.parts)
+    return headers
+
+
+# -- the recording lifecycle --------------------------------------------------------------------
+
+
+@router.post(
+    "/recording/start",
+    status_code=201,
+    operation_id="ingest_recording_start",
+    responses=errors_doc(400, 401, 409),
+)
+async def start_recording(
+    request: Request,
+    body: StartRecording | None = Body(default=None),
+    auth: UploadTokenAuth = Depends(upload_auth),
+    region: Region = Depends(get_region),
+) -> dict[str, Any]:
+    recording = region.sessions.start(auth, body or StartRecording())
+    root = base_url(request, region).rstrip("/")
+    return {
+        "sdk_upload_id": auth.upload.id,
+        "recording_id": recording.id,
+        "files_url": root + FILES_PATH,
+        "realtime_url": root.replace("http", "ws", 1) + "/ingest/v1/realtime",
+    }
+
+
+@router.post("/recording/pause", operation_id="ingest_recording_pause", responses=errors_doc(401, 409))
+async def pause_recording(
+    auth: UploadTokenAuth = Depends(upload_auth), region: Region = Depends(get_region)
+) -> dict[str, Any]:
+    return {"recording_status": region.sessions.pause(auth).status.model_dump(mode="json")}
+
+
+@router.post("/recording/resume", operation_id="ingest_recording_resume", responses=errors_doc(401, 409))
+async def resume_recording(
+    auth: UploadTokenAuth = Depends(upload_auth), region: Region = Depends(get_region)
+) -> dict[str, Any]:
+    return {"recording_status": region.sessions.resume(auth).status.model_dump(mode="json")}
+
+
+@router.post("/recording/end", operation_id="ingest_recording_end", responses=errors_doc(400, 401, 409))
+async def end_recording(
+    body: EndRecording | None = Body(default=None),
+    auth: UploadTokenAuth = Depends(upload_auth),
+    region: Region = Depends(get_region),
+) -> dict[str, Any]:
+    return {"recording_status": region.sessions.end(auth, body).status.model_dump(mode="json")}
+
+
+@router.post(
+    "/recording/finalize",
+    status_code=202,
+    operation_id="ingest_recording_finalize",
+    responses=errors_doc(400, 401, 409),
+)
+async def finalize_recording(
+    body: FinalizeManifest, auth: UploadTokenAuth = Depends(upload_auth), region: Region = Depends(get_region)
+) -> dict[str, Any]:
+    upload = region.sessions.finalize(auth, body)
+    return {
+        "sdk_upload_id": upload.id,
+        "recording_id": upload.recording_id,
+        "status": upload.status.model_dump(mode="json"),
+    }
+
+
+@router.get("/recording/", operation_id="ingest_recording_status", responses=errors_doc(401))
+async def recording_status(
+    auth: UploadTokenAuth = Depends(upload_auth), region: Region = Depends(get_region)
+) -> dict[str, Any]:
+    return region.sessions.status(auth)
+
+
+# -- tus ------------------------------------------------------------------------------------------
+
+
+@router.options("/files/", status_code=204, operation_id="ingest_files_options")
+async def tus_options(region: Region = Depends(get_region)) -> Response:
+    return Response(
+        status_code=204,
+        headers={
+            "Tus-Version": TUS_VERSION,
+            "Tus-Extension": TUS_EXTENSIONS,
+            "Tus-Max-Size": str(region.settings.ingest_max_size),
+            "Tus-Checksum-Algorithm": ",".join(CHECKSUM_ALGORITHMS),
+        },
+    )
+
+
+async def _body_stream(request: Request) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in request.stream():
+            if chunk:
+                yield chunk
+    except ClientDisconnect:
+        raise ClientGone() from None
+
+
+def _check_patch_content_type(request: Request) -> None:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/offset+octet-stream":
+        raise UnsupportedMediaType(media_type)
+
+
+@router.post(
+    "/files/",
+    status_code=201,
+    operation_id="ingest_file_create",
+    dependencies=[Depends(tus_request)],
+    responses=errors_doc(400, 401, 403, 409, 413, 415),
+)
+async def tus_create(
+    request: Request,
+    upload_length: str | None = Header(default=None),
+    upload_defer_length: str | None = Header(default=None),
+    upload_metadata: str | None = Header(default=None),
+    upload_concat: str | None = Header(default=None),
+    upload_checksum: str | None = Header(default=None),
+    auth: UploadTokenAuth = Depends(upload_auth),
+    region: Region = Depends(get_region),
+) -> Response:
+    region.upload_tokens.for_upload(auth)
+    record = region.tus.create(
+        auth,
+        length=upload_length,
+        defer_length=upload_defer_length,
+        metadata=parse_metadata(upload_metadata),
+        concat=upload_concat,
+    )
+    if request.headers.get("content-length", "0") not in ("", "0") and record.concat != "final":
+        # creation-with-upload: the POST body is the first chunk
+        _check_patch_content_type(request)
+        record = await region.tus.append(
+            auth, record.id, offset="0", checksum=parse_checksum(upload_checksum), body=_body_stream(request)
+        )
+    headers = _file_headers(record, region)
+    headers["Location"] = _files_url(request, region) + record.id
+    return Response(status_code=201, headers=headers)
+
+
+@router.head(
+    "/files/{file_id}",
+    operation_id="ingest_file_head",
+    dependencies=[Depends(tus_request)],
+    responses=errors_doc(401, 404),
+)
+async def tus_head(
+    file_id: str, auth: UploadTokenAuth = Depends(upload_auth), region: Region = Depends(get_region)
+) -> Response:
+    record = region.tus.get(auth, file_id)
+    headers = _file_headers(record, region)
+    if record.metadata:
+        headers["Upload-Metadata"] = ",".join(
+            f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in record.metadata.items()
+        )
+    return Response(status_code=200, headers=headers)
+
+
+@router.patch(
+    "/files/{file_id}",
+    status_code=204,
+    operation_id="ingest_file_patch",
+    dependencies=[Depends(tus_request)],
+    responses=errors_doc(400, 401, 403, 404, 409, 413, 415),
+)
+async def tus_patch(
+    request: Request,
+    file_id: str,
+    upload_offset: str | None = Header(default=None),
+    upload_checksum: str | None = Header(default=None),
+    auth: UploadTokenAuth = Depends(upload_auth),
+    region: Region = Depends(get_region),
+) -> Response:
+    region.upload_tokens.for_upload(auth)
+    _check_patch_content_type(request)
+    record = await region.tus.append(
+        auth,
+        file_id,
+        offset=upload_offset,
+        checksum=parse_checksum(upload_checksum),
+        body=_body_stream(request),
+    )
+    return Response(status_code=204, headers=_file_headers(record, region))
+
+
+@router.delete(
+    "/files/{file_id}",
+    status_code=204,
+    operation_id="ingest_file_delete",
+    dependencies=[Depends(tus_request)],
+    responses=errors_doc(401, 404, 409),
+)
+async def tus_delete(
+    file_id: str, auth: UploadTokenAuth = Depends(upload_auth), region: Region = Depends(get_region)
+) -> Response:
+    region.upload_tokens.for_upload(auth)
+    region.tus.terminate(auth, file_id)
+    return Response(status_code=204)
+
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+ASGIApp = Callable[
+    [Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]
+]
+
+
+class TusHeadersMiddleware:
+    """Every response under the tus endpoint says which protocol version it speaks, errors included."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(
+        self,
+        scope: Scope,
+        receive: Callable[[], Awaitable[Message]],
+        send: Callable[[Message], Awaitable[None]],
+    ) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(FILES_PATH):
+            await self.app(scope, receive, send)
+            return
+
+        async def with_header(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"tus-resumable", TUS_VERSION.encode())]
+            await send(message)
+
+        await self.app(scope, receive, with_header)

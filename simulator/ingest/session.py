@@ -1,0 +1,222 @@
+"""The recording lifecycle calls of the ingest protocol: start, pause, resume, end, finalize, status.
+
+They move the upload and its recording through their statuses and record the domain events the webhook
+emitter turns into `sdk_upload.*` and `recording.*` webhooks, in the order the live service sends them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from simulator.backend.context import Context
+from simulator.backend.events import Subject, record_event
+from simulator.backend.recordings import Recordings, subject_of
+from simulator.errors import BadRequest, Conflict, ValidationFailed
+from simulator.ingest.records import IngestFile
+from simulator.ingest.tokens import UploadTokenAuth, UploadTokens
+from simulator.ingest.tus import TusFiles, file_id_from_url
+from simulator.records import Recording, Repository, SdkUpload, Status, UploadToken
+
+__all__ = ["PROCESS_UPLOAD", "FinalizeManifest", "IngestSessions", "ManifestPart", "StartRecording"]
+
+PROCESS_UPLOAD = "process_upload"
+
+
+class StartRecording(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    platform: Literal["zoom", "google-meet", "teams", "slack", "desktop-audio", "unknown"] = "unknown"
+    title: str | None = None
+    url: str | None = None
+    upload_mode: Literal["seed", "current"] = "seed"
+    media_format: Literal["mp4", "mp3"] = "mp4"
+
+
+class EndRecording(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    duration: float | None = Field(default=None, ge=0)
+
+
+class ManifestPart(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    file: str = Field(description="The tus file's id or URL")
+    sha256: str = Field(pattern=r"^[0-9a-fA-F]{64}$")
+
+
+class FinalizeManifest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    media: ManifestPart
+    participant_events: ManifestPart | None = None
+    meeting_metadata: ManifestPart | None = None
+
+
+def _upload_subject(upload: SdkUpload) -> Subject:
+    return Subject(id=upload.id, metadata=upload.metadata)
+
+
+class IngestSessions:
+    def __init__(self, ctx: Context, tokens: UploadTokens, recordings: Recordings, files: TusFiles) -> None:
+        self.ctx = ctx
+        self.tokens = tokens
+        self.recordings = recordings
+        self.files = files
+        self.uploads = Repository(ctx.store, "sdk_uploads", SdkUpload)
+        self.token_records = Repository(ctx.store, "upload_tokens", UploadToken)
+
+    def _upload_event(
+        self, upload: SdkUpload, event_type: str, status: Status, recording: Recording | None
+    ) -> None:
+        record_event(
+            self.ctx,
+            upload.workspace_id,
+            event_type,
+            status,
+            sdk_upload=_upload_subject(upload),
+            recording=None if recording is None else subject_of(recording),
+            extra={"created_at": upload.created_at.isoformat(), "recording_id": upload.recording_id},
+        )
+
+    def _recording(self, auth: UploadTokenAuth) -> Recording:
+        recording = self.recordings.records.get(auth.upload.recording_id)
+        if recording is None:  # pragma: no cover - a started token always has its recording
+            raise Conflict("No recording has been started with this upload token.")
+        return recording
+
+    def start(self, auth: UploadTokenAuth, body: StartRecording) -> Recording:
+        self.tokens.for_start(auth)
+        now = self.ctx.now()
+        with self.ctx.unit_of_work():
+            recording = self.recordings.create_recording(auth.upload)
+            status = Status(code="uploading", updated_at=now)
+            upload = self.uploads.put(auth.upload.model_copy(update={"status": status}))
+            self.token_records.put(
+                auth.token.model_copy(update={"recording_started_at": now, "session": body.model_dump()})
+            )
+            self._upload_event(
+                upload,
+                "sdk_upload.recording_started",
+                Status(code="recording_started", updated_at=now),
+                recording,
+            )
+            self._upload_event(upload, "sdk_upload.uploading", status, recording)
+        return recording
+
+    def _set_recording_status(self, auth: UploadTokenAuth, code: str, event: str) -> Recording:
+        self.tokens.for_upload(auth)
+        recording = self._recording(auth)
+        if auth.token.recording_ended_at is not None:
+            raise Conflict("The recording has already ended.")
+        if recording.status.code == code:
+            return recording
+        with self.ctx.unit_of_work():
+            status = Status(code=code, updated_at=self.ctx.now())
+            recording = self.recordings.records.put(recording.model_copy(update={"status": status}))
+            record_event(
+                self.ctx,
+                recording.workspace_id,
+                event,
+                status,
+                recording=subject_of(recording),
+                sdk_upload=_upload_subject(auth.upload),
+            )
+        return recording
+
+    def pause(self, auth: UploadTokenAuth) -> Recording:
+        return self._set_recording_status(auth, "paused", "recording.paused")
+
+    def resume(self, auth: UploadTokenAuth) -> Recording:
+        return self._set_recording_status(auth, "processing", "recording.processing")
+
+    def end(self, auth: UploadTokenAuth, body: EndRecording | None = None) -> Recording:
+        """The desktop app stopped recording; parts may keep uploading (the real SDK allows minutes)."""
+        self.tokens.for_upload(auth)
+        recording = self._recording(auth)
+        if auth.token.recording_ended_at is not None:
+            return recording
+        with self.ctx.unit_of_work():
+            self._end(auth, recording, body or EndRecording())
+        return recording
+
+    def _end(self, auth: UploadTokenAuth, recording: Recording, body: EndRecording) -> None:
+        now = self.ctx.now()
+        session = {**auth.token.session, "duration": body.duration}
+        self.token_records.put(auth.token.model_copy(update={"recording_ended_at": now, "session": session}))
+        if recording.status.code == "paused":
+            self.recordings.records.put(
+                recording.model_copy(update={"status": Status(code="processing", updated_at=now)})
+            )
+        self._upload_event(
+            auth.upload,
+            "sdk_upload.recording_ended",
+            Status(code="recording_ended", updated_at=now),
+            recording,
+        )
+
+    def finalize(self, auth: UploadTokenAuth, manifest: FinalizeManifest) -> SdkUpload:
+        """Check every part (complete, this upload's own, matching its sha256), spend the token, and
+        hand the upload to processing. A refused manifest changes nothing."""
+        self.tokens.for_upload(auth)
+        recording = self._recording(auth)
+        parts: dict[str, IngestFile] = {}
+        errors: dict[str, Any] = {}
+        for name in ("media", "participant_events", "meeting_metadata"):
+            spec: ManifestPart | None = getattr(manifest, name)
+            if spec is None:
+                continue
+            record = self.files.files.get(file_id_from_url(spec.file))
+            if record is None or record.sdk_upload_id != auth.upload.id or record.terminated:
+                errors[name] = {"file": ["No such upload for this token."]}
+            elif not record.complete:
+                errors[name] = {"file": [f"Upload is incomplete ({record.offset} of {record.length} bytes)."]}
+            elif record.concat == "partial":
+                errors[name] = {
+                    "file": ["A partial upload cannot be a part; concatenate it into a final upload."]
+                }
+            elif self._sha256(record) != spec.sha256.lower():
+                errors[name] = {"sha256": ["Does not match the uploaded bytes."]}
+            else:
+                parts[name] = record
+        if errors:
+            raise ValidationFailed(errors)
+        if len({p.id for p in parts.values()}) != len(parts):
+            raise BadRequest("Each part must be a different upload.")
+        now = self.ctx.now()
+        with self.ctx.unit_of_work():
+            if auth.token.recording_ended_at is None:
+                self._end(auth, recording, EndRecording())
+            token = self.token_records.get(auth.token.id) or auth.token
+            session = {**token.session, "parts": {name: record.id for name, record in parts.items()}}
+            self.token_records.put(token.model_copy(update={"finalized_at": now, "session": session}))
+            delay = self.ctx.settings.status_delays.processing_start
+            self.ctx.scheduler.schedule(PROCESS_UPLOAD, {"sdk_upload_id": auth.upload.id}, delay=delay)
+        return self.uploads.get(auth.upload.id) or auth.upload
+
+    def _sha256(self, record: IngestFile) -> str:
+        digest = hashlib.sha256()
+        for chunk in self.ctx.blobs.iter_chunks(record.blob):
+            digest.update(chunk)
+        return digest.hexdigest()
+
+    def status(self, auth: UploadTokenAuth) -> dict[str, Any]:
+        upload = self.uploads.get(auth.upload.id) or auth.upload
+        recording = self.recordings.records.get(upload.recording_id)
+        return {
+            "sdk_upload_id": upload.id,
+            "recording_id": upload.recording_id,
+            "upload_status": upload.status.model_dump(mode="json"),
+            "recording_status": None if recording is None else recording.status.model_dump(mode="json"),
+            "recording_started": auth.token.recording_started_at is not None,
+            "recording_ended": auth.token.recording_ended_at is not None,
+            "finalized": auth.token.finalized_at is not None,
+            "files": [
+                {"id": f.id, "part": f.part, "length": f.length, "offset": f.offset, "concat": f.concat}
+                for f in self.files.files_of(upload.id)
+                if not f.terminated
+            ],
+        }

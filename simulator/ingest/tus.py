@@ -1,0 +1,297 @@
+"""tus 1.0 resumable uploads (core, creation, creation-with-upload, checksum, termination, expiration,
+concatenation), authorised by the upload token.
+
+Bytes go straight from the request stream to the file on disk, so memory stays flat whatever the size.
+The stored offset is only moved after the bytes are written and synced; a region that crashed mid-PATCH
+trims the file back to that offset on the next touch, so what a HEAD reports is always what is there.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import os
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from simulator.backend.context import Context
+from simulator.errors import ApiError, BadRequest, Conflict, Gone, NotFound, PayloadTooLarge, PermissionDenied
+from simulator.ingest.records import PARTS, IngestFile
+from simulator.ingest.tokens import UploadTokenAuth
+from simulator.records import Repository
+
+__all__ = [
+    "CHECKSUM_ALGORITHMS",
+    "TUS_EXTENSIONS",
+    "TUS_VERSION",
+    "ChecksumMismatch",
+    "ClientGone",
+    "TusFiles",
+    "parse_checksum",
+    "parse_metadata",
+]
+
+TUS_VERSION = "1.0.0"
+TUS_EXTENSIONS = "creation,creation-with-upload,checksum,termination,expiration,concatenation"
+CHECKSUM_ALGORITHMS = ("sha256", "sha1")
+#: an unfinished upload is forgotten this long after its last PATCH
+EXPIRY = timedelta(hours=24)
+EXPIRE_JOB = "expire_ingest_file"
+
+
+class ChecksumMismatch(ApiError):
+    """tus's own status for a body whose checksum does not match: nothing of it is stored."""
+
+    status_code = 460
+    default_detail = "Upload-Checksum does not match the request body; nothing was stored."
+
+
+def parse_metadata(header: str | None) -> dict[str, str]:
+    """`Upload-Metadata: key base64,key2 base64` -> {key: value}."""
+    out: dict[str, str] = {}
+    if not header or not header.strip():
+        return out
+    for pair in header.split(","):
+        key, _, encoded = pair.strip().partition(" ")
+        if not key or " " in encoded.strip():
+            raise BadRequest("Upload-Metadata must be comma-separated `key base64value` pairs.")
+        try:
+            value = base64.b64decode(encoded.strip(), validate=True).decode("utf-8") if encoded else ""
+        except (binascii.Error, UnicodeDecodeError):
+            raise BadRequest(f"Upload-Metadata value of {key!r} is not valid base64 UTF-8.") from None
+        out[key] = value
+    return out
+
+
+def parse_checksum(header: str | None) -> tuple[str, bytes] | None:
+    if header is None:
+        return None
+    algorithm, _, encoded = header.strip().partition(" ")
+    if algorithm.lower() not in CHECKSUM_ALGORITHMS:
+        raise BadRequest(
+            f"Unsupported checksum algorithm {algorithm!r}; use one of {', '.join(CHECKSUM_ALGORITHMS)}."
+        )
+    try:
+        return algorithm.lower(), base64.b64decode(encoded.strip(), validate=True)
+    except binascii.Error:
+        raise BadRequest("Upload-Checksum digest is not valid base64.") from None
+
+
+def file_id_from_url(url: str) -> str:
+    return urlsplit(url.strip()).path.rstrip("/").rsplit("/", 1)[-1]
+
+
+class TusFiles:
+    def __init__(self, ctx: Context, max_size: int) -> None:
+        self.ctx = ctx
+        self.max_size = max_size
+        self.files = Repository(ctx.store, "ingest_files", IngestFile)
+        self._writing: set[str] = set()
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def get(self, auth: UploadTokenAuth, file_id: str) -> IngestFile:
+        """The caller's own file; another upload's file is as unknown as a made-up id."""
+        record = self.files.get(file_id)
+        if record is None or record.sdk_upload_id != auth.upload.id or record.terminated:
+            raise NotFound()
+        if not record.complete and self.ctx.now() >= record.expires_at:
+            raise Gone("This upload expired before it was completed.")
+        self._reconcile(record)
+        return record
+
+    def _reconcile(self, record: IngestFile) -> None:
+        if record.concat == "final":
+            return
+        if not self.ctx.blobs.exists(record.blob):
+            self.ctx.blobs.write_bytes(record.blob, b"")
+        if self.ctx.blobs.size(record.blob) != record.offset:
+            self.ctx.blobs.truncate(record.blob, record.offset)
+
+    # -- creation ----------------------------------------------------------------------------------
+
+    def create(
+        self,
+        auth: UploadTokenAuth,
+        *,
+        length: str | None,
+        defer_length: str | None,
+        metadata: dict[str, str],
+        concat: str | None,
+    ) -> IngestFile:
+        if defer_length is not None:
+            raise BadRequest("Upload-Defer-Length is not supported; send Upload-Length.")
+        part = metadata.get("part", "media")
+        if part not in PARTS:
+            raise BadRequest(f"Unknown part {part!r}; expected one of {', '.join(PARTS)}.")
+        kind = "none"
+        partial_ids: list[str] = []
+        if concat is not None:
+            if concat.strip() == "partial":
+                kind = "partial"
+            elif concat.startswith("final;"):
+                kind = "final"
+                partial_ids = [file_id_from_url(u) for u in concat[len("final;") :].split() if u.strip()]
+                if not partial_ids:
+                    raise BadRequest("Upload-Concat: final needs at least one partial upload URL.")
+            else:
+                raise BadRequest("Upload-Concat must be `partial` or `final;<url> <url> ...`.")
+        if kind == "final":
+            if length is not None:
+                raise BadRequest(
+                    "A final upload's length is the sum of its parts; do not send Upload-Length."
+                )
+            partials = [self._partial_for_final(auth, pid) for pid in partial_ids]
+            total = sum(p.length for p in partials)
+        else:
+            if length is None or not length.isdigit():
+                raise BadRequest("Upload-Length must be a non-negative integer.")
+            total = int(length)
+        if total > self.max_size:
+            raise PayloadTooLarge(f"Upload-Length exceeds Tus-Max-Size ({self.max_size} bytes).")
+
+        now = self.ctx.now()
+        with self.ctx.unit_of_work():
+            file_id = self.ctx.ids.uuid().replace("-", "")
+            record = IngestFile(
+                id=file_id,
+                sdk_upload_id=auth.upload.id,
+                workspace_id=auth.workspace.id,
+                part=part,
+                metadata=metadata,
+                length=total,
+                blob=f"uploads/{auth.upload.id}/{file_id}",
+                concat=kind,
+                parts=partial_ids,
+                created_at=now,
+                updated_at=now,
+                expires_at=now + EXPIRY,
+            )
+            if kind == "final":
+                self._concatenate(record, partials)
+                record = record.model_copy(update={"offset": total})
+            else:
+                self.ctx.blobs.write_bytes(record.blob, b"")
+                self.ctx.scheduler.schedule(EXPIRE_JOB, {"file_id": file_id}, delay=EXPIRY.total_seconds())
+            self.files.put(record)
+        return record
+
+    def _partial_for_final(self, auth: UploadTokenAuth, file_id: str) -> IngestFile:
+        record = self.files.get(file_id)
+        if record is None or record.terminated:
+            raise BadRequest(f"Partial upload {file_id} does not exist.")
+        if record.sdk_upload_id != auth.upload.id:
+            # Someone else's bytes: refuse without saying whose.
+            raise PermissionDenied(f"Partial upload {file_id} does not belong to this upload.")
+        if record.concat != "partial":
+            raise BadRequest(f"Upload {file_id} was not created with Upload-Concat: partial.")
+        if not record.complete:
+            raise BadRequest(f"Partial upload {file_id} is not complete.")
+        return record
+
+    def _concatenate(self, record: IngestFile, partials: list[IngestFile]) -> None:
+        path = self.ctx.blobs.path(record.blob)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        with tmp.open("wb") as out:
+            for partial in partials:
+                for chunk in self.ctx.blobs.iter_chunks(partial.blob):
+                    out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+
+    # -- appending ---------------------------------------------------------------------------------
+
+    async def append(
+        self,
+        auth: UploadTokenAuth,
+        file_id: str,
+        *,
+        offset: str | None,
+        checksum: tuple[str, bytes] | None,
+        body: AsyncIterator[bytes],
+    ) -> IngestFile:
+        record = self.get(auth, file_id)
+        if record.concat == "final":
+            raise PermissionDenied("A final upload is assembled from its parts and cannot be patched.")
+        if offset is None or not offset.isdigit():
+            raise BadRequest("Upload-Offset must be a non-negative integer.")
+        if int(offset) != record.offset:
+            raise Conflict(f"Upload-Offset {offset} does not match the upload's offset {record.offset}.")
+        if file_id in self._writing:
+            raise Conflict("Another PATCH to this upload is in progress.")
+        self._writing.add(file_id)
+        try:
+            written = await self._write(record, checksum, body)
+        finally:
+            self._writing.discard(file_id)
+        now = self.ctx.now()
+        with self.ctx.unit_of_work():
+            updated = record.model_copy(
+                update={"offset": record.offset + written, "updated_at": now, "expires_at": now + EXPIRY}
+            )
+            self.files.put(updated)
+        return updated
+
+    async def _write(
+        self, record: IngestFile, checksum: tuple[str, bytes] | None, body: AsyncIterator[bytes]
+    ) -> int:
+        hasher = hashlib.new(checksum[0]) if checksum else None
+        written = 0
+        disconnected = False
+        with self.ctx.blobs.open_append(record.blob) as fh:
+            try:
+                async for chunk in body:
+                    if record.offset + written + len(chunk) > record.length:
+                        fh.truncate(record.offset)
+                        raise PayloadTooLarge("The request body goes past Upload-Length.")
+                    fh.write(chunk)
+                    written += len(chunk)
+                    if hasher is not None:
+                        hasher.update(chunk)
+            except ClientGone:
+                disconnected = True
+            if (
+                checksum is not None
+                and hasher is not None
+                and (disconnected or hasher.digest() != checksum[1])
+            ):
+                fh.truncate(record.offset)
+                if disconnected:
+                    raise ClientGone()
+                raise ChecksumMismatch()
+            fh.flush()
+            os.fsync(fh.fileno())
+        return written
+
+    # -- termination and expiry --------------------------------------------------------------------
+
+    def terminate(self, auth: UploadTokenAuth, file_id: str) -> None:
+        record = self.get(auth, file_id)
+        with self.ctx.unit_of_work():
+            self.files.put(record.model_copy(update={"terminated": True, "updated_at": self.ctx.now()}))
+        self.ctx.blobs.delete(record.blob)
+
+    def expire(self, file_id: str) -> None:
+        """The expiry job: an upload still unfinished at its expiry loses its bytes."""
+        record = self.files.get(file_id)
+        if record is None or record.terminated or record.complete:
+            return
+        if self.ctx.now() < record.expires_at:  # patched since: look again at the new expiry
+            with self.ctx.unit_of_work():
+                delay = (record.expires_at - self.ctx.now()).total_seconds()
+                self.ctx.scheduler.schedule(EXPIRE_JOB, {"file_id": file_id}, delay=delay)
+            return
+        with self.ctx.unit_of_work():
+            self.files.put(record.model_copy(update={"terminated": True}))
+        self.ctx.blobs.delete(record.blob)
+
+    def files_of(self, upload_id: str) -> list[IngestFile]:
+        return self.files.find({"sdk_upload_id": upload_id})
+
+
+class ClientGone(Exception):
+    """The client went away mid-body: without a checksum the bytes received are kept (tus allows it)."""

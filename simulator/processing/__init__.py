@@ -1,0 +1,1 @@
+"""Processing: turning an uploaded recording's bytes into a Recording's artifacts."""

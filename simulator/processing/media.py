@@ -1,0 +1,116 @@
+"""Decoding an upload's media with PyAV: what it holds, how long it is, whether it decodes.
+
+These are plain blocking functions on file paths, with no access to the region's state: a served region
+runs them on a worker thread, a scenario on its virtual-time loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+
+from simulator.processing.containers import ContainerReport, MediaRejected, inspect_container
+from simulator.processing.speech import read_speech
+
+__all__ = ["MediaReport", "analyse_media", "transcode_to_mp3"]
+
+_FORMATS = {"mp4": ("mov", "mp4"), "mp3": ("mp3",)}
+
+
+@dataclass(frozen=True)
+class MediaReport:
+    kind: str
+    size: int
+    duration: float
+    streams: list[tuple[str, str]]
+    has_video: bool
+    has_audio: bool
+    #: the speech track's utterances (see README: the speech track), [] if none
+    utterances: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _stream_end(last_pts: int | None, duration: int | None, time_base: Fraction | None) -> float:
+    if last_pts is None or time_base is None:
+        return 0.0
+    return float((last_pts + (duration or 0)) * time_base)
+
+
+def analyse_media(path: Path) -> MediaReport:
+    """Check the file's structure, then demux every packet and decode the audio and the video's
+    keyframes. Raises MediaRejected with Recall-style sub_codes."""
+    container_report: ContainerReport = inspect_container(path)
+    try:
+        container = av.open(str(path))
+    except av.error.FFmpegError as exc:
+        raise MediaRejected("media_corrupt", f"The media cannot be opened: {exc}") from None
+    with container:
+        if not any(name in container.format.name.split(",") for name in _FORMATS[container_report.kind]):
+            raise MediaRejected("media_unsupported_format", f"Unexpected container {container.format.name}.")
+        media_streams = [s for s in container.streams if s.type in ("audio", "video")]
+        if not media_streams:
+            raise MediaRejected("media_no_streams", "The media has no audio or video stream.")
+        for stream in container.streams:
+            if stream.type == "video":
+                stream.codec_context.skip_frame = "NONKEY"
+        ends: dict[int, float] = {}
+        starts: dict[int, float] = {}
+        errors = 0
+        try:
+            for packet in container.demux(*media_streams):
+                if packet.size == 0 or packet.pts is None:
+                    continue
+                index = packet.stream.index
+                begin = float(packet.pts * packet.time_base)
+                starts[index] = min(starts.get(index, begin), begin)
+                ends[index] = max(
+                    ends.get(index, 0.0), _stream_end(packet.pts, packet.duration, packet.time_base)
+                )
+                try:
+                    packet.decode()
+                except av.error.FFmpegError:
+                    errors += 1
+        except av.error.FFmpegError as exc:
+            raise MediaRejected("media_corrupt", f"The media cannot be demuxed: {exc}") from None
+        if errors:
+            raise MediaRejected("media_corrupt", f"{errors} packet(s) of the media do not decode.")
+        if not ends:
+            raise MediaRejected("media_empty", "The media holds no audio or video data.")
+        start = min(starts.values())
+        duration = max(ends.values()) - start
+        streams = [(str(s.type), str(s.codec_context.name)) for s in container.streams]
+    return MediaReport(
+        kind=container_report.kind,
+        size=container_report.size,
+        duration=round(duration, 6),
+        streams=streams,
+        has_video=any(t == "video" for t, _ in streams),
+        has_audio=any(t == "audio" for t, _ in streams),
+        utterances=read_speech(path, container_report),
+    )
+
+
+def transcode_to_mp3(source: Path, target: Path, bitrate: int = 64000) -> None:
+    """The recording's audio as MP3, for `audio_mixed_mp3` on a video recording."""
+    with av.open(str(source)) as src:
+        if not src.streams.audio:
+            raise MediaRejected("media_no_audio", "The media has no audio to make an MP3 from.")
+        audio = src.streams.audio[0]
+        rate = audio.codec_context.sample_rate or 44100
+        with av.open(str(target), "w", format="mp3") as out:
+            encoder = out.add_stream("libmp3lame", rate=rate)
+            encoder.bit_rate = bitrate
+            encoder.layout = "mono" if audio.codec_context.layout.nb_channels == 1 else "stereo"
+            resampler = av.AudioResampler(format="s16p", layout=encoder.layout, rate=rate)
+            for frame in src.decode(audio):
+                for converted in resampler.resample(frame):
+                    for packet in encoder.encode(converted):
+                        out.mux(packet)
+            for converted in resampler.resample(None):
+                for packet in encoder.encode(converted):
+                    out.mux(packet)
+            for packet in encoder.encode(None):
+                out.mux(packet)

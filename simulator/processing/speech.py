@@ -1,0 +1,82 @@
+"""Reading the speech track the recorder writes into its media (README: "The speech track").
+
+MP4 carries one `mov_text` sample per utterance, its text a JSON object; MP3 carries the JSON array of
+utterances in a leading ID3v2 `TXXX` frame described `recall-sim-speech`. The simulated transcription
+provider reads the words from here: from the uploaded bytes, not from a side channel.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+from typing import Any
+
+import av
+
+from simulator.processing.containers import ContainerReport, MediaRejected, read_id3_frames
+
+__all__ = ["SPEECH_DESCRIPTION", "read_speech"]
+
+SPEECH_DESCRIPTION = "recall-sim-speech"
+
+
+def _check_utterance(item: Any) -> dict[str, Any]:
+    if not isinstance(item, dict) or not isinstance(item.get("participant"), dict):
+        raise MediaRejected("speech_track_invalid", "A speech utterance has no participant.")
+    words = item.get("words")
+    if not isinstance(words, list) or not all(
+        isinstance(w, dict) and isinstance(w.get("text"), str) and isinstance(w.get("start"), int | float)
+        for w in words
+    ):
+        raise MediaRejected("speech_track_invalid", "A speech utterance has malformed words.")
+    return item
+
+
+def _from_mp4(path: Path) -> list[dict[str, Any]]:
+    utterances: list[dict[str, Any]] = []
+    with av.open(str(path)) as container:
+        subtitles = [
+            s for s in container.streams if s.type == "subtitle" and s.codec_context.name == "mov_text"
+        ]
+        if not subtitles:
+            return []
+        for packet in container.demux(subtitles[0]):
+            payload = bytes(packet)
+            if len(payload) < 2:
+                continue
+            (length,) = struct.unpack(">H", payload[:2])
+            text = payload[2 : 2 + length]
+            if not text:
+                continue
+            try:
+                utterances.append(_check_utterance(json.loads(text)))
+            except (ValueError, UnicodeDecodeError):
+                raise MediaRejected("speech_track_invalid", "A speech sample is not JSON.") from None
+    return utterances
+
+
+def _from_mp3(path: Path) -> list[dict[str, Any]]:
+    for body in read_id3_frames(path).get("TXXX", []):
+        if not body:
+            continue
+        encoding, rest = body[0], body[1:]
+        codec = {0: "latin-1", 3: "utf-8"}.get(encoding)
+        if codec is None:
+            continue
+        description, _, value = rest.partition(b"\0")
+        if description.decode(codec, errors="replace") != SPEECH_DESCRIPTION:
+            continue
+        try:
+            items = json.loads(value.rstrip(b"\0").decode(codec))
+        except (ValueError, UnicodeDecodeError):
+            raise MediaRejected("speech_track_invalid", "The speech tag is not JSON.") from None
+        if not isinstance(items, list):
+            raise MediaRejected("speech_track_invalid", "The speech tag is not a list of utterances.")
+        return [_check_utterance(i) for i in items]
+    return []
+
+
+def read_speech(path: Path, report: ContainerReport) -> list[dict[str, Any]]:
+    utterances = _from_mp4(path) if report.kind == "mp4" else _from_mp3(path)
+    return sorted(utterances, key=lambda u: u["words"][0]["start"] if u["words"] else 0.0)
