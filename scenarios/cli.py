@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from recorder.upload_cli import upload
 from simulator.cli import serve
 
 __all__ = ["app", "main"]
@@ -15,6 +16,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("serve")(serve)
+app.command("upload")(upload)
 
 
 @app.callback()

@@ -26,7 +26,7 @@ from simulator.validation import drf_errors
 __all__ = ["create_app"]
 
 
-def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = list(exc.errors())
     for error in errors:
@@ -37,7 +37,7 @@ def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return error_response(ValidationFailed(drf_errors(errors, strip=1)))
 
 
-def _http_error(request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 405:
         error: ApiError = MethodNotAllowed(request.method)
@@ -50,7 +50,7 @@ def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=exc.status_code, content={"detail": exc.detail}, headers=exc.headers)
 
 
-def _api_error(_: Request, exc: Exception) -> JSONResponse:
+async def _api_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
     return error_response(exc)
 
@@ -84,6 +84,8 @@ def create_app(
         redoc_url=None,
     )
     app.state.region = region
+    # Handlers are coroutines: Starlette runs plain functions in a worker thread, and on virtual time
+    # a thread lets the clock jump while it works.
     handlers: dict[Any, Any] = {
         ApiError: _api_error,
         RequestValidationError: _validation_error,

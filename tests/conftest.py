@@ -7,6 +7,7 @@ loop's clock, so rate limits, expiries and retries are tested in simulated time,
 from __future__ import annotations
 
 import inspect
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,6 +36,11 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
                 await simulated.aclose()
 
     run_virtual(with_regions_running(), clock if isinstance(clock, VirtualClock) else None)
+    workers = [t.name for t in threading.enumerate() if t.name.startswith(("AnyIO worker", "asyncio_"))]
+    if workers:
+        pytest.fail(
+            f"code on virtual time handed work to a thread ({workers}); time may have jumped meanwhile"
+        )
     return True
 
 

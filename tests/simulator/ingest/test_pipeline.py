@@ -106,3 +106,32 @@ async def test_speech_track_is_read_from_the_uploaded_bytes(sim: Sim) -> None:
     await sim.clock.sleep(1)
     stored = json.loads(sim.region.blobs.read_bytes(f"recordings/{upload['recording_id']}/speech.json"))
     assert stored == spoken
+
+
+async def test_pause_and_resume_move_the_recording_status(sim: Sim) -> None:
+    from tests.simulator.ingest.helpers import ingest_client
+
+    upload = await create_upload(sim)
+    api = sim.client()
+    async with ingest_client(sim, upload["upload_token"]) as client:
+        await client.start(platform="teams")
+        recording = (await api.get(f"/api/v1/recording/{upload['recording_id']}/")).json()
+        assert recording["status"]["code"] == "processing"
+        assert (await api.get(f"/api/v1/sdk_upload/{upload['id']}/")).json()["status"]["code"] == "uploading"
+        await client.pause()
+        await client.pause()  # already paused: nothing new happens
+        assert (await api.get(f"/api/v1/recording/{upload['recording_id']}/")).json()["status"][
+            "code"
+        ] == "paused"
+        listed = (await api.get("/api/v1/recording/", params={"status_code": "paused"})).json()["results"]
+        assert [r["id"] for r in listed] == [upload["recording_id"]]
+        await client.resume()
+        await client.end(10.0)
+        await client.end(10.0)  # ending twice is harmless
+    assert event_types(sim) == [
+        "sdk_upload.recording_started",
+        "sdk_upload.uploading",
+        "recording.paused",
+        "recording.processing",
+        "sdk_upload.recording_ended",
+    ]
