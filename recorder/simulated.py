@@ -1,0 +1,175 @@
+"""A desktop that plays meeting scripts on the injected clock.
+
+Each script opens its window at `opens_at` (at once if <= 0: a meeting already running when the SDK
+initialises), gets its title and url at `details_at` (they may be missing at first, as in the real SDK),
+turns uncapturable during its `uncapturable` spans (minimised, another virtual desktop) and closes after
+`duration`. Window ids come from the seeded randomness, so runs repeat exactly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+
+from recorder.desktop import PERMISSIONS, Desktop, DesktopListener, MeetingWindow, Permission
+from recorder.meeting import MeetingScript
+from seams import Clock, Randomness
+
+__all__ = ["SimulatedDesktop"]
+
+_QUIET = MeetingScript(platform="zoom", duration=24 * 3600.0)
+
+
+class SimulatedDesktop(Desktop):
+    def __init__(
+        self,
+        clock: Clock,
+        randomness: Randomness,
+        meetings: list[MeetingScript] | tuple[MeetingScript, ...] = (),
+        *,
+        granted: tuple[Permission, ...] = PERMISSIONS,
+        grant_on_request: bool = True,
+        desktop_audio: MeetingScript | None = None,
+    ) -> None:
+        self.clock = clock
+        self.meetings = list(meetings)
+        self._ids = randomness.stream("windows")
+        self._granted = set(granted)
+        self.grant_on_request = grant_on_request
+        self._desktop_audio = desktop_audio or _QUIET
+        self._windows: dict[str, MeetingWindow] = {}
+        self._listeners: list[DesktopListener] = []
+        self._task: asyncio.Task[None] | None = None
+        self._started_at: float | None = None
+        self.requests: list[Permission] = []
+
+    # -- the Desktop interface ----------------------------------------------------------------
+
+    def open_windows(self) -> list[MeetingWindow]:
+        return [w for w in self._windows.values() if not w.closed and not w.desktop_audio]
+
+    def window(self, window_id: str) -> MeetingWindow | None:
+        return self._windows.get(window_id)
+
+    def subscribe(self, listener: DesktopListener) -> None:
+        self._listeners.append(listener)
+
+    def unsubscribe(self, listener: DesktopListener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def has_permission(self, permission: Permission) -> bool:
+        return permission in self._granted
+
+    async def request_permission(self, permission: Permission) -> bool:
+        self.requests.append(permission)
+        if self.grant_on_request:
+            self._granted.add(permission)
+        return permission in self._granted
+
+    def revoke(self, permission: Permission) -> None:
+        self._granted.discard(permission)
+
+    def desktop_audio_window(self) -> MeetingWindow:
+        window = MeetingWindow(
+            id=str(self._ids.uuid4()),
+            platform="desktop-audio",
+            script=self._desktop_audio,
+            opened_at=self.clock.timestamp() - max(0.0, -self._desktop_audio.opens_at),
+            desktop_audio=True,
+        )
+        self._windows[window.id] = window
+        return window
+
+    async def start(self) -> None:
+        """Open the meetings already running, then play the rest on the clock."""
+        if self._task is not None:
+            return
+        self._started_at = self.clock.timestamp()
+        for script in sorted(self.meetings, key=lambda s: s.opens_at):
+            if script.opens_at <= 0:
+                self._open(script, opened_at=self._started_at + script.opens_at)
+        self._task = asyncio.get_running_loop().create_task(self._play(), name="simulated desktop")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    # -- playing the scripts -------------------------------------------------------------------
+
+    def _notify(self, action: Callable[[DesktopListener], None]) -> None:
+        for listener in list(self._listeners):
+            action(listener)
+
+    def _open(self, script: MeetingScript, opened_at: float) -> MeetingWindow:
+        known = script.details_at <= 0
+        window = MeetingWindow(
+            id=str(self._ids.uuid4()),
+            platform=script.platform,
+            script=script,
+            opened_at=opened_at,
+            title=script.title if known else None,
+            url=script.url if known else None,
+        )
+        self._windows[window.id] = window
+        self._notify(lambda listener: listener.window_opened(window))
+        return window
+
+    async def _play(self) -> None:
+        assert self._started_at is not None
+        timeline: list[tuple[float, int, Callable[[], None]]] = []
+        order = 0
+
+        def at(moment: float, action: Callable[[], None]) -> None:
+            nonlocal order
+            timeline.append((moment, order, action))
+            order += 1
+
+        def schedule_window(window: MeetingWindow) -> None:
+            script = window.script
+            if script.details_at > 0:
+                at(window.opened_at + script.details_at, lambda: self._update(window))
+            for start, end in script.uncapturable:
+                at(window.opened_at + start, lambda: self._set_capturable(window, False))
+                at(window.opened_at + end, lambda: self._set_capturable(window, True))
+            at(window.opened_at + script.duration, lambda: self._close(window))
+
+        for window in list(self._windows.values()):
+            if not window.desktop_audio:
+                schedule_window(window)
+        for script in self.meetings:
+            if script.opens_at > 0:
+                moment = self._started_at + script.opens_at
+
+                def opener(script: MeetingScript = script, moment: float = moment) -> None:
+                    schedule_window(self._open(script, opened_at=moment))
+                    timeline.sort(key=lambda item: (item[0], item[1]))
+
+                at(moment, opener)
+        timeline.sort(key=lambda item: (item[0], item[1]))
+        while timeline:
+            moment, _, action = timeline.pop(0)
+            await self.clock.sleep_until(moment)
+            action()
+
+    def _update(self, window: MeetingWindow) -> None:
+        if window.closed:
+            return
+        window.title, window.url = window.script.title, window.script.url
+        self._notify(lambda listener: listener.window_updated(window))
+
+    def _set_capturable(self, window: MeetingWindow, capturable: bool) -> None:
+        if window.closed or window.capturable == capturable:
+            return
+        window.capturable = capturable
+        self._notify(lambda listener: listener.capture_changed(window))
+
+    def _close(self, window: MeetingWindow) -> None:
+        if window.closed:
+            return
+        window.closed = True
+        self._notify(lambda listener: listener.window_closed(window))
