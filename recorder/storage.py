@@ -62,14 +62,21 @@ class LocalRecording:
     def _read_journal(self) -> list[dict[str, Any]]:
         if not self.journal_path.exists():
             return []
+        raw = self.journal_path.read_bytes()
         entries = []
-        for line in self.journal_path.read_bytes().split(b"\n"):
-            if not line.strip():
-                continue
+        kept = 0
+        for line in raw.split(b"\n")[:-1]:  # only newline-terminated lines were written whole
             try:
                 entries.append(json.loads(line))
             except ValueError:
-                break  # a line torn by a crash mid-append: everything before it stands
+                break
+            kept += len(line) + 1
+        if kept != len(raw):
+            # A line torn by a crash mid-append: cut it off, or the next entry would be glued to it.
+            with self.journal_path.open("r+b") as fh:
+                fh.truncate(kept)
+                fh.flush()
+                os.fsync(fh.fileno())
         return entries
 
     def append(self, entry_type: str, **data: Any) -> dict[str, Any]:
