@@ -6,8 +6,16 @@ endpoints.py  endpoints, filters, enable/disable, secrets and their rotation
 sender.py     one POST, judged as Svix judges it (2xx only, no redirects, 15 s)
 delivery.py   attempts as durable jobs: retry schedule, jitter, disabling, resend, recover
 emitter.py    the `dispatch_event` job: outbox event -> stored messages -> first attempts
+control.py    the control plane's Python calls
 """
 
+from simulator.webhooks.control import (
+    EndpointCreate,
+    EndpointOut,
+    EndpointUpdate,
+    MessageOut,
+    WebhooksControl,
+)
 from simulator.webhooks.emitter import WebhookEmitter
 from simulator.webhooks.models import Attempt, Destination, Endpoint, Message
 from simulator.webhooks.payloads import EVENT_TYPES
@@ -18,9 +26,14 @@ __all__ = [
     "Attempt",
     "Destination",
     "Endpoint",
+    "EndpointCreate",
+    "EndpointOut",
+    "EndpointUpdate",
     "Message",
+    "MessageOut",
     "WebhookEmitter",
     "WebhookVerificationError",
+    "WebhooksControl",
     "sign",
     "signed_headers",
     "verify",
