@@ -7,7 +7,7 @@ their attempts with filters, resend and recover. `ControlPlane(region).webhooks`
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -78,6 +78,11 @@ class MessageOut(BaseModel):
             payload=json.loads(message.payload),
             destinations=list(message.destinations.values()),
         )
+
+
+def _aware(moment: datetime) -> datetime:
+    """Times without an offset are UTC, as everywhere in Recall's API."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 class WebhooksControl:
@@ -179,9 +184,9 @@ class WebhooksControl:
         for message in self.region.webhooks.messages.find(where):
             if event_type is not None and message.event_type != event_type:
                 continue
-            if since is not None and message.created_at < since:
+            if since is not None and message.created_at < _aware(since):
                 continue
-            if until is not None and message.created_at >= until:
+            if until is not None and message.created_at >= _aware(until):
                 continue
             destinations = list(message.destinations.values())
             if endpoint_id is not None:
@@ -221,4 +226,6 @@ class WebhooksControl:
 
     def recover(self, endpoint_id: str, since: datetime, until: datetime | None = None) -> list[str]:
         """Resend every message that failed for the endpoint since `since`; returns their ids."""
-        return self.region.webhooks.delivery.recover(endpoint_id, since, until)
+        return self.region.webhooks.delivery.recover(
+            endpoint_id, _aware(since), None if until is None else _aware(until)
+        )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -46,8 +47,6 @@ class Received:
     at: float
 
     def json(self) -> Any:
-        import json
-
         return json.loads(self.body)
 
     @property

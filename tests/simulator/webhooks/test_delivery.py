@@ -243,7 +243,8 @@ async def test_a_disabled_endpoint_gets_messages_as_failed_until_recovered(
     with pytest.raises(BadRequest):
         hooked.control.webhooks.recover(ep.id, since=start)
     hooked.control.webhooks.enable_endpoint(ep.id)
-    assert hooked.control.webhooks.recover(ep.id, since=start) == [message.id]
+    # a time without an offset is UTC
+    assert hooked.control.webhooks.recover(ep.id, since=start.replace(tzinfo=None)) == [message.id]
     await hooked.region.advance(1)
     assert [r.msg_id for r in receiver.requests] == [message.id]
 
