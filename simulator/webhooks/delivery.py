@@ -139,7 +139,10 @@ class Delivery:
             destination = message.destinations.get(endpoint_id) or Destination(
                 endpoint_id=endpoint_id, status="failed"
             )
-            changes: dict[str, object] = {"last_attempt_at": finished_at, "next_attempt_at": None}
+            changes: dict[str, object] = {"last_attempt_at": finished_at}
+            if trigger == "scheduled" or result.succeeded:
+                # A failed manual attempt leaves a pending retry (and its time) as it was.
+                changes["next_attempt_at"] = None
             next_at: datetime | None = None
             exhausted = False
             if result.succeeded:

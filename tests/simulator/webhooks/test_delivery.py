@@ -259,3 +259,23 @@ async def test_pending_retries_stop_when_the_endpoint_is_disabled(hooked: Sim, r
     assert len(receiver.requests) == 1
     (message,) = hooked.control.webhooks.list_messages()
     assert message.destinations[0].status == "failed"
+
+
+@pytest.mark.parametrize("store_kind", ["memory"])
+async def test_a_resend_between_retries_leaves_the_schedule_alone(hooked: Sim, receiver: Receiver) -> None:
+    ep = endpoint(hooked)
+    receiver.fail(2)
+    emit(hooked.region, new_upload(hooked.region), "recording.done")
+    await hooked.region.advance(1)
+    (message,) = hooked.control.webhooks.list_messages()
+    due = message.destinations[0].next_attempt_at
+    resent = await hooked.control.webhooks.resend(message.id, ep.id)
+    assert resent.outcome == "failed"
+    (destination,) = hooked.control.webhooks.get_message(message.id).destinations
+    assert (destination.status, destination.next_attempt_at, destination.attempts) == ("pending", due, 1)
+    await hooked.region.advance(10)
+    assert [(a.trigger, a.outcome) for a in attempts(hooked, ep.id)] == [
+        ("scheduled", "failed"),
+        ("manual", "failed"),
+        ("scheduled", "success"),
+    ]
