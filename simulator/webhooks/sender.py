@@ -71,6 +71,15 @@ async def _exchange(
             await client.aclose()
 
 
+async def _deadline(clock: Clock, seconds: float) -> None:
+    try:
+        await clock.sleep(seconds)
+    except RuntimeError:
+        # A virtual clock outside the loop it drives cannot wait (nothing would wake it): the loop's
+        # own time is the only measure left.
+        await asyncio.sleep(seconds)
+
+
 async def send(
     clock: Clock,
     transport: httpx.AsyncBaseTransport | None,
@@ -81,7 +90,7 @@ async def send(
 ) -> SendResult:
     """POST `body` to `url`, giving up after `timeout` seconds of `clock` time."""
     exchange = asyncio.ensure_future(_exchange(transport, url, headers, body, timeout))
-    deadline = asyncio.ensure_future(clock.sleep(timeout))
+    deadline = asyncio.ensure_future(_deadline(clock, timeout))
     try:
         await asyncio.wait({exchange, deadline}, return_when=asyncio.FIRST_COMPLETED)
     finally:

@@ -3,6 +3,7 @@ resend and recover."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import Iterator
 from datetime import timedelta
@@ -14,7 +15,7 @@ from seams import RandomStream, VirtualClock
 from simulator.errors import BadRequest
 from simulator.webhooks import EndpointCreate, EndpointOut, verify
 from simulator.webhooks.models import Attempt
-from tests.simulator.webhooks.conftest import SCHEDULE
+from tests.simulator.webhooks.conftest import EXACT, SCHEDULE
 from tests.simulator.webhooks.receiver import DROP, REDIRECT, THROTTLED, Behaviour, Receiver, hang
 from tests.simulator.webhooks.support import emit, new_upload
 from tests.support import Sim, make_sim
@@ -279,3 +280,21 @@ async def test_a_resend_between_retries_leaves_the_schedule_alone(hooked: Sim, r
         ("manual", "failed"),
         ("scheduled", "success"),
     ]
+
+
+def test_a_virtual_region_outside_its_loop_still_delivers(tmp_path: Path, receiver: Receiver) -> None:
+    """`control.advance` on a plain asyncio loop jumps the clock job by job; attempts still complete."""
+    clock = VirtualClock()
+    sim = make_sim(clock, tmp_path, webhook_transport=receiver.transport(), webhooks=EXACT)
+    try:
+        ep = endpoint(sim)
+        receiver.fail(1).then(hang(0.01))  # the second answer takes a (real) moment
+        emit(sim.region, new_upload(sim.region), "recording.done")
+        asyncio.run(sim.control.advance(60))
+        assert [(a.outcome, a.status_code) for a in attempts(sim, ep.id)] == [
+            ("failed", 500),
+            ("success", 200),
+        ]
+        assert gaps(attempts(sim, ep.id)) == [5.0]
+    finally:
+        sim.close()
