@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -15,7 +16,7 @@ from seams import Clock
 from simulator.api.faults import FaultMiddleware
 from simulator.api.idempotency import IdempotencyMiddleware
 from simulator.api.responses import error_response
-from simulator.api.routes import artifacts, control, downloads, ingest, recording, sdk_upload
+from simulator.api.routes import artifacts, control, downloads, ingest, recording, sdk_upload, webhooks
 from simulator.api.routes.ingest import TusHeadersMiddleware
 from simulator.errors import ApiError, BadRequest, MethodNotAllowed, NotFound, ValidationFailed
 from simulator.region import Region
@@ -62,9 +63,12 @@ def create_app(
     clock: Clock | None = None,
     store: Store | None = None,
     blobs: BlobStore | None = None,
+    webhook_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
     """A region's ASGI app. Pass a `region` to share one, or the parts to build one from."""
-    region = region or Region(settings, clock=clock, store=store, blobs=blobs)
+    region = region or Region(
+        settings, clock=clock, store=store, blobs=blobs, webhook_transport=webhook_transport
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -104,4 +108,5 @@ def create_app(
     app.include_router(downloads.router)
     app.include_router(ingest.router)
     app.include_router(control.router)
+    app.include_router(webhooks.router)
     return app

@@ -9,9 +9,12 @@ import typer
 from rich.console import Console
 from rich.panel import Panel
 
+from simulator.errors import ApiError
 from simulator.region import Region
 from simulator.serve import bind_socket, serve_forever
 from simulator.settings import REGIONS, DelayProfile, Profile, Settings
+from simulator.webhooks.control import WebhooksControl
+from simulator.webhooks.models import Endpoint
 
 __all__ = ["serve"]
 
@@ -36,6 +39,14 @@ def serve(
     ] = 1.0,
     delays: Annotated[str, typer.Option(help="Status timing: instant or realistic")] = "realistic",
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "warning",
+    webhook_url: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(help="Send the start-up workspace's webhooks here (repeatable)"),
+    ] = None,
+    webhook_secret: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(help="whsec_ secret of the webhook URL in the same position (else generated)"),
+    ] = None,
 ) -> None:
     """Serve one simulated Recall region over HTTP until Ctrl-C."""
     console = Console()
@@ -55,11 +66,14 @@ def serve(
         host=host,
         port=port,
         delays=delays,
+        # A fresh current-profile workspace starts with the one secret asked for, nothing to rotate.
+        webhook_secret=webhook_secret[0] if profile == "current" and webhook_secret else None,
     )
     sock = bind_socket(host, port)
     bound_port = sock.getsockname()[1]
     settings = settings.model_copy(update={"port": bound_port})
     simulated = Region(settings)
+    endpoints = register_webhooks(simulated, webhook_url or [], webhook_secret or [])
     workspace = simulated.default_workspace
     base_url = f"http://{host}:{bound_port}"
     console.print(
@@ -72,6 +86,10 @@ def serve(
                     f"[bold]region[/]          {settings.region}   [bold]profile[/] {workspace.profile}",
                     f"[bold]data[/]            {'in memory' if in_memory else data_dir.resolve()}",
                     f"[bold]control plane[/]   {base_url}/_simulator/docs",
+                    *(
+                        f"[bold]webhook[/]         {e.url}  (secret {_signing_secret(simulated, e)})"
+                        for e in endpoints
+                    ),
                 ]
             ),
             title="recall-sim",
@@ -81,6 +99,31 @@ def serve(
         f'curl -X POST -H "Authorization: Token {simulated.default_api_key.id}" {base_url}/api/v1/sdk_upload/'
     )
     serve_forever(simulated, sock, log_level=log_level)
+
+
+def register_webhooks(region: Region, urls: list[str], secrets: list[str]) -> list[Endpoint]:
+    """The start-up workspace's endpoints for `--webhook-url`, the i-th `--webhook-secret` going with the
+    i-th URL. Idempotent: a restart on the same data directory finds them and adds nothing."""
+    if len(secrets) > len(urls):
+        raise typer.BadParameter(
+            "each --webhook-secret goes with a --webhook-url", param_hint="--webhook-secret"
+        )
+    if region.default_workspace.profile == "current" and len(set(secrets)) > 1:
+        raise typer.BadParameter(
+            "a current-profile workspace signs every endpoint with one secret", param_hint="--webhook-secret"
+        )
+    control = WebhooksControl(region)
+    try:
+        return [
+            control.ensure_endpoint(url, secrets[i] if i < len(secrets) else None)
+            for i, url in enumerate(urls)
+        ]
+    except ApiError as exc:
+        raise typer.BadParameter(str(exc.body), param_hint="--webhook-url/--webhook-secret") from None
+
+
+def _signing_secret(region: Region, endpoint: Endpoint) -> str:
+    return WebhooksControl(region).endpoint_secret(endpoint.id)
 
 
 # Ensure typing names resolve for typer at runtime.

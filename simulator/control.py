@@ -2,6 +2,7 @@
 
 Every operation is a Python method here and an HTTP route under `/_simulator/` (api/routes/control.py):
 health, reset, seed, clock (read, advance), workspaces and API keys, fault rules, and a state dump.
+Webhook endpoints, messages and attempts are `ControlPlane(region).webhooks` (`/_simulator/webhooks/`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from simulator.region import Region
 from simulator.settings import Profile
 from simulator.settings import Region as RegionName
 from simulator.store import COLLECTIONS
+from simulator.webhooks.control import WebhooksControl
 
 __all__ = ["ControlPlane", "WorkspaceCreate", "WorkspaceOut", "WorkspaceUpdate"]
 
@@ -60,6 +62,11 @@ class WorkspaceOut(BaseModel):
 class ControlPlane:
     def __init__(self, region: Region) -> None:
         self.region = region
+
+    @property
+    def webhooks(self) -> WebhooksControl:
+        """Webhook endpoints, messages, attempts, resend and recover."""
+        return WebhooksControl(self.region)
 
     def health(self) -> dict[str, Any]:
         return {"status": "ok", "region": self.region.settings.region, "version": VERSION}

@@ -11,12 +11,13 @@ import asyncio
 import tempfile
 from pathlib import Path
 
+import httpx
+
 from seams import Clock, Randomness, RealClock, VirtualClock, entropy_seed
 from simulator.api.faults import FaultRules
 from simulator.api.throttling import RateLimiter
 from simulator.backend.artifacts import Artifacts
 from simulator.backend.context import Context
-from simulator.backend.events import DISPATCH_EVENT
 from simulator.backend.recordings import Recordings
 from simulator.backend.sdk_uploads import SdkUploads
 from simulator.backend.workspaces import Workspaces
@@ -29,6 +30,7 @@ from simulator.records import ApiKey, Workspace
 from simulator.scheduler import Job
 from simulator.settings import Settings
 from simulator.store import BlobStore, MemoryStore, SqliteStore, Store
+from simulator.webhooks.emitter import WebhookEmitter
 
 __all__ = ["Region", "open_store"]
 
@@ -51,8 +53,11 @@ class Region:
         clock: Clock | None = None,
         store: Store | None = None,
         blobs: BlobStore | None = None,
+        webhook_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.settings = settings or Settings()
+        #: where webhooks go: an in-process receiver in tests and scenarios, real HTTP when None
+        self.webhook_transport = webhook_transport
         self.clock = clock or RealClock(self.settings.time_scale)
         if store is None or blobs is None:
             opened_store, opened_blobs = open_store(self.settings)
@@ -88,14 +93,12 @@ class Region:
         self.signer = DownloadSigner(bytes.fromhex(key))
         self.default_workspace, self.default_api_key = self._bootstrap_workspace()
         self.scheduler = self.ctx.scheduler
-        self.scheduler.register(DISPATCH_EVENT, self._dispatch_event)
+        self.webhooks = WebhookEmitter(self.ctx, transport=self.webhook_transport)
+        self.webhooks.register(self.scheduler)
         self.scheduler.register(EXPIRE_JOB, self._expire_ingest_file)
 
     async def _expire_ingest_file(self, job: Job) -> None:
         self.tus.expire(job.payload["file_id"])
-
-    async def _dispatch_event(self, job: Job) -> None:
-        """Until a webhook endpoint subscribes, a recorded event has nowhere to go."""
 
     def _bootstrap_workspace(self) -> tuple[Workspace, ApiKey]:
         """The workspace `recall-sim serve` prints the key of; kept across restarts on a data dir."""

@@ -7,7 +7,16 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["DELAY_PROFILES", "REGIONS", "DelayProfile", "Profile", "Region", "Settings", "StatusDelays"]
+__all__ = [
+    "DELAY_PROFILES",
+    "REGIONS",
+    "DelayProfile",
+    "Profile",
+    "Region",
+    "Settings",
+    "StatusDelays",
+    "WebhookSettings",
+]
 
 Region = Literal["us-east-1", "us-west-2", "eu-central-1", "ap-northeast-1"]
 REGIONS: tuple[Region, ...] = ("us-east-1", "us-west-2", "eu-central-1", "ap-northeast-1")
@@ -47,6 +56,27 @@ DELAY_PROFILES: dict[DelayProfile, StatusDelays] = {
 }
 
 
+class WebhookSettings(BaseModel):
+    """How webhooks are delivered. The defaults are Svix's: what Recall's customers see."""
+
+    model_config = ConfigDict(frozen=True)
+
+    #: seconds to wait after each failed attempt; a message gets len(retry_schedule) + 1 attempts
+    retry_schedule: tuple[float, ...] = (5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0)
+    #: each retry delay is scaled by a seeded factor in [1 - jitter, 1 + jitter]; 0 gives exact times
+    jitter: float = Field(default=0.2, ge=0, lt=1)
+    #: an attempt that has no complete 2xx response within this many seconds failed
+    timeout: float = Field(default=15.0, gt=0)
+    #: the next attempt after a timeout or a 429 waits at least this long
+    throttled_min_delay: float = Field(default=60.0, ge=0)
+    #: an endpoint failing this long, judged when a message's retries run out, is disabled
+    disable_after: float = Field(default=5 * 24 * 3600.0, ge=0)
+    #: a rotated-out secret keeps signing this long
+    retired_secret_ttl: float = Field(default=24 * 3600.0, ge=0)
+    #: at most this many rotated-out secrets sign beside the current one
+    max_retired_secrets: int = Field(default=5, ge=0)
+
+
 class Settings(BaseModel):
     """One region's settings; every field has the default a partner would expect."""
 
@@ -84,6 +114,7 @@ class Settings(BaseModel):
     rate_limits: bool = True
     #: largest media file the ingest endpoint accepts (Tus-Max-Size)
     ingest_max_size: int = 16 * 1024**3
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
 
     @property
     def status_delays(self) -> StatusDelays:

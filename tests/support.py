@@ -30,6 +30,7 @@ class Sim:
     clock: VirtualClock
     data_dir: Path
     store_kind: str
+    webhook_transport: httpx.AsyncBaseTransport | None = None
     _clients: list[httpx.AsyncClient] = field(default_factory=list)
 
     @property
@@ -59,9 +60,20 @@ class Sim:
         if self.store_kind == "memory":
             store = self.region.store  # memory survives only within the process: reuse it
         region = Region(
-            self.region.settings.model_copy(update=settings), clock=self.clock, store=store, blobs=blobs
+            self.region.settings.model_copy(update=settings),
+            clock=self.clock,
+            store=store,
+            blobs=blobs,
+            webhook_transport=self.webhook_transport,
         )
-        return Sim(region, create_app(region=region), self.clock, self.data_dir, self.store_kind)
+        return Sim(
+            region,
+            create_app(region=region),
+            self.clock,
+            self.data_dir,
+            self.store_kind,
+            self.webhook_transport,
+        )
 
     async def aclose(self) -> None:
         """Stop the region's background work and close the clients (the store stays open)."""
@@ -74,7 +86,21 @@ class Sim:
         self.region.close()
 
 
-def make_sim(clock: VirtualClock, data_dir: Path, store_kind: str = "memory", **settings: Any) -> Sim:
+def make_sim(
+    clock: VirtualClock,
+    data_dir: Path,
+    store_kind: str = "memory",
+    *,
+    webhook_transport: httpx.AsyncBaseTransport | None = None,
+    **settings: Any,
+) -> Sim:
+    """A region on `clock`; `webhook_transport` carries its webhooks (e.g. to an in-process receiver)."""
     store, blobs = open_parts(store_kind, data_dir)
-    region = Region(Settings(seed=1234, **settings), clock=clock, store=store, blobs=blobs)
-    return Sim(region, create_app(region=region), clock, data_dir, store_kind)
+    region = Region(
+        Settings(seed=1234, **settings),
+        clock=clock,
+        store=store,
+        blobs=blobs,
+        webhook_transport=webhook_transport,
+    )
+    return Sim(region, create_app(region=region), clock, data_dir, store_kind, webhook_transport)

@@ -28,8 +28,9 @@ COLLECTIONS: dict[str, tuple[str, ...]] = {
     "jobs": ("due_at",),
     "events": ("workspace_id",),
     "webhook_endpoints": ("workspace_id",),
-    "webhook_messages": ("workspace_id",),
+    "webhook_messages": ("workspace_id", "event_id"),
     "webhook_attempts": ("message_id", "endpoint_id"),
+    "webhook_workspace_secrets": (),
     "realtime_deliveries": ("recording_id",),
 }
 

@@ -1,0 +1,40 @@
+"""The webhook emitter: Svix-style signed deliveries of the region's status changes.
+
+payloads.py   domain event + workspace profile -> (event type, body) messages
+signing.py    whsec_ secrets, `v1,` signatures, both header families, a pure `verify`
+endpoints.py  endpoints, filters, enable/disable, secrets and their rotation
+sender.py     one POST, judged as Svix judges it (2xx only, no redirects, 15 s)
+delivery.py   attempts as durable jobs: retry schedule, jitter, disabling, resend, recover
+emitter.py    the `dispatch_event` job: outbox event -> stored messages -> first attempts
+control.py    the control plane's Python calls
+"""
+
+from simulator.webhooks.control import (
+    EndpointCreate,
+    EndpointOut,
+    EndpointUpdate,
+    MessageOut,
+    WebhooksControl,
+)
+from simulator.webhooks.emitter import WebhookEmitter
+from simulator.webhooks.models import Attempt, Destination, Endpoint, Message
+from simulator.webhooks.payloads import EVENT_TYPES
+from simulator.webhooks.signing import WebhookVerificationError, sign, signed_headers, verify
+
+__all__ = [
+    "EVENT_TYPES",
+    "Attempt",
+    "Destination",
+    "Endpoint",
+    "EndpointCreate",
+    "EndpointOut",
+    "EndpointUpdate",
+    "Message",
+    "MessageOut",
+    "WebhookEmitter",
+    "WebhookVerificationError",
+    "WebhooksControl",
+    "sign",
+    "signed_headers",
+    "verify",
+]

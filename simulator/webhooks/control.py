@@ -1,0 +1,231 @@
+"""Webhooks on the control plane: the Python side of `/_simulator/webhooks/...` (api/routes/webhooks.py).
+
+Endpoints (create, list, read, update, delete, enable, disable, secret and its rotation), messages and
+their attempts with filters, resend and recover. `ControlPlane(region).webhooks` is one of these.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from simulator.errors import NotFound
+from simulator.webhooks.models import Attempt, Destination, DestinationStatus, Endpoint, Message, Outcome
+
+if TYPE_CHECKING:
+    from simulator.region import Region
+
+__all__ = ["EndpointCreate", "EndpointOut", "EndpointUpdate", "MessageOut", "WebhooksControl"]
+
+
+class EndpointCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str
+    workspace_id: str | None = Field(default=None, description="Defaults to the start-up workspace")
+    filter_types: list[str] | None = Field(default=None, description="Event types to receive; all if null")
+    secret: str | None = Field(
+        default=None, description="A fixed whsec_ secret (seed profile only); generated when omitted"
+    )
+    description: str = ""
+    disabled: bool = False
+
+
+class EndpointUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = None
+    description: str | None = None
+    filter_types: list[str] | None = Field(default=None, description="null removes the filter")
+
+
+class EndpointOut(BaseModel):
+    """An endpoint as Svix shows it: no secret (read it with the secret call)."""
+
+    id: str
+    workspace_id: str
+    url: str
+    description: str
+    filter_types: list[str] | None
+    disabled: bool
+    disabled_reason: str | None
+    failing_since: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, endpoint: Endpoint) -> EndpointOut:
+        return cls.model_validate(endpoint.model_dump(exclude={"secret", "retired_secrets"}))
+
+
+class MessageOut(BaseModel):
+    id: str
+    workspace_id: str
+    event_id: str
+    event_type: str
+    profile: str
+    payload: Any
+    created_at: datetime
+    destinations: list[Destination]
+
+    @classmethod
+    def of(cls, message: Message) -> MessageOut:
+        return cls(
+            **message.model_dump(exclude={"payload", "destinations"}),
+            payload=json.loads(message.payload),
+            destinations=list(message.destinations.values()),
+        )
+
+
+def _aware(moment: datetime) -> datetime:
+    """Times without an offset are UTC, as everywhere in Recall's API."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+class WebhooksControl:
+    def __init__(self, region: Region) -> None:
+        self.region = region
+
+    def _workspace_id(self, workspace_id: str | None) -> str:
+        return workspace_id or self.region.default_workspace.id
+
+    # --- endpoints ---------------------------------------------------------------------------------
+
+    def create_endpoint(self, spec: EndpointCreate) -> EndpointOut:
+        endpoint = self.region.webhooks.endpoints.create_endpoint(
+            self._workspace_id(spec.workspace_id),
+            spec.url,
+            filter_types=spec.filter_types,
+            secret=spec.secret,
+            description=spec.description,
+            disabled=spec.disabled,
+        )
+        return EndpointOut.of(endpoint)
+
+    def ensure_endpoint(
+        self, url: str, secret: str | None = None, workspace_id: str | None = None
+    ) -> Endpoint:
+        """The workspace's endpoint for `url`, created if missing (so a restarted `serve --webhook-url`
+        adds nothing). A given secret signs from now on: set on a new `seed` endpoint, rotated in
+        otherwise (a `current` workspace's one secret included)."""
+        endpoints = self.region.webhooks.endpoints
+        workspace = endpoints.workspace(self._workspace_id(workspace_id))
+        existing = next((e for e in endpoints.list_endpoints(workspace.id) if e.url == url), None)
+        if existing is None:
+            endpoint: Endpoint = endpoints.create_endpoint(
+                workspace.id, url, secret=secret if workspace.profile == "seed" else None
+            )
+        else:
+            endpoint = existing
+        if secret is not None and endpoints.signing_secret(endpoint, workspace.profile) != secret:
+            self.rotate_endpoint_secret(endpoint.id, secret)
+        return endpoints.get_endpoint(endpoint.id)
+
+    def list_endpoints(self, workspace_id: str | None = None) -> list[EndpointOut]:
+        return [EndpointOut.of(e) for e in self.region.webhooks.endpoints.list_endpoints(workspace_id)]
+
+    def get_endpoint(self, endpoint_id: str) -> EndpointOut:
+        return EndpointOut.of(self.region.webhooks.endpoints.get_endpoint(endpoint_id))
+
+    def update_endpoint(self, endpoint_id: str, spec: EndpointUpdate) -> EndpointOut:
+        changes: dict[str, Any] = spec.model_dump(exclude_unset=True)
+        endpoint = self.region.webhooks.endpoints.update_endpoint(endpoint_id, **changes)
+        return EndpointOut.of(endpoint)
+
+    def delete_endpoint(self, endpoint_id: str) -> None:
+        self.region.webhooks.endpoints.delete_endpoint(endpoint_id)
+
+    def enable_endpoint(self, endpoint_id: str) -> EndpointOut:
+        return EndpointOut.of(self.region.webhooks.endpoints.set_disabled(endpoint_id, False))
+
+    def disable_endpoint(self, endpoint_id: str) -> EndpointOut:
+        return EndpointOut.of(self.region.webhooks.endpoints.set_disabled(endpoint_id, True))
+
+    def endpoint_secret(self, endpoint_id: str) -> str:
+        """The secret receivers of this endpoint verify with (the workspace's, for `current`)."""
+        endpoints = self.region.webhooks.endpoints
+        endpoint = endpoints.get_endpoint(endpoint_id)
+        return endpoints.signing_secret(endpoint, endpoints.workspace(endpoint.workspace_id).profile)
+
+    def rotate_endpoint_secret(self, endpoint_id: str, key: str | None = None) -> str:
+        """Rotate the secret that signs the endpoint: its own (seed), or its workspace's (current)."""
+        secret = self.region.webhooks.endpoints.rotate_endpoint_secret(endpoint_id, key)
+        self._refresh_default_workspace()
+        return secret
+
+    def rotate_workspace_secret(self, workspace_id: str, key: str | None = None) -> str:
+        secret = self.region.webhooks.endpoints.rotate_workspace_secret(workspace_id, key)
+        self._refresh_default_workspace()
+        return secret
+
+    def _refresh_default_workspace(self) -> None:
+        # The region keeps its start-up workspace at hand for the summary; show the new secret there.
+        self.region.default_workspace = self.region.workspaces.get_workspace(self.region.default_workspace.id)
+
+    # --- messages and attempts ---------------------------------------------------------------------
+
+    def list_messages(
+        self,
+        workspace_id: str | None = None,
+        *,
+        event_type: str | None = None,
+        status: DestinationStatus | None = None,
+        endpoint_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[MessageOut]:
+        """Messages oldest first. `status` keeps those with a destination in that state (the given
+        endpoint's, with `endpoint_id`)."""
+        where = None if workspace_id is None else {"workspace_id": workspace_id}
+        found: list[MessageOut] = []
+        for message in self.region.webhooks.messages.find(where):
+            if event_type is not None and message.event_type != event_type:
+                continue
+            if since is not None and message.created_at < _aware(since):
+                continue
+            if until is not None and message.created_at >= _aware(until):
+                continue
+            destinations = list(message.destinations.values())
+            if endpoint_id is not None:
+                destinations = [d for d in destinations if d.endpoint_id == endpoint_id]
+                if not destinations:
+                    continue
+            if status is not None and all(d.status != status for d in destinations):
+                continue
+            found.append(MessageOut.of(message))
+        return found
+
+    def get_message(self, message_id: str) -> MessageOut:
+        message = self.region.webhooks.messages.get(message_id)
+        if message is None:
+            raise NotFound()
+        return MessageOut.of(message)
+
+    def list_attempts(
+        self,
+        *,
+        message_id: str | None = None,
+        endpoint_id: str | None = None,
+        status: Outcome | None = None,
+        event_type: str | None = None,
+    ) -> list[Attempt]:
+        """Attempts oldest first, of one message, of one endpoint, or both."""
+        where = {k: v for k, v in (("message_id", message_id), ("endpoint_id", endpoint_id)) if v is not None}
+        return [
+            a
+            for a in self.region.webhooks.attempts.find(where or None)
+            if (status is None or a.outcome == status) and (event_type is None or a.event_type == event_type)
+        ]
+
+    async def resend(self, message_id: str, endpoint_id: str) -> Attempt:
+        """One attempt of the message to the endpoint, now, with no retries after it."""
+        return await self.region.webhooks.delivery.resend(message_id, endpoint_id)
+
+    def recover(self, endpoint_id: str, since: datetime, until: datetime | None = None) -> list[str]:
+        """Resend every message that failed for the endpoint since `since`; returns their ids."""
+        return self.region.webhooks.delivery.recover(
+            endpoint_id, _aware(since), None if until is None else _aware(until)
+        )

@@ -1,0 +1,30 @@
+"""Fixtures of the webhook tests: a receiver, and a region whose webhooks reach it in-process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from seams import VirtualClock
+from simulator.settings import WebhookSettings
+from tests.simulator.webhooks.receiver import Receiver
+from tests.support import Sim, make_sim
+
+#: Svix's schedule without jitter, so tests can name the moments
+EXACT = WebhookSettings(jitter=0)
+SCHEDULE = EXACT.retry_schedule
+
+
+@pytest.fixture
+def receiver(clock: VirtualClock) -> Receiver:
+    return Receiver(clock)
+
+
+@pytest.fixture
+def hooked(store_kind: str, clock: VirtualClock, tmp_path: Path, receiver: Receiver) -> Iterator[Sim]:
+    """A seed-profile region (exact retry times) that delivers to `receiver`, on both stores."""
+    simulated = make_sim(clock, tmp_path, store_kind, webhook_transport=receiver.transport(), webhooks=EXACT)
+    yield simulated
+    simulated.close()
