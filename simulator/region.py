@@ -91,7 +91,8 @@ class Region:
                 key = self.ctx.ids.signing_key().hex()
                 self.store.put_meta("download_signing_key", key)
         self.signer = DownloadSigner(bytes.fromhex(key))
-        self.default_workspace, self.default_api_key = self._bootstrap_workspace()
+        workspace, self.default_api_key = self._bootstrap_workspace()
+        self._default_workspace_id = workspace.id
         self.scheduler = self.ctx.scheduler
         self.webhooks = WebhookEmitter(self.ctx, transport=self.webhook_transport)
         self.webhooks.register(self.scheduler)
@@ -125,6 +126,11 @@ class Region:
         )
         self.store.put_meta("default_workspace_id", workspace.id)
         return workspace, key
+
+    @property
+    def default_workspace(self) -> Workspace:
+        """The start-up workspace, as stored now (its profile, quirks and secret can change)."""
+        return self.workspaces.get_workspace(self._default_workspace_id)
 
     @property
     def seed(self) -> int | str:

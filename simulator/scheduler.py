@@ -8,12 +8,17 @@ delivers).
 
 `advance(seconds)` steps through due jobs one moment at a time, so jumping a served region's clock by a
 day runs each retry at its own simulated moment, not all at once at the end.
+
+Most jobs run one after another, in due order. Kinds registered `concurrent` (webhook attempts, which may
+wait up to 15 s on a slow receiver) run as tasks of their own, as Svix delivers in parallel: a hanging
+receiver never holds up processing or other receivers.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -47,12 +52,16 @@ class Scheduler:
         self.clock = clock
         self.jobs = Repository(store, "jobs", Job)
         self.handlers: dict[str, JobHandler] = {}
+        self.concurrent: set[str] = set()
+        self._running: dict[str, asyncio.Task[None]] = {}
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self._lock: asyncio.Lock | None = None
 
-    def register(self, kind: str, handler: JobHandler) -> None:
+    def register(self, kind: str, handler: JobHandler, *, concurrent: bool = False) -> None:
         self.handlers[kind] = handler
+        if concurrent:
+            self.concurrent.add(kind)
 
     def schedule(self, kind: str, payload: dict[str, Any] | None = None, *, delay: float = 0.0) -> Job:
         """Store a job due `delay` seconds from now. Call it inside the unit of work that caused it."""
@@ -74,24 +83,55 @@ class Scheduler:
         return jobs if kind is None else [j for j in jobs if j.kind == kind]
 
     def next_due_at(self) -> float | None:
-        first = self.jobs.find(order_by="due_at", limit=1)
-        return first[0].due_at if first else None
+        """When the next job that is not already running falls due."""
+        for job in self.jobs.find(order_by="due_at", limit=len(self._running) + 1):
+            if job.id not in self._running:
+                return job.due_at
+        return None
 
     def _get_lock(self) -> asyncio.Lock:
         if self._lock is None:
             self._lock = asyncio.Lock()
         return self._lock
 
+    def _next_due(self) -> Job | None:
+        # Among the first k+1 jobs by due time at most k are running, so one of them is not.
+        for job in self.jobs.find(order_by="due_at", limit=len(self._running) + 1):
+            if job.id in self._running:
+                continue
+            return job if job.due_at <= self.clock.timestamp() else None
+        return None
+
     async def run_due(self) -> int:
-        """Run every job due by now, in due order (creation order among equals). Returns how many ran."""
+        """Start every job due by now, in due order (creation order among equals); sequential kinds
+        finish before the next job starts. Returns how many were started."""
         ran = 0
         async with self._get_lock():
-            while True:
-                first = self.jobs.find(order_by="due_at", limit=1)
-                if not first or first[0].due_at > self.clock.timestamp():
-                    return ran
-                await self._run(first[0])
+            while (job := self._next_due()) is not None:
+                if job.kind in self.concurrent:
+                    task = asyncio.get_running_loop().create_task(self._run(job), name=f"job {job.id}")
+                    self._running[job.id] = task
+                    task.add_done_callback(functools.partial(self._finished, job.id))
+                else:
+                    await self._run(job)
                 ran += 1
+        return ran
+
+    def _finished(self, job_id: str, _: object = None) -> None:
+        self._running.pop(job_id, None)
+        if self._wake is not None:
+            self._wake.set()
+
+    async def wait_for(self, job_id: str) -> None:
+        """Wait until the job, if it is running as a task of its own, has finished."""
+        task = self._running.get(job_id)
+        if task is not None:
+            await asyncio.gather(task, return_exceptions=True)
+
+    async def drain(self) -> None:
+        """Wait until no concurrent job is running."""
+        while self._running:
+            await asyncio.gather(*list(self._running.values()), return_exceptions=True)
 
     async def _run(self, job: Job) -> None:
         handler = self.handlers.get(job.kind)
@@ -123,10 +163,12 @@ class Scheduler:
             if due > now:
                 self.clock.advance(due - now)
             await self.run_due()
+            await self.drain()
         now = self.clock.timestamp()
         if target > now:
             self.clock.advance(target - now)
         await self.run_due()
+        await self.drain()
 
     async def _run_forever(self) -> None:
         while True:
@@ -161,9 +203,12 @@ class Scheduler:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
+        tasks = [t for t in [task, *self._running.values()] if t is not None]
+        for pending in tasks:
+            pending.cancel()
+        for pending in tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await task
+                await pending
+        self._running.clear()
         self._wake = None
         self._lock = None

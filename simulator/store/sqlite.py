@@ -51,7 +51,14 @@ class SqliteStore(Store):
                     f"(id TEXT PRIMARY KEY, seq INTEGER NOT NULL, data TEXT NOT NULL{cols})"
                 )
                 self._db.execute(f"CREATE INDEX IF NOT EXISTS {collection}_seq ON {collection} (seq)")
+                existing = {row[1] for row in self._db.execute(f"PRAGMA table_info({collection})")}
                 for field in indexed:
+                    if _col(field) not in existing:
+                        # A data dir from an older version: index the field from the stored documents.
+                        self._db.execute(f"ALTER TABLE {collection} ADD COLUMN {_col(field)}")
+                        self._db.execute(
+                            f"UPDATE {collection} SET {_col(field)} = json_extract(data, '$.{field}')"
+                        )
                     index = f"{collection}_{field}"
                     columns = f"{_col(field)}, seq"
                     self._db.execute(f"CREATE INDEX IF NOT EXISTS {index} ON {collection} ({columns})")

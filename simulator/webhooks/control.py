@@ -153,17 +153,11 @@ class WebhooksControl:
     def rotate_endpoint_secret(self, endpoint_id: str, key: str | None = None) -> str:
         """Rotate the secret that signs the endpoint: its own (seed), or its workspace's (current)."""
         secret = self.region.webhooks.endpoints.rotate_endpoint_secret(endpoint_id, key)
-        self._refresh_default_workspace()
         return secret
 
     def rotate_workspace_secret(self, workspace_id: str, key: str | None = None) -> str:
         secret = self.region.webhooks.endpoints.rotate_workspace_secret(workspace_id, key)
-        self._refresh_default_workspace()
         return secret
-
-    def _refresh_default_workspace(self) -> None:
-        # The region keeps its start-up workspace at hand for the summary; show the new secret there.
-        self.region.default_workspace = self.region.workspaces.get_workspace(self.region.default_workspace.id)
 
     # --- messages and attempts ---------------------------------------------------------------------
 

@@ -230,6 +230,7 @@ class Delivery:
         # Run through the scheduler like every other attempt, so the message is never updated by two
         # attempts at once; the call returns once this attempt is logged.
         await self.ctx.scheduler.run_due()
+        await self.ctx.scheduler.wait_for(job.id)
         attempt = self.attempts.get(job.payload["attempt_id"])
         if attempt is None:
             raise RuntimeError(f"the resend of {message_id} to {endpoint_id} did not run")

@@ -47,7 +47,7 @@ class WebhookEmitter:
 
     def register(self, scheduler: Scheduler) -> None:
         scheduler.register(DISPATCH_EVENT, self.dispatch_event)
-        scheduler.register(ATTEMPT_JOB, self.delivery.run_attempt)
+        scheduler.register(ATTEMPT_JOB, self.delivery.run_attempt, concurrent=True)
 
     async def dispatch_event(self, job: Job) -> None:
         """The `dispatch_event` job handler."""
