@@ -134,35 +134,35 @@ async def test_list_filters(sim: Sim, clock: VirtualClock) -> None:
     assert await listed("status_code=&bot_id=&created_at_after=&desktop_sdk_upload_id=") == everything
 
 
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        ("desktop_sdk_upload_id=abc", {"desktop_sdk_upload_id": ["Enter a valid UUID."]}),
-        ("bot_id=12345", {"bot_id": ["Enter a valid UUID."]}),
-        (
-            "status_code=complete",
-            {"status_code": ["Select a valid choice. complete is not one of the available choices."]},
-        ),
-        (
-            "status_code=deleted",
-            {"status_code": ["Select a valid choice. deleted is not one of the available choices."]},
-        ),
-        ("created_at_after=yesterday", {"created_at_after": ["Enter a valid date/time."]}),
-        ("created_at_before=2025-13-01T00:00:00Z", {"created_at_before": ["Enter a valid date/time."]}),
-        (
-            "status_code=x&created_at_after=never&bot_id=1",
-            {
-                "status_code": ["Select a valid choice. x is not one of the available choices."],
-                "created_at_after": ["Enter a valid date/time."],
-                "bot_id": ["Enter a valid UUID."],
-            },
-        ),
-    ],
-    ids=["upload-id", "bot-id", "status", "deleted-status", "after", "before", "all-at-once"],
-)
-async def test_bad_filter_values_get_drf_messages(sim: Sim, query: str, expected: dict[str, Any]) -> None:
-    response = await sim.client().get(f"/api/v1/recording/?{query}")
-    assert (response.status_code, response.json()) == (400, expected)
+BAD_FILTERS: list[tuple[str, dict[str, Any]]] = [
+    ("desktop_sdk_upload_id=abc", {"desktop_sdk_upload_id": ["Enter a valid UUID."]}),
+    ("bot_id=12345", {"bot_id": ["Enter a valid UUID."]}),
+    (
+        "status_code=complete",
+        {"status_code": ["Select a valid choice. complete is not one of the available choices."]},
+    ),
+    (
+        "status_code=deleted",
+        {"status_code": ["Select a valid choice. deleted is not one of the available choices."]},
+    ),
+    ("created_at_after=yesterday", {"created_at_after": ["Enter a valid date/time."]}),
+    ("created_at_before=2025-13-01T00:00:00Z", {"created_at_before": ["Enter a valid date/time."]}),
+    (
+        "status_code=x&created_at_after=never&bot_id=1",
+        {
+            "status_code": ["Select a valid choice. x is not one of the available choices."],
+            "created_at_after": ["Enter a valid date/time."],
+            "bot_id": ["Enter a valid UUID."],
+        },
+    ),
+]
+
+
+async def test_bad_filter_values_get_drf_messages(sim: Sim) -> None:
+    client = sim.client()
+    for query, expected in BAD_FILTERS:
+        response = await client.get(f"/api/v1/recording/?{query}")
+        assert (response.status_code, response.json()) == (400, expected), query
 
 
 async def test_patch_merges_metadata(sim: Sim) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -35,52 +36,48 @@ async def uploads_in_store(sim: Sim) -> int:
     return sim.region.store.count("sdk_uploads")
 
 
-@pytest.mark.parametrize("path", PATHS)
-async def test_create_answers_201_with_exactly_the_contract_shape(
-    sim: Sim, clock: VirtualClock, path: str
-) -> None:
+async def test_create_answers_201_with_exactly_the_contract_shape(sim: Sim, clock: VirtualClock) -> None:
     clock.advance(0.25)
-    response = await sim.client().post(path)
-    assert response.status_code == 201
-    assert response.headers["content-type"] == "application/json"
-    body = response.json()
-    assert set(body) == {"id", "status", "recording_id", "upload_token", "created_at", "metadata"}
-    assert body["status"] == {
-        "code": "pending",
-        "sub_code": None,
-        "updated_at": "2025-01-06T09:00:00.250000Z",
-    }
-    assert body["created_at"] == "2025-01-06T09:00:00.250000Z"
-    assert body["metadata"] == {}
-    assert is_uuid4(body["id"])
-    assert is_uuid4(body["recording_id"])
-    assert body["id"] != body["recording_id"]
-    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", body["upload_token"])
-    # The token is the one the desktop app will present, bound to this upload in this region.
-    token = sim.region.sdk_uploads.tokens.get(body["upload_token"])
-    assert token is not None
-    assert (token.sdk_upload_id, token.region) == (body["id"], "us-east-1")
+    for path in PATHS:
+        response = await sim.client().post(path)
+        assert response.status_code == 201, path
+        assert response.headers["content-type"] == "application/json"
+        body = response.json()
+        assert set(body) == {"id", "status", "recording_id", "upload_token", "created_at", "metadata"}
+        # DRF's timestamp format: microseconds when there are any, and Z for UTC.
+        assert body["status"] == {
+            "code": "pending",
+            "sub_code": None,
+            "updated_at": "2025-01-06T09:00:00.250000Z",
+        }
+        assert body["created_at"] == "2025-01-06T09:00:00.250000Z"
+        assert body["metadata"] == {}
+        assert is_uuid4(body["id"])
+        assert is_uuid4(body["recording_id"])
+        assert body["id"] != body["recording_id"]
+        assert re.fullmatch(r"[A-Za-z0-9_-]{43}", body["upload_token"])
+        # The token is the one the desktop app will present, bound to this upload in this region.
+        token = sim.region.sdk_uploads.tokens.get(body["upload_token"])
+        assert token is not None
+        assert (token.sdk_upload_id, token.region) == (body["id"], "us-east-1")
+        assert token.expires_at == clock.now() + timedelta(hours=24)
+    assert sim.region.store.count("sdk_uploads") == 2
 
 
-@pytest.mark.parametrize(
-    ("content", "headers"),
-    [
+async def test_a_body_without_config_takes_the_defaults(sim: Sim) -> None:
+    client = sim.client()
+    for content, headers in [
         (b"", {}),
         (b"", {"content-type": "application/json"}),
         (b"null", {"content-type": "application/json"}),
         (b"{}", {"content-type": "application/json"}),
         (b'{"recording_config": {}}', {"content-type": "application/json"}),
-    ],
-    ids=["no-body", "empty-json-body", "null", "empty-object", "empty-config"],
-)
-async def test_a_body_without_config_takes_the_defaults(
-    sim: Sim, content: bytes, headers: dict[str, str]
-) -> None:
-    response = await sim.client().post("/api/v1/sdk_upload/", content=content, headers=headers)
-    assert response.status_code == 201, response.text
-    stored = sim.region.sdk_uploads.records.get(response.json()["id"])
-    assert stored is not None
-    assert stored.recording_config == DEFAULT_CONFIG
+    ]:
+        response = await client.post("/api/v1/sdk_upload/", content=content, headers=headers)
+        assert response.status_code == 201, (content, response.text)
+        stored = sim.region.sdk_uploads.records.get(response.json()["id"])
+        assert stored is not None
+        assert stored.recording_config == DEFAULT_CONFIG, content
 
 
 async def test_an_explicit_null_config_is_kept_as_null(sim: Sim) -> None:
@@ -406,19 +403,12 @@ async def test_list_shows_the_workspaces_uploads_newest_first(sim: Sim, clock: V
         assert listed.json() == {"next": None, "previous": None, "results": created[::-1]}
 
 
-@pytest.mark.parametrize(
-    "path_for",
-    [
-        "/api/v1/sdk_upload/{}/",
-        "/api/v1/sdk-upload/{}/",
-        "/api/v2/desktop-sdk-upload/{}/",
-    ],
-)
-async def test_retrieve_returns_the_created_object(sim: Sim, path_for: str) -> None:
+async def test_retrieve_returns_the_created_object(sim: Sim) -> None:
     client = sim.client()
     created = (await client.post("/api/v1/sdk_upload/", json={"metadata": {"k": "v"}})).json()
-    response = await client.get(path_for.format(created["id"]))
-    assert (response.status_code, response.json()) == (200, created)
+    for path in (*PATHS, "/api/v2/desktop-sdk-upload/"):
+        response = await client.get(f"{path}{created['id']}/")
+        assert (response.status_code, response.json()) == (200, created), path
 
 
 async def test_retrieve_of_an_unknown_id_is_not_found(sim: Sim) -> None:
