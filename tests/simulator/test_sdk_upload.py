@@ -32,7 +32,7 @@ def is_uuid4(value: object) -> bool:
     return isinstance(value, str) and UUID(value).version == 4 and str(UUID(value)) == value
 
 
-async def uploads_in_store(sim: Sim) -> int:
+def uploads_in_store(sim: Sim) -> int:
     return sim.region.store.count("sdk_uploads")
 
 
@@ -300,7 +300,7 @@ async def test_invalid_bodies_get_field_keyed_400s_and_create_nothing(sim: Sim) 
         if (response.status_code, response.json()) != (400, expected):
             mismatches.append((case, response.status_code, response.json()))
     assert mismatches == []
-    assert await uploads_in_store(sim) == 0
+    assert uploads_in_store(sim) == 0
     assert sim.region.store.count("upload_tokens") == 0
 
 
@@ -318,7 +318,7 @@ async def test_assembly_ai_streaming_is_refused_for_a_current_workspace(sim: Sim
         400,
         {"transcript": "Unable to get temporary credentials for assembly_ai_streaming."},
     )
-    assert await uploads_in_store(sim) == 0
+    assert uploads_in_store(sim) == 0
     for name in (
         "assembly_ai_v3_streaming",
         "recallai_streaming",
@@ -342,7 +342,7 @@ async def test_malformed_json_is_a_parse_error(sim: Sim) -> None:
         assert list(body) == ["detail"], content
         assert body["detail"].startswith("JSON parse error - "), content
         assert len(body["detail"]) > len("JSON parse error - "), content
-    assert await uploads_in_store(sim) == 0
+    assert uploads_in_store(sim) == 0
 
 
 async def test_a_body_that_is_not_json_is_unsupported(sim: Sim) -> None:
@@ -359,7 +359,7 @@ async def test_a_body_that_is_not_json_is_unsupported(sim: Sim) -> None:
             415,
             {"detail": f'Unsupported media type "{named}" in request.'},
         ), content_type
-    assert await uploads_in_store(sim) == 0
+    assert uploads_in_store(sim) == 0
 
 
 async def test_a_json_suffix_media_type_is_json(sim: Sim) -> None:
@@ -385,7 +385,7 @@ async def test_an_oversized_body_is_refused_before_it_is_parsed(sim: Sim) -> Non
         "/api/v1/sdk_upload/", content=exact, headers={"content-type": "application/json"}
     )
     assert accepted.status_code == 201
-    assert await uploads_in_store(sim) == 1
+    assert uploads_in_store(sim) == 1
 
 
 async def test_list_shows_the_workspaces_uploads_newest_first(sim: Sim, clock: VirtualClock) -> None:
