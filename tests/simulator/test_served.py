@@ -50,6 +50,8 @@ def test_a_served_region_answers_on_loopback(tmp_path: Path) -> None:
                 {"detail": "Authentication credentials were not provided."},
             )
     assert not region.thread.is_alive()
+    # `served` stops the server but leaves the region it built open.
+    region.region.close()
 
 
 def read_until(proc: subprocess.Popen[bytes], marker: bytes, deadline: float) -> bytes:
