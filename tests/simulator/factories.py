@@ -14,13 +14,14 @@ from typing import Any
 
 import httpx
 
-from simulator.records import ARTIFACT_KINDS, Artifact, ArtifactKind, Recording, SdkUpload, Status
+from simulator.records import ARTIFACT_KINDS, Artifact, ArtifactKind, Recording, Status
 from simulator.region import Region
 
 __all__ = [
     "BLOB_PARTS",
     "Built",
     "add_artifact",
+    "blob_bytes",
     "build_recording",
     "create_upload",
     "set_recording_status",
@@ -76,8 +77,8 @@ def add_artifact(
     status: str = "done",
     metadata: dict[str, str | None] | None = None,
 ) -> Artifact:
-    """One artifact of `recording_id`, its blobs written. Blobs exist only once an artifact is done,
-    as the pipeline writes them before it marks the artifact so."""
+    """One artifact of `recording_id`. A done artifact gets its blobs, bytes written; one still
+    processing (or failed) has none yet, and no download links."""
     recording = region.recordings.records.get(recording_id)
     assert recording is not None, recording_id
     now = region.ctx.now()
@@ -145,11 +146,6 @@ class Built:
     @property
     def id(self) -> str:
         return self.recording.id
-
-    def sdk_upload(self, region: Region) -> SdkUpload:
-        upload = region.sdk_uploads.records.get(self.upload["id"])
-        assert upload is not None
-        return upload
 
 
 async def build_recording(
