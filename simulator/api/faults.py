@@ -4,6 +4,9 @@ A rule matches a path pattern (shell-style, e.g. `/api/v1/sdk_upload/*`) and opt
 answers a fixed status and body, adds latency on the injected clock, or drops the connection. It fires
 for its first `count` matches (or always), each match with seeded `probability`. The control plane
 (`/_simulator/...`) is never faulted.
+
+Latency before a status or a drop delays that answer. Latency alone delays the real response: the
+request is handled at once and its answer held back, as from a slow server rather than a slow network.
 """
 
 from __future__ import annotations
@@ -96,6 +99,22 @@ class FaultRules:
         return None
 
 
+def _held_back(send: Send, region: Region, latency: float) -> Send:
+    """`send`, with the response's start held back `latency` seconds on the region's clock.
+
+    Latency alone models a slow server: the request is handled at once and the client waits for the
+    answer. So the work is done while the client waits, and an `Idempotency-Key` repeated meanwhile
+    finds its first request still running (409), as happens when a client times out and retries.
+    """
+
+    async def delayed(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            await region.ctx.clock.sleep(latency)
+        await send(message)
+
+    return delayed
+
+
 class FaultMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -109,6 +128,9 @@ class FaultMiddleware:
         if rule is None:
             await self.app(scope, receive, send)
             return
+        if rule.status is None and not rule.drop:
+            await self.app(scope, receive, _held_back(send, region, rule.latency))
+            return
         if rule.latency:
             await region.ctx.clock.sleep(rule.latency)
         if rule.drop:
@@ -118,9 +140,6 @@ class FaultMiddleware:
                 {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1024")]}
             )
             raise httpx.RemoteProtocolError("Server disconnected without sending a complete response.")
-        if rule.status is None:
-            await self.app(scope, receive, send)
-            return
         body = json.dumps(rule.body if rule.body is not None else {"detail": "Injected fault."}).encode()
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
         headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in rule.headers.items()]

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from fastapi import APIRouter, Body, Depends, Request, Response
 
 from simulator.api.deps import get_region, json_body, links, parse_datetime_param, parse_uuid_param, throttled
 from simulator.api.pages import page_of
 from simulator.api.responses import errors_doc
 from simulator.backend.recordings import RecordingFilters, check_status_code
+from simulator.errors import ValidationFailed
 from simulator.records import Recording as RecordingRecord
 from simulator.records import Workspace
 from simulator.region import Region
@@ -18,6 +22,8 @@ from simulator.schemas.recording import Recording, RecordingPatch
 __all__ = ["render_for", "router"]
 
 router = APIRouter(prefix="/api/v1/recording", tags=["recording"])
+
+T = TypeVar("T")
 
 
 def render_for(region: Region, recording: RecordingRecord, link: Links) -> Recording:
@@ -44,13 +50,25 @@ async def recording_list(
     region: Region = Depends(get_region),
     link: Links = Depends(links),
 ) -> Page[Recording]:
+    # django-filter validates the whole filter form, so one 400 names every bad parameter.
+    errors: dict[str, Any] = {}
+
+    def valid(check: Callable[[], T | None]) -> T | None:
+        try:
+            return check()
+        except ValidationFailed as invalid:
+            errors.update(invalid.body)
+            return None
+
     filters = RecordingFilters(
-        desktop_sdk_upload_id=parse_uuid_param("desktop_sdk_upload_id", desktop_sdk_upload_id),
-        status_code=check_status_code(status_code),
-        created_at_after=parse_datetime_param("created_at_after", created_at_after),
-        created_at_before=parse_datetime_param("created_at_before", created_at_before),
-        bot_id=parse_uuid_param("bot_id", bot_id),
+        desktop_sdk_upload_id=valid(lambda: parse_uuid_param("desktop_sdk_upload_id", desktop_sdk_upload_id)),
+        status_code=valid(lambda: check_status_code(status_code)),
+        created_at_after=valid(lambda: parse_datetime_param("created_at_after", created_at_after)),
+        created_at_before=valid(lambda: parse_datetime_param("created_at_before", created_at_before)),
+        bot_id=valid(lambda: parse_uuid_param("bot_id", bot_id)),
     )
+    if errors:
+        raise ValidationFailed(errors)
     found = region.recordings.list_recordings(ws, filters)
     return page_of(request, region, found, lambda r: render_for(region, r, link))
 
