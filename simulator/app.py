@@ -10,11 +10,14 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Route
 
 from seams import Clock
 from simulator.api.faults import FaultMiddleware
 from simulator.api.idempotency import IdempotencyMiddleware
+from simulator.api.openapi import install_openapi
 from simulator.api.responses import error_response
 from simulator.api.routes import artifacts, control, downloads, ingest, recording, sdk_upload, webhooks
 from simulator.api.routes.ingest import TusHeadersMiddleware
@@ -38,13 +41,21 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return error_response(ValidationFailed(drf_errors(errors, strip=1)))
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route of this path answers (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE and isinstance(route, Route | APIRoute) and route.methods:
+            methods |= set(route.methods)
+    return sorted(methods)
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 405:
-        error: ApiError = MethodNotAllowed(request.method)
-        response = error_response(error)
-        if exc.headers and "Allow" in exc.headers:
-            response.headers["Allow"] = exc.headers["Allow"]
+        response = error_response(MethodNotAllowed(request.method))
+        response.headers["Allow"] = ", ".join(_allowed_methods(request))
         return response
     if exc.status_code == 404:
         return error_response(NotFound())
@@ -88,6 +99,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.region = region
+    install_openapi(app)
     # Handlers are coroutines: Starlette runs plain functions in a worker thread, and on virtual time
     # a thread lets the clock jump while it works.
     handlers: dict[Any, Any] = {
@@ -101,12 +113,19 @@ def create_app(
     app.add_middleware(TusHeadersMiddleware)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(FaultMiddleware)
-    app.include_router(sdk_upload.router)
-    app.include_router(recording.router)
-    for router in artifacts.routers:
-        app.include_router(router)
-    app.include_router(downloads.router)
-    app.include_router(ingest.router)
-    app.include_router(control.router)
-    app.include_router(webhooks.router)
+    # The routers are built once, at import, with their full paths; every app shares their routes.
+    # (`include_router` would rebuild every route for each app: most of a test suite's time.)
+    for router in _ROUTERS:
+        app.router.routes.extend(router.routes)
     return app
+
+
+_ROUTERS = [
+    sdk_upload.router,
+    recording.router,
+    *artifacts.routers,
+    downloads.router,
+    ingest.router,
+    control.router,
+    webhooks.router,
+]

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from fastapi import Depends, Request
 
-from simulator.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from simulator.errors import ValidationFailed
 from simulator.records import Workspace
 from simulator.region import Region
 from simulator.render import Links
@@ -16,7 +16,6 @@ from simulator.render import Links
 __all__ = [
     "base_url",
     "get_region",
-    "json_body",
     "links",
     "parse_datetime_param",
     "parse_uuid_param",
@@ -58,21 +57,6 @@ async def links(request: Request, region: Region = Depends(get_region)) -> Links
         now=region.clock.timestamp(),
         ttl=region.settings.download_url_ttl,
     )
-
-
-async def json_body(request: Request, region: Region = Depends(get_region)) -> None:
-    """Refuse bodies that are not JSON (415) or larger than the API takes (413), before parsing."""
-    length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > region.settings.max_json_body:
-        raise PayloadTooLarge()
-    body = await request.body()
-    if len(body) > region.settings.max_json_body:
-        raise PayloadTooLarge()
-    if not body.strip():
-        return
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type != "application/json" and not media_type.endswith("+json"):
-        raise UnsupportedMediaType(media_type or "")
 
 
 def parse_uuid_param(name: str, value: str | None) -> str | None:

@@ -9,8 +9,6 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-import pytest
-
 from seams import VirtualClock
 from simulator.control import WorkspaceCreate
 from tests.support import Sim
@@ -449,11 +447,32 @@ async def test_the_upload_list_refuses_other_methods(sim: Sim) -> None:
         assert (response.status_code, response.json()) == (405, {"detail": f'Method "{method}" not allowed.'})
 
 
-@pytest.mark.xfail(
-    reason="Allow names only the first route matching the path (POST); the 405 handler in app.py "
-    "would have to gather the methods of every route on the path",
-    strict=True,
-)
 async def test_the_upload_lists_405_allows_every_method_of_the_path(sim: Sim) -> None:
     response = await sim.client().patch("/api/v1/sdk_upload/", json={})
-    assert set(response.headers["allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
+    assert set(response.headers["allow"].replace(" ", "").split(",")) == {"GET", "POST"}
+    detail = await sim.client().put(
+        f"/api/v1/sdk_upload/{(await sim.client().post('/api/v1/sdk_upload/')).json()['id']}/"
+    )
+    assert detail.headers["allow"] == "GET"
+
+
+async def test_errors_come_in_drfs_order_authentication_before_the_body(sim: Sim) -> None:
+    """DRF authenticates and throttles before it reads the body: a bad body without a key is a 401."""
+    anonymous = sim.client(None)
+    for content, content_type in (
+        (b"{bad", "application/json"),
+        (b"x=1", "text/plain"),
+        (b"[1]", "application/json"),
+    ):
+        response = await anonymous.post(
+            "/api/v1/sdk_upload/", content=content, headers={"content-type": content_type}
+        )
+        assert (response.status_code, response.json()) == (
+            401,
+            {"detail": "Authentication credentials were not provided."},
+        )
+    response = await sim.client().post(
+        "/api/v1/sdk_upload/", content=b"{bad", headers={"content-type": "application/json"}
+    )
+    reason = "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"
+    assert response.json() == {"detail": f"JSON parse error - {reason}"}

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
-from simulator.api.deps import get_region, json_body, links, parse_uuid_param, throttled
+from simulator.api.deps import get_region, links, parse_uuid_param, throttled
+from simulator.api.openapi import json_body_of, request_body
 from simulator.api.pages import page_of
 from simulator.api.responses import errors_doc
 from simulator.records import ARTIFACT_KINDS, Artifact, ArtifactKind, Workspace
@@ -69,13 +70,13 @@ def _router_for(kind: ArtifactKind) -> APIRouter:
         response_model=model,
         operation_id=f"{kind}_partial_update",
         summary=f"Update a {kind} artifact's metadata",
-        dependencies=[Depends(json_body)],
+        openapi_extra=request_body(RecordingPatch),
         responses=errors_doc(400, 401, 404, 409, 413, 415, 429),
     )
     async def update_artifact(
         id: str,
-        body: RecordingPatch | None = Body(default=None),
         ws: Workspace = Depends(throttled(f"{scope}_retrieve")),
+        body: RecordingPatch | None = Depends(json_body_of(RecordingPatch)),
         region: Region = Depends(get_region),
         link: Links = Depends(links),
     ) -> Any:

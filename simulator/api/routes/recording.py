@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from fastapi import APIRouter, Body, Depends, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
-from simulator.api.deps import get_region, json_body, links, parse_datetime_param, parse_uuid_param, throttled
+from simulator.api.deps import get_region, links, parse_datetime_param, parse_uuid_param, throttled
+from simulator.api.openapi import json_body_of, request_body
 from simulator.api.pages import page_of
 from simulator.api.responses import errors_doc
 from simulator.backend.recordings import RecordingFilters, check_status_code
@@ -94,13 +95,13 @@ async def recording_retrieve(
     response_model=Recording,
     operation_id="recording_partial_update",
     summary="Update Recording metadata",
-    dependencies=[Depends(json_body)],
+    openapi_extra=request_body(RecordingPatch),
     responses=errors_doc(400, 401, 404, 409, 413, 415, 429),
 )
 async def recording_partial_update(
     id: str,
-    body: RecordingPatch | None = Body(default=None),
     ws: Workspace = Depends(throttled("recording_retrieve")),
+    body: RecordingPatch | None = Depends(json_body_of(RecordingPatch)),
     region: Region = Depends(get_region),
     link: Links = Depends(links),
 ) -> Recording:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Body, Depends, Request
+from fastapi import APIRouter, Depends, Request
 
-from simulator.api.deps import get_region, json_body, throttled
+from simulator.api.deps import get_region, throttled
+from simulator.api.openapi import json_body_of, request_body
 from simulator.api.pages import page_of
 from simulator.api.responses import errors_doc
 from simulator.records import Workspace
@@ -22,9 +23,8 @@ _PREFIXES = ("/api/v1/sdk_upload", "/api/v1/sdk-upload")
 
 
 async def _create(
-    request: Request,
-    body: SdkUploadCreate | None = Body(default=None),
     ws: Workspace = Depends(throttled("sdk_upload_create")),
+    body: SdkUploadCreate | None = Depends(json_body_of(SdkUploadCreate)),
     region: Region = Depends(get_region),
 ) -> SdkUpload:
     return render_sdk_upload(region.sdk_uploads.create_sdk_upload(ws, body))
@@ -57,7 +57,7 @@ for _i, _prefix in enumerate(_PREFIXES):
         response_model=SdkUpload,
         operation_id=f"sdk_upload_create{_suffix}",
         summary="Create Desktop SDK Upload",
-        dependencies=[Depends(json_body)],
+        openapi_extra=request_body(SdkUploadCreate),
         responses=errors_doc(400, 401, 409, 413, 415, 429),
     )
     router.add_api_route(
