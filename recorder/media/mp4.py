@@ -89,19 +89,19 @@ class Mp4Writer:
     def encode_video(self, frame: Any) -> None:
         """Encode one frame (or flush the encoder with None); its packets wait for the speech track."""
         for packet in self._video.encode(frame):
-            self._queue(packet)
+            # Video packets are stamped in frames (codec time base 1/fps, no B-frames: dts == pts).
+            self._queue(packet, packet.dts * self.profile.ticks_per_frame)
 
     def encode_audio(self, samples: Any, first: int) -> None:
         for packet in self._audio.encode(audio_frame(samples, self.sample_rate, first)):
-            self._queue(packet)
+            self._queue(packet, packet.dts)  # audio packets are stamped in samples: already ticks
 
     def flush_encoders(self) -> None:
-        for stream in (self._video, self._audio):
-            for packet in stream.encode(None):
-                self._queue(packet)
+        self.encode_video(None)
+        for packet in self._audio.encode(None):
+            self._queue(packet, packet.dts)
 
-    def _queue(self, packet: Any) -> None:
-        tick = int(packet.dts * packet.time_base * self.sample_rate)
+    def _queue(self, packet: Any, tick: int) -> None:
         heapq.heappush(self._media, (tick, next(self._sequence), packet))
         self.max_queued = max(self.max_queued, len(self._media))
 

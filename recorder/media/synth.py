@@ -135,7 +135,7 @@ class AudioSynth:
             t = indices.astype(np.float64) / sr - start
             duration = end - start
             u = t / duration
-            envelope = np.sin(np.pi * ((u * syllables) % 1.0)) ** 0.7
+            envelope = np.sin(np.pi * ((u * syllables) % 1.0))  # one swell per syllable
             voice = self._voices[participant_id]
             # A gentle glide across the word; the phase is the integral of the frequency.
             phase = 2 * np.pi * voice.f0 * pitch * (t - 0.04 * duration * (u * u - u))
