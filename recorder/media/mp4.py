@@ -90,19 +90,21 @@ class Mp4Writer:
         """Encode one frame (or flush the encoder with None); its packets wait for the speech track."""
         for packet in self._video.encode(frame):
             # Video packets are stamped in frames (codec time base 1/fps, no B-frames: dts == pts).
-            self._queue(packet, packet.dts * self.profile.ticks_per_frame)
+            self._queue(packet, self.profile.ticks_per_frame)
 
     def encode_audio(self, samples: Any, first: int) -> None:
         for packet in self._audio.encode(audio_frame(samples, self.sample_rate, first)):
-            self._queue(packet, packet.dts)  # audio packets are stamped in samples: already ticks
+            self._queue(packet, 1)  # audio packets are stamped in samples: already ticks
 
     def flush_encoders(self) -> None:
         self.encode_video(None)
         for packet in self._audio.encode(None):
-            self._queue(packet, packet.dts)
+            self._queue(packet, 1)
 
-    def _queue(self, packet: Any, tick: int) -> None:
-        heapq.heappush(self._media, (tick, next(self._sequence), packet))
+    def _queue(self, packet: Any, ticks_per_unit: int) -> None:
+        if packet.dts is None:
+            raise RuntimeError("an encoder produced a packet without a timestamp")
+        heapq.heappush(self._media, (packet.dts * ticks_per_unit, next(self._sequence), packet))
         self.max_queued = max(self.max_queued, len(self._media))
 
     # --- speech ----------------------------------------------------------------------------------
