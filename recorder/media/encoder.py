@@ -77,6 +77,7 @@ class CaptureSummary:
     recorded: RecordedSpans
 
     def speech_json(self) -> list[dict[str, Any]]:
+        """The utterances as the speech track's JSON objects."""
         return [u.to_json() for u in self.utterances]
 
 
@@ -140,6 +141,7 @@ class MeetingEncoder:
 
     @property
     def paused(self) -> bool:
+        """Whether the recording is paused (`sdk-state-change` to `paused`)."""
         return self._timeline.paused
 
     def advance_to(self, t: float) -> None:

@@ -46,6 +46,7 @@ class Mp3Writer:
         self._offset = 0
 
     def encode_audio(self, samples: Any, first: int) -> None:
+        """Encode samples starting at recording sample `first`; frames are written as they come."""
         self._mux(self._audio.encode(audio_frame(samples, self.sample_rate, first)))
 
     def _mux(self, packets: list[Any]) -> None:
@@ -60,5 +61,6 @@ class Mp3Writer:
         """Nothing waits in an MP3: frames are written as they are encoded."""
 
     def close(self, duration: float) -> None:
+        """Flush the encoder (LAME pads the last frame) and close the container."""
         self._mux(self._audio.encode(None))
         self._container.close()

@@ -93,10 +93,12 @@ class Mp4Writer:
             self._queue(packet, self.profile.ticks_per_frame)
 
     def encode_audio(self, samples: Any, first: int) -> None:
+        """Encode samples starting at recording sample `first`; the packets wait like video's."""
         for packet in self._audio.encode(audio_frame(samples, self.sample_rate, first)):
             self._queue(packet, 1)  # audio packets are stamped in samples: already ticks
 
     def flush_encoders(self) -> None:
+        """Drain both encoders at the stop."""
         self.encode_video(None)
         for packet in self._audio.encode(None):
             self._queue(packet, 1)
@@ -110,6 +112,7 @@ class Mp4Writer:
     # --- speech ----------------------------------------------------------------------------------
 
     def add_speech(self, utterances: list[SpeechUtterance]) -> None:
+        """Queue settled utterances as speech samples (muxed once their extent is final)."""
         for utterance in utterances:
             pts = round(utterance.start * self.sample_rate)
             end = max(pts + 1, round(utterance.end * self.sample_rate))

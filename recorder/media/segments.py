@@ -42,9 +42,11 @@ class Segment:
 
     @property
     def sha256(self) -> str:
+        """The hex digest the tus `Upload-Checksum` and finalize's `sha256` are built from."""
         return hashlib.sha256(self.data).hexdigest()
 
     def info(self) -> SegmentInfo:
+        """The segment without its bytes."""
         return SegmentInfo(index=self.index, role=self.role, size=len(self.data), sha256=self.sha256)
 
 
@@ -67,6 +69,7 @@ class SegmentSink:
         self.written = 0
 
     def write(self, data: bytes) -> int:
+        """Called by PyAV's muxer with the next bytes of the file."""
         self._buffer += data
         self.written += len(data)
         if self._mp4:

@@ -71,6 +71,8 @@ MAX_SAMPLE_TEXT = 0xFFFF
 
 @dataclass(frozen=True)
 class SpeechWord:
+    """A kept word, its times in seconds from the recording's start (the `words[]` of an utterance)."""
+
     text: str
     start: float
     end: float
@@ -94,6 +96,7 @@ class SpeechUtterance:
         return self.words[-1].end
 
     def to_json(self) -> dict[str, Any]:
+        """The utterance object of the speech track (the transcript download's shape, minus timestamps)."""
         participant = dict(self.participant)
         participant["extra_data"] = dict(participant["extra_data"])
         return {
@@ -122,6 +125,10 @@ def participant_json(participant: Participant) -> dict[str, Any]:
 def _speaker(
     script: MeetingScript, participant_id: int, labels: SpeakerLabels
 ) -> tuple[tuple[str, Any], ...]:
+    try:
+        script.participant(participant_id)
+    except KeyError:
+        raise ValueError(f"an utterance is spoken by {participant_id}, who is not a participant") from None
     if labels == "roles":
         chosen = HOST if script.participant(participant_id).is_local else GUEST
     else:
@@ -218,7 +225,7 @@ class SpeechTracker:
         self._active: list[_Open] = []
 
     def advance(self, now: float, timeline: RecordingTimeline) -> list[SpeechUtterance]:
-        """Utterances that became final by `now` (recording time), in start order."""
+        """Utterances that became final by `now` (recording time), in start order; each once."""
         while self._next < len(self._waiting) and (
             self._waiting[self._next].words[0].start <= now or timeline.stopped
         ):

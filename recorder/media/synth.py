@@ -157,6 +157,8 @@ class AudioSynth:
 
 @dataclass(frozen=True)
 class Tile:
+    """One participant's tile in the meeting window."""
+
     participant_id: int
     speaking: bool
     webcam: bool

@@ -16,6 +16,8 @@ __all__ = ["RecordedSpans", "RecordingTimeline", "WordFate"]
 
 
 class WordFate(Enum):
+    """Whether a word reaches the speech track: kept, dropped, or not known yet (still being spoken)."""
+
     KEPT = "kept"
     DROPPED = "dropped"
     UNDECIDED = "undecided"
@@ -54,10 +56,12 @@ class RecordingTimeline:
 
     @property
     def paused(self) -> bool:
+        """Between `pauseRecording` and `resumeRecording`."""
         return self._paused_at is not None
 
     @property
     def stopped(self) -> bool:
+        """After `stopRecording`."""
         return self._stopped_at is not None
 
     @property
@@ -67,9 +71,11 @@ class RecordingTimeline:
 
     @property
     def closed_spans(self) -> tuple[tuple[float, float], ...]:
+        """The captured spans that have ended (by a pause or the stop)."""
         return tuple(self._closed)
 
     def pause(self, at: float) -> None:
+        """`pauseRecording` at `at`."""
         if self._open_since is None:
             raise ValueError("the recording is not capturing (already paused or stopped)")
         self._closed.append((self._open_since, at))
@@ -77,12 +83,14 @@ class RecordingTimeline:
         self._paused_at = at
 
     def resume(self, at: float) -> None:
+        """`resumeRecording` at `at`."""
         if self._paused_at is None or self.stopped:
             raise ValueError("the recording is not paused")
         self._paused_at = None
         self._open_since = at
 
     def stop(self, at: float) -> None:
+        """`stopRecording` at `at` (paused or not)."""
         if self.stopped:
             raise ValueError("the recording already stopped")
         if self._open_since is not None:

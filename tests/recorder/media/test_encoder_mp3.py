@@ -52,7 +52,7 @@ def test_header_first_then_frames_decodes_with_the_speech(slack: Recording) -> N
     assert concatenated_sha256(slack.segments[i].data for i in summary.concatenation)
     samples, first = decode_audio(data)
     assert first == 0.0
-    assert STOP * SR <= len(samples) < STOP * SR + FRAME
+    assert STOP * SR <= len(samples) <= STOP * SR + FRAME
     spans = [(0.0, 9.0), (12.0, STOP)]
     expected = expected_words(meeting(platform="slack"), 1.0, spans)
     utterances = read_speech(data)

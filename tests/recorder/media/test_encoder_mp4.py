@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 
 import av
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from recorder.media import TINY, MeetingEncoder, read_mp4_speech_samples, read_speech
+from recorder.media import STANDARD, TINY, MeetingEncoder, Segment, read_mp4_speech_samples, read_speech
 from recorder.media.synth import voice_for
 from recorder.meeting import MeetingScript, Participant, Span
 from tests.recorder.media.support import (
@@ -260,3 +263,52 @@ def test_recording_that_ends_while_paused_and_a_blink_of_a_recording_decode() ->
     MeetingEncoder(meeting(), TINY, on_segment=lambda s: blink.append(s.data)).close(0.01)
     with av.open(io.BytesIO(b"".join(blink))) as container:
         assert len(list(container.decode(video=0))) == 1
+
+
+def test_the_standard_profile_records_both_containers() -> None:
+    mp4_layout = [("video", "h264"), ("audio", "aac"), ("subtitle", "mov_text")]
+    for kind, layout, frame in (("mp4", mp4_layout, 1024), ("mp3", [("audio", "mp3float")], 1152)):
+        segments: list[Segment] = []
+        encoder = MeetingEncoder(meeting(), STANDARD, kind=kind, on_segment=segments.append)  # type: ignore[arg-type]
+        encoder.advance_to(2.0)
+        summary = encoder.close(3.0)
+        data = b"".join(segments[i].data for i in summary.concatenation)
+        assert streams(data) == layout
+        if kind == "mp4":
+            frames = decode_video(data)
+            assert len(frames) == 3 * STANDARD.fps
+            assert frames[0][1].shape == (STANDARD.height, STANDARD.width, 3)
+        samples, _ = decode_audio(data)
+        # Within one codec frame of the recording (LAME may pad with one whole frame).
+        assert 3 * STANDARD.sample_rate <= len(samples) <= 3 * STANDARD.sample_rate + frame
+        assert words_of(read_speech(data)) == words_of(summary.speech_json())
+
+
+@settings(max_examples=10)
+@given(
+    plan=st.lists(st.tuples(st.floats(0.2, 14.0), st.floats(0.0, 3.0)), max_size=3).map(sorted),
+    start_at=st.floats(0.0, 6.0),
+    stop=st.floats(2.0, 18.0),
+)
+def test_any_pause_plan_gives_a_valid_recording_with_exactly_the_kept_words(
+    plan: list[tuple[float, float]], start_at: float, stop: float
+) -> None:
+    pauses, spans, since = [], [], 0.0
+    for at, length in plan:
+        if at > since and at + length < stop:
+            pauses.append((at, at + length))
+            spans.append((since, at))
+            since = at + length
+    spans.append((since, stop))
+    rec = record(meeting(), stop, start_at=start_at, pauses=pauses, step=0.9)
+    assert len(decode_video(rec.data)) == math.ceil(stop * FPS - 1e-9)
+    got = words_of(read_speech(rec.data))
+    want = expected_words(meeting(), start_at, spans)
+    assert [(p, t) for p, t, _, _ in got] == [(p, t) for p, t, _, _ in want]
+    assert all(abs(a[2] - b[2]) < 0.05 for a, b in zip(got, want, strict=True))
+
+
+def test_an_utterance_by_a_stranger_is_refused() -> None:
+    script = MeetingScript(platform="zoom", duration=5, participants=(), utterances=(utterance(999, 1.0, 2),))
+    with pytest.raises(ValueError, match="not a participant"):
+        MeetingEncoder(script, TINY)
