@@ -82,6 +82,7 @@ class Mp4Writer:
         # speech samples waiting, sorted: (pts, script order, sequence, end, payload)
         self._pending: list[tuple[int, int, int, int, bytes]] = []
         self._track_end = 0
+        #: the most media packets held back at once: how far the speech track made the media wait
         self.max_queued = 0
 
     # --- media -----------------------------------------------------------------------------------
