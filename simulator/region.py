@@ -40,7 +40,7 @@ DATABASE_NAME = "recall-sim.sqlite3"
 def open_store(settings: Settings) -> tuple[Store, BlobStore]:
     """The SQLite store and blob folder under `data_dir`, or memory and a temporary blob folder."""
     if settings.data_dir is None:
-        return MemoryStore(), BlobStore(Path(tempfile.mkdtemp(prefix="recall-sim-blobs-")))
+        return MemoryStore(), BlobStore(Path(tempfile.mkdtemp(prefix="recall-sim-blobs-")), temporary=True)
     data_dir = Path(settings.data_dir)
     return SqliteStore(data_dir / DATABASE_NAME), BlobStore(data_dir / "blobs")
 
@@ -171,3 +171,4 @@ class Region:
 
     def close(self) -> None:
         self.store.close()
+        self.blobs.close()

@@ -67,8 +67,8 @@ def served(
     settings: Settings | None = None, *, region: Region | None = None, log_level: str = "warning"
 ) -> Iterator[ServedRegion]:
     """A region on a free loopback port, served on a background thread, for tests that need sockets."""
-    settings = settings or Settings()
-    region = region or Region(settings)
+    owned = region is None
+    region = region or Region(settings or Settings())
     sock = bind_socket(region.settings.host, 0)
     port = sock.getsockname()[1]
     server = _server(region, log_level)
@@ -90,3 +90,5 @@ def served(
     finally:
         handle.stop()
         sock.close()
+        if owned:
+            region.close()

@@ -22,9 +22,15 @@ class UnsafeBlobKey(ValueError):
 
 
 class BlobStore:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, temporary: bool = False) -> None:
         self.root = root.resolve()
         self.root.mkdir(parents=True, exist_ok=True)
+        #: a folder made for an in-memory region: removed when the region closes
+        self.temporary = temporary
+
+    def close(self) -> None:
+        if self.temporary:
+            shutil.rmtree(self.root, ignore_errors=True)
 
     def path(self, key: str) -> Path:
         if not key or key.startswith(("/", "\\")) or "\x00" in key:
