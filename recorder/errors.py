@@ -16,6 +16,7 @@ from __future__ import annotations
 
 __all__ = [
     "InvalidApiUrlError",
+    "InvalidUploadTokenError",
     "NotInitialisedError",
     "NotRecordingError",
     "PermissionMissingError",
@@ -86,6 +87,13 @@ class ShutdownWhileRecordingError(RecallSdkError):
     def __init__(self, window_id: str) -> None:
         super().__init__(f"Window {window_id!r} is still recording; stop it before shutdown().")
         self.window_id = window_id
+
+
+class InvalidUploadTokenError(RecallSdkError):
+    code = "invalid_upload_token"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"The region refused the upload token: {detail}")
 
 
 class UploadFailedError(RecallSdkError):

@@ -182,8 +182,8 @@ class RecordingStore:
         self.root = root
         self.root.mkdir(parents=True, exist_ok=True)
 
-    def create(self, recording_id: str, **started: Any) -> LocalRecording:
-        directory = self.root / recording_id
+    def create(self, directory_id: str, **started: Any) -> LocalRecording:
+        directory = self.root / directory_id
         directory.mkdir(parents=True, exist_ok=False)
         recording = LocalRecording(directory)
         recording.append("started", **started)

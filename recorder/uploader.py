@@ -6,97 +6,35 @@ Two modes, as the two SDK generations behave:
 - `current`: each segment goes up as a tus partial file as soon as it is written; at the end the
   partials are concatenated in order (the MP3 speech header first) and finalized. No progress events.
 
-Network errors, 5xx and 429 are retried with exponential backoff and seeded jitter (never sooner than a
-`Retry-After`), each retry resuming from the region's offset. A network failure reports
-`network-status: disconnected` once, and `reconnected` when a call next succeeds. After `budget` seconds of
-failing, the uploader gives up with UploadFailedError; the local recording stays as it was. Everything it
-achieves is journaled, so a new process resumes instead of starting over.
+Every call goes through a Retrier (retry.py): network errors, 5xx and 429 are retried with backoff, each
+retry resuming from the region's offset; after the retry budget the uploader gives up with
+UploadFailedError and the local recording stays as it was. Everything it achieves is journaled, so a new
+process resumes instead of starting over.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, TypeVar
 
-import httpx
-
-from recorder.errors import UploadFailedError
 from recorder.ingest import IngestClient, IngestError, PartRef
+from recorder.retry import Retrier
 from recorder.storage import LocalRecording, Segment
-from seams import Clock, RandomStream
 
-__all__ = ["RetryPolicy", "Uploader"]
+__all__ = ["Uploader"]
 
 T = TypeVar("T")
 PART_NAMES = ("participant_events", "meeting_metadata")
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    initial: float = 1.0
-    multiplier: float = 2.0
-    max_delay: float = 30.0
-    jitter: float = 0.2
-    #: give up after this many seconds of consecutive failure
-    budget: float = 600.0
-
-
 class Uploader:
     def __init__(
-        self,
-        client: IngestClient,
-        local: LocalRecording,
-        clock: Clock,
-        jitter: RandomStream,
-        *,
-        policy: RetryPolicy | None = None,
-        on_network: Callable[[str], None] | None = None,
-        chunk_size: int = 1024 * 1024,
+        self, client: IngestClient, local: LocalRecording, retrying: Retrier, *, chunk_size: int = 1024 * 1024
     ) -> None:
         self.client = client
         self.local = local
-        self.clock = clock
-        self.jitter = jitter
-        self.policy = policy or RetryPolicy()
-        self.on_network = on_network
+        self.retrying = retrying
         self.chunk_size = chunk_size
-        self._disconnected = False
-
-    # -- retrying ----------------------------------------------------------------------------
-
-    async def retrying(self, what: str, operation: Callable[[], Awaitable[T]]) -> T:
-        started = self.clock.timestamp()
-        attempt = 0
-        while True:
-            try:
-                result = await operation()
-            except httpx.TransportError as error:
-                wait_at_least = 0.0
-                if not self._disconnected:
-                    self._disconnected = True
-                    if self.on_network:
-                        self.on_network("disconnected")
-                failure: Exception = error
-            except IngestError as error:
-                if not error.retryable:
-                    raise
-                wait_at_least = error.retry_after or 0.0
-                failure = error
-            else:
-                if self._disconnected:
-                    self._disconnected = False
-                    if self.on_network:
-                        self.on_network("reconnected")
-                return result
-            if self.clock.timestamp() - started >= self.policy.budget:
-                raise UploadFailedError(
-                    f"{what} kept failing for {self.policy.budget:.0f} s: {failure}"
-                ) from failure
-            base = min(self.policy.max_delay, self.policy.initial * self.policy.multiplier**attempt)
-            delay = base * (1 + self.policy.jitter * (2 * self.jitter.random() - 1))
-            await self.clock.sleep(max(delay, wait_at_least))
-            attempt += 1
 
     # -- current mode: segments as they come -------------------------------------------------
 

@@ -126,7 +126,8 @@ class RecordingTimeline:
             if end <= now:
                 return WordFate.KEPT, len(self._closed)
             return WordFate.UNDECIDED, -1
-        if start > now:
+        if start >= now:
+            # Paused at exactly the word's start: a resume at this same instant would still keep it.
             return WordFate.UNDECIDED, -1
         return WordFate.DROPPED, -1
 

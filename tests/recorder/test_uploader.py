@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from recorder.errors import UploadFailedError
+from recorder.retry import Retrier, RetryPolicy
 from recorder.storage import LocalRecording, RecordingStore
-from recorder.uploader import RetryPolicy, Uploader
+from recorder.uploader import Uploader
 from seams import Randomness
 from simulator.api.faults import FaultRuleCreate
 from tests.media import make_mp4
@@ -40,7 +41,7 @@ async def test_seed_mode_retries_5xx_and_429_and_reports_progress(sim: Sim, tmp_
     )
     progress: list[int] = []
     async with ingest_client(sim, token) as client:
-        uploader = Uploader(client, local, sim.clock, Randomness(1).stream("jitter"))
+        uploader = Uploader(client, local, Retrier(sim.clock, Randomness(1).stream("jitter")))
         started = sim.clock.timestamp()
         ref = await uploader.upload_whole(progress.append)
         waited = sim.clock.timestamp() - started
@@ -70,7 +71,7 @@ async def test_current_mode_concatenates_segments_across_dropped_connections(
     network: list[str] = []
     async with ingest_client(sim, token) as client:
         uploader = Uploader(
-            client, local, sim.clock, Randomness(2).stream("jitter"), on_network=network.append
+            client, local, Retrier(sim.clock, Randomness(2).stream("jitter"), on_network=network.append)
         )
         for segment in local.segments():
             await uploader.upload_segment(segment)
@@ -90,7 +91,7 @@ async def test_the_uploader_gives_up_after_its_budget_and_keeps_the_recording(
     sim.control.add_fault(FaultRuleCreate(route="/ingest/v1/files/*", status=500))
     async with ingest_client(sim, token) as client:
         uploader = Uploader(
-            client, local, sim.clock, Randomness(3).stream("jitter"), policy=RetryPolicy(budget=120)
+            client, local, Retrier(sim.clock, Randomness(3).stream("jitter"), RetryPolicy(budget=120))
         )
         started = sim.clock.timestamp()
         with pytest.raises(UploadFailedError):
@@ -107,7 +108,7 @@ async def test_refusals_that_retrying_cannot_fix_are_raised_at_once(sim: Sim, tm
     local, token, _ = await _local_recording(sim, tmp_path)
     sim.control.add_fault(FaultRuleCreate(route="/ingest/v1/files/", methods=["POST"], status=403, count=1))
     async with ingest_client(sim, token) as client:
-        uploader = Uploader(client, local, sim.clock, Randomness(4).stream("jitter"))
+        uploader = Uploader(client, local, Retrier(sim.clock, Randomness(4).stream("jitter")))
         started = sim.clock.timestamp()
         with pytest.raises(IngestError) as refused:
             await uploader.upload_whole()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from recorder.media import GUEST, HOST, read_mp3_speech, read_speech, recorded_utterances
@@ -61,6 +61,7 @@ pause_plans = st.lists(st.tuples(st.floats(0.0, 38.0), st.floats(0.0, 6.0)), max
 
 
 @given(plan=pause_plans, start_at=st.floats(-2.0, 5.0), stop=st.floats(1.0, 45.0), tick=st.floats(0.05, 3.0))
+@example(plan=[(0.5, 0.0)], start_at=0.5, stop=1.0, tick=1.0)  # a zero-length pause at a word's start
 def test_incremental_tracker_agrees_with_the_rule(
     plan: list[tuple[float, float]], start_at: float, stop: float, tick: float
 ) -> None:

@@ -1,0 +1,37 @@
+"""How an SDK instance is set up: the parts a real SDK takes from its platform, injected here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import httpx
+
+from recorder.desktop import Desktop
+from recorder.media import TINY, MediaProfile
+from recorder.retry import RetryPolicy
+from seams import Clock, Randomness
+
+__all__ = ["SdkConfig", "UploadMode"]
+
+#: `seed`: upload after `upload_recording` (late-2024 SDK); `current`: upload during the recording (2026)
+UploadMode = Literal["seed", "current"]
+
+
+@dataclass
+class SdkConfig:
+    desktop: Desktop
+    clock: Clock
+    randomness: Randomness
+    #: where recordings are kept until uploaded; a new instance on the same folder finishes them
+    recordings_dir: Path
+    upload_mode: UploadMode = "seed"
+    media_profile: MediaProfile = TINY
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    #: how the SDK reaches the region (an in-process ASGI transport in scenarios; None for real HTTP)
+    transport: httpx.AsyncBaseTransport | None = None
+    #: WebSocket connector for the real-time channel (see realtime.py); None for real sockets
+    realtime_connector: object | None = None
+    #: seconds between the SDK's checks while a recording runs, at least one per media fragment
+    tick: float | None = None

@@ -1,0 +1,478 @@
+"""One window's recording, from `start_recording` until its upload is finalized.
+
+While it records, a driver task walks simulated time: it lets the encoder capture up to now (segments
+go to crash-safe storage as they complete, and in `current` mode straight on to the region) and reports
+what it observes in the meeting as it happens. Stopping closes the media, writes the side parts
+(participant events, meeting metadata, the MP3 speech header) and tells the region; the upload then
+follows the SDK's mode. Every step is journaled, so a session can be rebuilt from its directory after
+the process was killed (`recover`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from recorder import events
+from recorder.config import SdkConfig, UploadMode
+from recorder.desktop import MeetingWindow
+from recorder.errors import InvalidUploadTokenError, UploadFailedError, UploadTokenReusedError
+from recorder.ingest import IngestClient, IngestError, PartRef, StartedRecording
+from recorder.media import (
+    MeetingEncoder,
+    RecordedSpans,
+    Segment,
+    get_profile,
+    media_kind_for,
+    meeting_metadata,
+    participant_events,
+    recorded_utterances,
+)
+from recorder.media.reader import id3_speech_header
+from recorder.media.speech import participant_json, speaker_labels_for
+from recorder.meeting import MeetingScript
+from recorder.observed import Observation, observations, present_at
+from recorder.retry import Retrier
+from recorder.storage import LocalRecording, RecordingStore
+from recorder.uploader import Uploader
+from seams import isoformat
+
+__all__ = ["Emit", "RecordingSession", "SessionEnded"]
+
+Emit = Callable[[str, dict[str, Any]], None]
+
+
+@dataclass
+class SessionEnded:
+    """How a session's upload ended: finalized, or given up (the local recording is kept)."""
+
+    window_id: str
+    finalized: bool
+    error: str | None = None
+
+
+@dataclass
+class _Realtime:
+    """Where the SDK reports participant events as they happen (`realtime-event` listeners)."""
+
+    events: set[str]
+    endpoint: dict[str, Any]
+    participant_events: dict[str, Any]
+    recording: dict[str, Any]
+
+
+@dataclass
+class _Spans:
+    closed: list[tuple[float, float]] = field(default_factory=list)
+    open_since: float | None = 0.0
+
+    def frozen(self, end: float) -> RecordedSpans:
+        spans = list(self.closed)
+        if self.open_since is not None and end > self.open_since:
+            spans.append((self.open_since, end))
+        return RecordedSpans(spans=tuple(spans), duration=end)
+
+
+class RecordingSession:
+    def __init__(
+        self,
+        config: SdkConfig,
+        emit: Emit,
+        window: MeetingWindow,
+        local: LocalRecording,
+        client: IngestClient,
+        *,
+        start_at: float,
+        started_clock: float,
+        started_at: datetime,
+        mode: UploadMode,
+        kind: str,
+    ) -> None:
+        self.config = config
+        self.emit = emit
+        self.window = window
+        self.local = local
+        self.client = client
+        self.start_at = start_at
+        self.started_clock = started_clock
+        self.started_at = started_at
+        self.mode = mode
+        self.kind = kind
+        self.profile = config.media_profile
+        self.retrying = Retrier(
+            config.clock,
+            config.randomness.stream(f"retry/{local.id}"),
+            config.retry,
+            on_network=self._network,
+        )
+        self.uploader = Uploader(client, local, self.retrying)
+        self.state = "recording"
+        self.spans = _Spans()
+        self.realtime: _Realtime | None = None
+        self.ended = asyncio.Event()
+        self.outcome: SessionEnded | None = None
+        self._encoder: MeetingEncoder | None = None
+        self._driver: asyncio.Task[None] | None = None
+        self._segment_start = 0.0
+        self._uploads: asyncio.Queue[Segment | None] = asyncio.Queue()
+        self._upload_worker: asyncio.Task[None] | None = None
+        self._server_calls: asyncio.Queue[tuple[str, Callable[[], Any]] | None] = asyncio.Queue()
+        self._server_worker: asyncio.Task[None] | None = None
+        self._observed = [o for o in observations(window.script) if o.at > start_at]
+        self._finisher: asyncio.Task[None] | None = None
+
+    def _network(self, status: str) -> None:
+        self.emit(events.NETWORK_STATUS, {"status": status})
+
+    # -- starting ------------------------------------------------------------------------------
+
+    @classmethod
+    async def start(
+        cls,
+        config: SdkConfig,
+        emit: Emit,
+        window: MeetingWindow,
+        upload_token: str,
+        api_url: str,
+        realtime_events: list[str] | None,
+    ) -> RecordingSession:
+        clock = config.clock
+        kind = media_kind_for(window.script, desktop_audio=window.desktop_audio)
+        client = IngestClient(api_url, upload_token, transport=config.transport)
+        retrying = Retrier(clock, config.randomness.stream("retry/start"), config.retry)
+        try:
+            started: StartedRecording = await retrying(
+                "start",
+                lambda: client.start(
+                    platform=window.platform,
+                    title=window.title,
+                    url=window.url,
+                    upload_mode=config.upload_mode,
+                    media_format=kind,
+                ),
+            )
+        except IngestError as error:
+            await client.aclose()
+            if error.status == 409 and "already" in str(error.body):
+                raise UploadTokenReusedError() from None
+            raise InvalidUploadTokenError(str(error.body)) from None
+        except UploadFailedError:
+            await client.aclose()
+            raise
+        now = clock.timestamp()
+        start_at = now - window.opened_at
+        store = RecordingStore(config.recordings_dir)
+        local = store.create(
+            started.sdk_upload_id,
+            window_id=window.id,
+            platform=window.platform,
+            title=window.title,
+            url=window.url,
+            desktop_audio=window.desktop_audio,
+            script=window.script.to_dict(),
+            start_at=start_at,
+            started_clock=now,
+            started_at=clock.now().isoformat(),
+            upload_token=upload_token,
+            api_url=api_url,
+            upload_mode=config.upload_mode,
+            kind=kind,
+            profile=config.media_profile.name,
+            recording_id=started.recording_id,
+            sdk_upload_id=started.sdk_upload_id,
+        )
+        session = cls(
+            config,
+            emit,
+            window,
+            local,
+            client,
+            start_at=start_at,
+            started_clock=now,
+            started_at=clock.now(),
+            mode=config.upload_mode,
+            kind=kind,
+        )
+        session.realtime = session._realtime_target(realtime_events or [], started)
+        session._begin()
+        return session
+
+    def _realtime_target(self, requested: list[str], started: StartedRecording) -> _Realtime | None:
+        wanted = set(requested)
+        if not wanted:
+            return None
+        ids = self.config.randomness.stream("realtime_ids")
+        return _Realtime(
+            events=wanted,
+            endpoint={"id": str(ids.uuid4()), "metadata": {}},
+            participant_events={"id": str(ids.uuid4()), "metadata": {}},
+            recording={"id": started.recording_id, "metadata": {}},
+        )
+
+    def _begin(self) -> None:
+        self._encoder = MeetingEncoder(
+            self.window.script,
+            self.profile,
+            kind=self.kind,  # type: ignore[arg-type]
+            on_segment=self._on_segment,
+            start_at=self.start_at,
+            desktop_audio=self.window.desktop_audio,
+        )
+        loop = asyncio.get_running_loop()
+        self._driver = loop.create_task(self._drive(), name=f"recording {self.window.id}")
+        self._server_worker = loop.create_task(self._call_server(), name=f"server calls {self.window.id}")
+        if self.mode == "current":
+            self._upload_worker = loop.create_task(self._upload_segments(), name=f"uploads {self.window.id}")
+        if not self.window.script.audio_only and not self.window.desktop_audio:
+            for pid in present_at(self.window.script, self.start_at):
+                self.emit(
+                    events.PARTICIPANT_CAPTURE_STATUS,
+                    events.participant_capture_status(self.window.id, pid, "audio", True),
+                )
+                self._report(Observation(self.start_at, "join", pid))
+
+    # -- recording -----------------------------------------------------------------------------
+
+    def elapsed(self) -> float:
+        return self.config.clock.timestamp() - self.started_clock
+
+    async def _drive(self) -> None:
+        assert self._encoder is not None
+        grid = self.config.tick or self.profile.fragment_duration
+        while True:
+            now = self.elapsed()
+            self._encoder.advance_to(now)
+            while self._observed and self._observed[0].at - self.start_at <= now:
+                observation = self._observed.pop(0)
+                if self.state == "recording":
+                    self._report(observation)
+            next_step = (math.floor(now / grid + 1e-9) + 1) * grid
+            if self._observed:
+                next_step = min(next_step, self._observed[0].at - self.start_at)
+            await self.config.clock.sleep_until(self.started_clock + max(next_step, now))
+
+    def _report(self, observation: Observation) -> None:
+        script = self.window.script
+        if observation.action in ("join", "leave", "webcam_on", "webcam_off"):
+            kind: Literal["audio", "video"] = "audio" if observation.action in ("join", "leave") else "video"
+            capturing = observation.action in ("join", "webcam_on")
+            if observation.at > self.start_at:
+                self.emit(
+                    events.PARTICIPANT_CAPTURE_STATUS,
+                    events.participant_capture_status(
+                        self.window.id, observation.participant_id, kind, capturing
+                    ),
+                )
+        target = self.realtime
+        name = f"participant_events.{observation.action}"
+        if target is None or name not in target.events:
+            return
+        relative = round(max(0.0, observation.at - self.start_at), 6)
+        data = {
+            "data": {
+                "participant": participant_json(script.participant(observation.participant_id)),
+                "timestamp": {
+                    "absolute": isoformat(self.started_at + timedelta(seconds=relative)),
+                    "relative": relative,
+                },
+                "data": observation.data,
+            },
+            "realtime_endpoint": target.endpoint,
+            "participant_events": target.participant_events,
+            "recording": target.recording,
+        }
+        self.emit(events.REALTIME_EVENT, events.realtime_event(self.window.id, name, data))
+
+    def _on_segment(self, segment: Segment) -> None:
+        if segment.role == "speech-header":
+            self.local.add_part("speech_header", segment.data)
+            return
+        assert self._encoder is not None
+        end = self._encoder.position
+        stored = self.local.add_segment(segment.data, self._segment_start, end)
+        self._segment_start = end
+        if self.mode == "current":
+            self._uploads.put_nowait(stored)  # type: ignore[arg-type]
+
+    def capture_changed(self, capturable: bool) -> None:
+        if self.kind == "mp4" and self.state in ("recording", "paused"):
+            self.emit(
+                events.MEDIA_CAPTURE_STATUS, events.media_capture_status(self.window.id, "video", capturable)
+            )
+
+    async def pause(self) -> None:
+        assert self._encoder is not None
+        at = self.elapsed()
+        self._encoder.pause(at)
+        self.spans.closed.append((self.spans.open_since or 0.0, at))
+        self.spans.open_since = None
+        self.local.append("paused", at=at)
+        self.state = "paused"
+        self._server_calls.put_nowait(("pause", self.client.pause))
+
+    async def resume(self) -> None:
+        assert self._encoder is not None
+        at = self.elapsed()
+        self._encoder.resume(at)
+        self.spans.open_since = at
+        self.local.append("resumed", at=at)
+        self.state = "recording"
+        self._server_calls.put_nowait(("resume", self.client.resume))
+
+    async def stop(self) -> float:
+        """Close the media and write the side parts. Returns the recording's duration."""
+        assert self._encoder is not None
+        assert self._driver is not None
+        self._driver.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._driver
+        at = self.elapsed()
+        summary = self._encoder.close(at)
+        self.state = "stopped"
+        self._write_parts(summary.recorded)
+        self.local.append("stopped", duration=at)
+        self._server_calls.put_nowait(("end", lambda: self.client.end(at)))
+        if self.mode == "current":
+            self._uploads.put_nowait(None)
+        return at
+
+    def _write_parts(self, recorded: RecordedSpans) -> None:
+        script = self.window.script
+        if self.local.part("participant_events") is None:
+            seed = f"{self.config.randomness.seed}/{self.local.id}"
+            found = participant_events(
+                script,
+                recorded,
+                start_at=self.start_at,
+                started_at=self.started_at,
+                seed=seed,
+                desktop_audio=self.window.desktop_audio,
+            )
+            self.local.add_part("participant_events", json.dumps(found).encode())
+        if self.local.part("meeting_metadata") is None:
+            metadata = meeting_metadata(script, known_at=self.start_at + recorded.duration)
+            if self.window.desktop_audio:
+                metadata = {"platform": "desktop-audio", "title": None, "url": None, "zoom": None}
+            self.local.add_part("meeting_metadata", json.dumps(metadata).encode())
+
+    # -- talking to the region -----------------------------------------------------------------
+
+    async def _call_server(self) -> None:
+        """Pause, resume and end go to the region in order, each retried; a network outage during the
+        recording (the real SDK rides out two minutes of one) does not stop the capture."""
+        while (call := await self._server_calls.get()) is not None:
+            what, operation = call
+            try:
+                await self.retrying(what, operation)
+            except (UploadFailedError, IngestError) as error:
+                self.emit(
+                    events.ERROR, events.error("server_call_failed", f"{what}: {error}", self.window.id)
+                )
+            self._server_calls.task_done()
+
+    async def _upload_segments(self) -> None:
+        while (segment := await self._uploads.get()) is not None:
+            try:
+                await self.uploader.upload_segment(segment)  # type: ignore[arg-type]
+            except (UploadFailedError, IngestError) as error:
+                # Kept locally; finishing the upload tries again.
+                self.emit(events.ERROR, events.error("upload_failed", str(error), self.window.id))
+
+    async def finish(self, progress: Callable[[int], None] | None = None) -> SessionEnded:
+        """Upload what is left and finalize: all segments concatenated (`current`) or the whole media
+        as one file (`seed`), then the side parts. Returns how it ended; never raises for the network."""
+        try:
+            if self._upload_worker is not None:
+                await asyncio.gather(self._upload_worker, return_exceptions=True)
+            if self.mode == "current":
+                media: PartRef = await self.uploader.finish_segments()
+            else:
+                media = await self.uploader.upload_whole(progress)
+            parts = await self.uploader.upload_parts()
+            await self._await_server_calls()
+            await self.uploader.finalize(media, parts)
+            self.outcome = SessionEnded(self.window.id, finalized=True)
+        except (UploadFailedError, IngestError) as error:
+            self.local.append("upload_failed", error=str(error))
+            self.emit(events.ERROR, events.error("upload_failed", str(error), self.window.id))
+            self.outcome = SessionEnded(self.window.id, finalized=False, error=str(error))
+        self.ended.set()
+        return self.outcome
+
+    async def _await_server_calls(self) -> None:
+        self._server_calls.put_nowait(None)
+        if self._server_worker is not None:
+            await asyncio.gather(self._server_worker, return_exceptions=True)
+
+    async def close(self) -> None:
+        """Stop background work without finishing (shutdown, or a simulated crash)."""
+        for task in (self._driver, self._upload_worker, self._server_worker, self._finisher):
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        await self.client.aclose()
+
+    # -- recovering after a crash --------------------------------------------------------------
+
+    @classmethod
+    def recover(cls, config: SdkConfig, emit: Emit, local: LocalRecording) -> RecordingSession:
+        """Rebuild a session from its journal. What was recorded ends with the last whole segment;
+        the side parts are derived from that span, as the region will see the media."""
+        started = local.first("started") or {}
+        script = MeetingScript.from_dict(started["script"])
+        window = MeetingWindow(
+            id=started["window_id"],
+            platform=started["platform"],
+            script=script,
+            opened_at=started["started_clock"] - started["start_at"],
+            title=started.get("title"),
+            url=started.get("url"),
+            desktop_audio=started.get("desktop_audio", False),
+        )
+        client = IngestClient(started["api_url"], started["upload_token"], transport=config.transport)
+        recovered_config = dataclasses.replace(
+            config, upload_mode=started["upload_mode"], media_profile=get_profile(started["profile"])
+        )
+        session = cls(
+            recovered_config,
+            emit,
+            window,
+            local,
+            client,
+            start_at=started["start_at"],
+            started_clock=started["started_clock"],
+            started_at=datetime.fromisoformat(started["started_at"]),
+            mode=started["upload_mode"],
+            kind=started["kind"],
+        )
+        session.state = "recovered"
+        stopped = local.first("stopped")
+        if stopped is None:
+            segments = local.segments()
+            end = segments[-1].end if segments else 0.0
+            spans = _Spans()
+            for entry in local.entries:
+                if entry["type"] == "paused" and entry["at"] <= end:
+                    spans.closed.append((spans.open_since or 0.0, entry["at"]))
+                    spans.open_since = None
+                elif entry["type"] == "resumed" and entry["at"] <= end:
+                    spans.open_since = entry["at"]
+            recorded = spans.frozen(end)
+            if session.kind == "mp3" and local.part("speech_header") is None:
+                labels = speaker_labels_for(script, window.desktop_audio)
+                header = id3_speech_header(recorded_utterances(script, session.start_at, recorded, labels))
+                local.add_part("speech_header", header)
+            session._write_parts(recorded)
+            local.append("stopped", duration=end, recovered=True)
+            session._server_calls.put_nowait(("end", lambda: client.end(end)))
+        loop = asyncio.get_running_loop()
+        session._server_worker = loop.create_task(session._call_server(), name=f"server calls {window.id}")
+        return session
