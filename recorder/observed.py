@@ -46,8 +46,3 @@ def observations(script: MeetingScript) -> list[Observation]:
         found.append(Observation(utterance.start, "speech_on", utterance.participant_id, rank=2))
         found.append(Observation(utterance.end, "speech_off", utterance.participant_id, rank=0))
     return sorted(found, key=lambda o: (o.at, o.rank, o.participant_id, o.action))
-
-
-def present_at(script: MeetingScript, t: float) -> list[int]:
-    """Participants in the meeting at meeting-time `t` (joined at or before, not yet left)."""
-    return [p.id for p in script.participants if p.join_at <= t and (p.leave_at is None or p.leave_at > t)]

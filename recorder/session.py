@@ -32,13 +32,14 @@ from recorder.media import (
     get_profile,
     media_kind_for,
     meeting_metadata,
+    meeting_state,
     participant_events,
     recorded_utterances,
 )
 from recorder.media.reader import id3_speech_header
 from recorder.media.speech import participant_json, speaker_labels_for
 from recorder.meeting import MeetingScript
-from recorder.observed import Observation, observations, present_at
+from recorder.observed import Observation, observations
 from recorder.retry import Retrier
 from recorder.storage import LocalRecording, RecordingStore
 from recorder.uploader import Uploader
@@ -47,6 +48,22 @@ from seams import isoformat
 __all__ = ["Emit", "RecordingSession", "SessionEnded"]
 
 Emit = Callable[[str, dict[str, Any]], None]
+
+_NOBODY: dict[str, set[int]] = {"join": set(), "webcam_on": set(), "screenshare_on": set()}
+_OPPOSITES = (("join", "leave"), ("webcam_on", "webcam_off"), ("screenshare_on", "screenshare_off"))
+#: the participant-capture-status each observed change reports: presence is their audio stream
+_CAPTURE_KIND: dict[str, tuple[Literal["audio", "video", "screenshare"], bool]] = {
+    "join": ("audio", True),
+    "leave": ("audio", False),
+    "webcam_on": ("video", True),
+    "webcam_off": ("video", False),
+    "screenshare_on": ("screenshare", True),
+    "screenshare_off": ("screenshare", False),
+}
+
+#: Clock timestamps are Unix seconds (~1.7e9), so steps finer than a few 1e-7 s do not register; the
+#: driver treats moments this close as the same moment and never waits for less.
+_SAME_MOMENT = 1e-6
 
 
 @dataclass
@@ -127,6 +144,7 @@ class RecordingSession:
         self._server_worker: asyncio.Task[None] | None = None
         self._observed = [o for o in observations(window.script) if o.at > start_at]
         self._finisher: asyncio.Task[None] | None = None
+        self._paused_state = _NOBODY
 
     def _network(self, status: str) -> None:
         self.emit(events.NETWORK_STATUS, {"status": status})
@@ -230,13 +248,27 @@ class RecordingSession:
         self._server_worker = loop.create_task(self._call_server(), name=f"server calls {self.window.id}")
         if self.mode == "current":
             self._upload_worker = loop.create_task(self._upload_segments(), name=f"uploads {self.window.id}")
-        if not self.window.script.audio_only and not self.window.desktop_audio:
-            for pid in present_at(self.window.script, self.start_at):
-                self.emit(
-                    events.PARTICIPANT_CAPTURE_STATUS,
-                    events.participant_capture_status(self.window.id, pid, "audio", True),
-                )
-                self._report(Observation(self.start_at, "join", pid))
+
+    def announce_participants(self) -> None:
+        """What the SDK finds as the recording starts: who is there (their audio is being captured),
+        whose webcam and screenshare are on. Real-time listeners hear it as events at the first moment."""
+        self._report_state_change(_NOBODY, self.start_at)
+
+    def _state(self, meeting_time: float) -> dict[str, set[int]]:
+        if self.window.desktop_audio:
+            return _NOBODY
+        return meeting_state(self.window.script, meeting_time)
+
+    def _report_state_change(self, before: dict[str, set[int]], meeting_time: float) -> None:
+        """Report, at `meeting_time`, how the meeting differs from `before`: at the start, and at a
+        resume (what changed during the pause surfaces then, as in the uploaded events part)."""
+        now = self._state(meeting_time)
+        for on, off in _OPPOSITES:
+            for pid in sorted(before[on] - now[on]):
+                self._report(Observation(meeting_time, off, pid))
+        for on, _ in _OPPOSITES:
+            for pid in sorted(now[on] - before[on]):
+                self._report(Observation(meeting_time, on, pid))
 
     # -- recording -----------------------------------------------------------------------------
 
@@ -249,27 +281,26 @@ class RecordingSession:
         while True:
             now = self.elapsed()
             self._encoder.advance_to(now)
-            while self._observed and self._observed[0].at - self.start_at <= now:
+            while self._observed and self._observed[0].at - self.start_at <= now + _SAME_MOMENT:
                 observation = self._observed.pop(0)
                 if self.state == "recording":
                     self._report(observation)
             next_step = (math.floor(now / grid + 1e-9) + 1) * grid
             if self._observed:
                 next_step = min(next_step, self._observed[0].at - self.start_at)
-            await self.config.clock.sleep_until(self.started_clock + max(next_step, now))
+            await self.config.clock.sleep_until(self.started_clock + max(next_step, now + _SAME_MOMENT))
 
     def _report(self, observation: Observation) -> None:
         script = self.window.script
-        if observation.action in ("join", "leave", "webcam_on", "webcam_off"):
-            kind: Literal["audio", "video"] = "audio" if observation.action in ("join", "leave") else "video"
-            capturing = observation.action in ("join", "webcam_on")
-            if observation.at > self.start_at:
-                self.emit(
-                    events.PARTICIPANT_CAPTURE_STATUS,
-                    events.participant_capture_status(
-                        self.window.id, observation.participant_id, kind, capturing
-                    ),
-                )
+        capture = _CAPTURE_KIND.get(observation.action)
+        if capture is not None:
+            kind, capturing = capture
+            self.emit(
+                events.PARTICIPANT_CAPTURE_STATUS,
+                events.participant_capture_status(
+                    self.window.id, observation.participant_id, kind, capturing
+                ),
+            )
         target = self.realtime
         name = f"participant_events.{observation.action}"
         if target is None or name not in target.events:
@@ -310,6 +341,7 @@ class RecordingSession:
     async def pause(self) -> None:
         assert self._encoder is not None
         at = self.elapsed()
+        self._paused_state = self._state(self.start_at + at)
         self._encoder.pause(at)
         self.spans.closed.append((self.spans.open_since or 0.0, at))
         self.spans.open_since = None
@@ -324,6 +356,7 @@ class RecordingSession:
         self.spans.open_since = at
         self.local.append("resumed", at=at)
         self.state = "recording"
+        self._report_state_change(self._paused_state, self.start_at + at)
         self._server_calls.put_nowait(("resume", self.client.resume))
 
     async def stop(self) -> float:

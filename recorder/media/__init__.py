@@ -13,7 +13,7 @@ from recorder.media.encoder import (
     concatenated_sha256,
     media_kind_for,
 )
-from recorder.media.events import meeting_metadata, participant_events
+from recorder.media.events import meeting_metadata, meeting_state, participant_events
 from recorder.media.profiles import PROFILES, STANDARD, TINY, MediaProfile, get_profile
 from recorder.media.reader import (
     SPEECH_DESCRIPTION,
@@ -47,6 +47,7 @@ __all__ = [
     "get_profile",
     "media_kind_for",
     "meeting_metadata",
+    "meeting_state",
     "participant_events",
     "read_mp3_speech",
     "read_mp4_speech_samples",

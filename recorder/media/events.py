@@ -27,7 +27,7 @@ from recorder.media.timeline import RecordedSpans
 from recorder.meeting import MeetingScript
 from seams import RandomStream, isoformat
 
-__all__ = ["ACTIONS", "meeting_metadata", "participant_events"]
+__all__ = ["ACTIONS", "meeting_metadata", "meeting_state", "participant_events"]
 
 #: the actions in the order they are listed when several happen at the same instant: whatever ends,
 #: then whoever leaves, then whoever joins, then whatever starts, then chat
@@ -83,6 +83,17 @@ def _state_before(changes: Iterable[_Change], t: float, inclusive: bool) -> set[
 
 _ON = {"presence": "join", "webcam": "webcam_on", "screenshare": "screenshare_on"}
 _OFF = {"presence": "leave", "webcam": "webcam_off", "screenshare": "screenshare_off"}
+
+
+def meeting_state(script: MeetingScript, t: float) -> dict[str, set[int]]:
+    """What the SDK finds when it (re)starts capturing at meeting-time `t`: who is present (`join`),
+    whose webcam (`webcam_on`) and screenshare (`screenshare_on`) are on. Empty for Slack huddles."""
+    found: dict[str, set[int]] = {action: set() for action in _ON.values()}
+    if script.audio_only:
+        return found
+    for kind, pid in _state_before(_changes(script), t, inclusive=True):
+        found[_ON[kind]].add(pid)
+    return found
 
 
 def participant_events(
