@@ -71,6 +71,7 @@ class SessionEnded:
     """How a session's upload ended: finalized, or given up (the local recording is kept)."""
 
     window_id: str
+    recording_id: str
     finalized: bool
     error: str | None = None
 
@@ -145,6 +146,11 @@ class RecordingSession:
         self._observed = [o for o in observations(window.script) if o.at > start_at]
         self._finisher: asyncio.Task[None] | None = None
         self._paused_state = _NOBODY
+
+    @property
+    def recording_id(self) -> str:
+        """The id of the Recording the region made for this session's upload."""
+        return str((self.local.first("started") or {})["recording_id"])
 
     def _network(self, status: str) -> None:
         self.emit(events.NETWORK_STATUS, {"status": status})
@@ -431,11 +437,11 @@ class RecordingSession:
             parts = await self.uploader.upload_parts()
             await self._await_server_calls()
             await self.uploader.finalize(media, parts)
-            self.outcome = SessionEnded(self.window.id, finalized=True)
+            self.outcome = SessionEnded(self.window.id, self.recording_id, finalized=True)
         except (UploadFailedError, IngestError) as error:
             self.local.append("upload_failed", error=str(error))
             self.emit(events.ERROR, events.error("upload_failed", str(error), self.window.id))
-            self.outcome = SessionEnded(self.window.id, finalized=False, error=str(error))
+            self.outcome = SessionEnded(self.window.id, self.recording_id, finalized=False, error=str(error))
         self.ended.set()
         return self.outcome
 

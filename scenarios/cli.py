@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from recorder.record_cli import record
 from recorder.upload_cli import upload
 from simulator.cli import serve
 
@@ -17,6 +18,7 @@ app = typer.Typer(
 )
 app.command("serve")(serve)
 app.command("upload")(upload)
+app.command("record")(record)
 
 
 @app.callback()
