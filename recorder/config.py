@@ -31,7 +31,8 @@ class SdkConfig:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     #: how the SDK reaches the region (an in-process ASGI transport in scenarios; None for real HTTP)
     transport: httpx.AsyncBaseTransport | None = None
-    #: WebSocket connector for the real-time channel (see realtime.py); None for real sockets
-    realtime_connector: object | None = None
+    #: how the real-time channel's WebSocket reaches the region (httpx_ws's ASGIWebSocketTransport in
+    #: process); None uses `transport`, and real sockets when that is None too
+    realtime_transport: httpx.AsyncBaseTransport | None = None
     #: seconds between the SDK's checks while a recording runs, at least one per media fragment
     tick: float | None = None

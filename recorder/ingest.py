@@ -47,6 +47,12 @@ class StartedRecording:
     recording_id: str
     files_url: str
     realtime_url: str
+    #: the upload's real-time endpoints `{id, type, events, metadata}`, as the region numbered them
+    realtime_endpoints: tuple[dict[str, Any], ...] = ()
+    #: `{id, metadata}` of the participant-events artifact the recording will have
+    participant_events: dict[str, Any] | None = None
+    #: `{id, metadata}` of the streamed transcript, when the upload has a streaming provider
+    transcript: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -130,7 +136,13 @@ class IngestClient:
         }
         data = (await self._call("POST", "/ingest/v1/recording/start", "start", json=body)).json()
         return StartedRecording(
-            data["sdk_upload_id"], data["recording_id"], data["files_url"], data["realtime_url"]
+            data["sdk_upload_id"],
+            data["recording_id"],
+            data["files_url"],
+            data["realtime_url"],
+            realtime_endpoints=tuple(data.get("realtime_endpoints") or ()),
+            participant_events=data.get("participant_events"),
+            transcript=data.get("transcript"),
         )
 
     async def pause(self) -> None:

@@ -17,7 +17,7 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 
 from recorder import events
@@ -25,6 +25,7 @@ from recorder.config import SdkConfig, UploadMode
 from recorder.desktop import MeetingWindow
 from recorder.errors import InvalidUploadTokenError, UploadFailedError, UploadTokenReusedError
 from recorder.ingest import IngestClient, IngestError, PartRef, StartedRecording
+from recorder.live import LiveReporting
 from recorder.media import (
     MeetingEncoder,
     RecordedSpans,
@@ -37,13 +38,13 @@ from recorder.media import (
     recorded_utterances,
 )
 from recorder.media.reader import id3_speech_header
-from recorder.media.speech import participant_json, speaker_labels_for
+from recorder.media.speech import speaker_labels_for
 from recorder.meeting import MeetingScript
 from recorder.observed import Observation, observations
+from recorder.realtime import OnEvent, RealtimeChannel
 from recorder.retry import Retrier
 from recorder.storage import LocalRecording, RecordingStore
 from recorder.uploader import Uploader
-from seams import isoformat
 
 __all__ = ["Emit", "RecordingSession", "SessionEnded"]
 
@@ -74,16 +75,6 @@ class SessionEnded:
     recording_id: str
     finalized: bool
     error: str | None = None
-
-
-@dataclass
-class _Realtime:
-    """Where the SDK reports participant events as they happen (`realtime-event` listeners)."""
-
-    events: set[str]
-    endpoint: dict[str, Any]
-    participant_events: dict[str, Any]
-    recording: dict[str, Any]
 
 
 @dataclass
@@ -133,7 +124,8 @@ class RecordingSession:
         self.uploader = Uploader(client, local, self.retrying)
         self.state = "recording"
         self.spans = _Spans()
-        self.realtime: _Realtime | None = None
+        self.live: LiveReporting | None = None
+        self._live_ended: asyncio.Task[None] | None = None
         self.ended = asyncio.Event()
         self.outcome: SessionEnded | None = None
         self._encoder: MeetingEncoder | None = None
@@ -224,20 +216,40 @@ class RecordingSession:
             mode=config.upload_mode,
             kind=kind,
         )
-        session.realtime = session._realtime_target(realtime_events or [], started)
+        session.live = session._live_reporting(realtime_events or [], started, upload_token)
         session._begin()
         return session
 
-    def _realtime_target(self, requested: list[str], started: StartedRecording) -> _Realtime | None:
-        wanted = set(requested)
-        if not wanted:
-            return None
-        ids = self.config.randomness.stream("realtime_ids")
-        return _Realtime(
-            events=wanted,
-            endpoint={"id": str(ids.uuid4()), "metadata": {}},
-            participant_events={"id": str(ids.uuid4()), "metadata": {}},
-            recording={"id": started.recording_id, "metadata": {}},
+    def _live_reporting(self, requested: list[str], started: StartedRecording, token: str) -> LiveReporting:
+        config = self.config
+
+        def connect(on_event: OnEvent) -> RealtimeChannel:
+            channel = RealtimeChannel(
+                started.realtime_url,
+                token,
+                clock=config.clock,
+                jitter=config.randomness.stream(f"realtime/{self.local.id}"),
+                policy=config.retry,
+                on_event=on_event,
+                on_trouble=lambda message: self.emit(
+                    events.ERROR, events.error("realtime_channel", message, self.window.id)
+                ),
+                transport=config.realtime_transport or config.transport,
+            )
+            channel.start()
+            return channel
+
+        return LiveReporting(
+            window_id=self.window.id,
+            script=self.window.script,
+            start_at=self.start_at,
+            started_at=self.started_at,
+            desktop_audio=self.window.desktop_audio,
+            started=started,
+            requested=requested,
+            ids=config.randomness.stream("realtime_ids"),
+            emit=self.emit,
+            connect=connect if LiveReporting.wanted(started) else None,
         )
 
     def _begin(self) -> None:
@@ -287,6 +299,8 @@ class RecordingSession:
         while True:
             now = self.elapsed()
             self._encoder.advance_to(now)
+            if self.live is not None:
+                self.live.advance(now, self._encoder.timeline)
             while self._observed and self._observed[0].at - self.start_at <= now + _SAME_MOMENT:
                 observation = self._observed.pop(0)
                 if self.state == "recording":
@@ -294,10 +308,12 @@ class RecordingSession:
             next_step = (math.floor(now / grid + 1e-9) + 1) * grid
             if self._observed:
                 next_step = min(next_step, self._observed[0].at - self.start_at)
+            word_end = self.live.next_word_end() if self.live is not None else None
+            if word_end is not None:
+                next_step = min(next_step, word_end)
             await self.config.clock.sleep_until(self.started_clock + max(next_step, now + _SAME_MOMENT))
 
     def _report(self, observation: Observation) -> None:
-        script = self.window.script
         capture = _CAPTURE_KIND.get(observation.action)
         if capture is not None:
             kind, capturing = capture
@@ -307,25 +323,8 @@ class RecordingSession:
                     self.window.id, observation.participant_id, kind, capturing
                 ),
             )
-        target = self.realtime
-        name = f"participant_events.{observation.action}"
-        if target is None or name not in target.events:
-            return
-        relative = round(max(0.0, observation.at - self.start_at), 6)
-        data = {
-            "data": {
-                "participant": participant_json(script.participant(observation.participant_id)),
-                "timestamp": {
-                    "absolute": isoformat(self.started_at + timedelta(seconds=relative)),
-                    "relative": relative,
-                },
-                "data": observation.data,
-            },
-            "realtime_endpoint": target.endpoint,
-            "participant_events": target.participant_events,
-            "recording": target.recording,
-        }
-        self.emit(events.REALTIME_EVENT, events.realtime_event(self.window.id, name, data))
+        if self.live is not None:
+            self.live.participant_event(observation)
 
     def _on_segment(self, segment: Segment) -> None:
         if segment.role == "speech-header":
@@ -349,6 +348,8 @@ class RecordingSession:
         at = self.elapsed()
         self._paused_state = self._state(self.start_at + at)
         self._encoder.pause(at)
+        if self.live is not None:
+            self.live.advance(at, self._encoder.timeline)  # words the pause cut are dropped now
         self.spans.closed.append((self.spans.open_since or 0.0, at))
         self.spans.open_since = None
         self.local.append("paused", at=at)
@@ -375,6 +376,10 @@ class RecordingSession:
         at = self.elapsed()
         summary = self._encoder.close(at)
         self.state = "stopped"
+        if self.live is not None:
+            self.live.advance(at, self._encoder.timeline)
+            # The channel drains in the background: the region's last transcript events follow the stop.
+            self._live_ended = asyncio.get_running_loop().create_task(self.live.end(), name="realtime end")
         self._write_parts(summary.recorded)
         self.local.append("stopped", duration=at)
         self._server_calls.put_nowait(("end", lambda: self.client.end(at)))
@@ -436,6 +441,8 @@ class RecordingSession:
                 media = await self.uploader.upload_whole(progress)
             parts = await self.uploader.upload_parts()
             await self._await_server_calls()
+            if self._live_ended is not None:
+                await asyncio.gather(self._live_ended, return_exceptions=True)
             await self.uploader.finalize(media, parts)
             self.outcome = SessionEnded(self.window.id, self.recording_id, finalized=True)
         except (UploadFailedError, IngestError) as error:
@@ -452,11 +459,19 @@ class RecordingSession:
 
     async def close(self) -> None:
         """Stop background work without finishing (shutdown, or a simulated crash)."""
-        for task in (self._driver, self._upload_worker, self._server_worker, self._finisher):
+        for task in (
+            self._driver,
+            self._upload_worker,
+            self._server_worker,
+            self._finisher,
+            self._live_ended,
+        ):
             if task is not None and not task.done():
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        if self.live is not None:
+            await self.live.close()
         await self.client.aclose()
 
     # -- recovering after a crash --------------------------------------------------------------

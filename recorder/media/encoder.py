@@ -144,6 +144,11 @@ class MeetingEncoder:
         """Whether the recording is paused (`sdk-state-change` to `paused`)."""
         return self._timeline.paused
 
+    @property
+    def timeline(self) -> RecordingTimeline:
+        """The recording's starts, pauses and stop so far (read it; change it through this encoder)."""
+        return self._timeline
+
     def advance_to(self, t: float) -> None:
         """Let the recording run to recording time `t`.
 

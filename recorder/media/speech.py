@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -97,12 +97,16 @@ class SpeechUtterance:
 
     def to_json(self) -> dict[str, Any]:
         """The utterance object of the speech track (the transcript download's shape, minus timestamps)."""
-        participant = dict(self.participant)
-        participant["extra_data"] = dict(participant["extra_data"])
         return {
-            "participant": participant,
+            "participant": _participant_of(self.participant),
             "words": [{"text": w.text, "start": w.start, "end": w.end} for w in self.words],
         }
+
+
+def _participant_of(speaker: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
+    participant = dict(speaker)
+    participant["extra_data"] = dict(participant["extra_data"])
+    return participant
 
 
 def speaker_labels_for(script: MeetingScript, desktop_audio: bool) -> SpeakerLabels:
@@ -201,6 +205,12 @@ class _Open:
     next: int = 0
     group: list[SpeechWord] | None = None
     group_span: int = -1
+    group_number: int = -1
+
+
+#: told of each word as it is kept (utterance number, speaker, word) and of each utterance as it settles
+#: (utterance number, speaker, None): what the real-time channel streams as the words are spoken
+LiveSpeech = Callable[[int, dict[str, Any], SpeechWord | None], None]
 
 
 class SpeechTracker:
@@ -211,7 +221,11 @@ class SpeechTracker:
     longer change: the encoder only writes media up to it (see encoder.py for why).
     """
 
-    def __init__(self, script: MeetingScript, start_at: float, labels: SpeakerLabels) -> None:
+    def __init__(
+        self, script: MeetingScript, start_at: float, labels: SpeakerLabels, *, live: LiveSpeech | None = None
+    ) -> None:
+        self._live = live
+        self._groups = 0
         items = []
         for order, utterance in enumerate(script.utterances):
             words = [
@@ -242,20 +256,35 @@ class SpeechTracker:
                     break
                 if fate is WordFate.KEPT:
                     if item.group and span != item.group_span:
-                        settled += _split(item.speaker, item.group, item.order)
-                        item.group = None
+                        settled += self._settle(item)
                     if item.group is None:
                         item.group, item.group_span = [], span
+                        item.group_number, self._groups = self._groups, self._groups + 1
                     item.group.append(word)
+                    if self._live is not None:
+                        self._live(item.group_number, _participant_of(item.speaker), word)
                 item.next += 1
             done = item.next == len(item.words)
             if item.group and (done or item.group_span < closed):
-                settled += _split(item.speaker, item.group, item.order)
-                item.group = None
+                settled += self._settle(item)
             if not done or item.group:
                 still.append(item)
         self._active = still
         return _ordered(settled)
+
+    def _settle(self, item: _Open) -> list[SpeechUtterance]:
+        assert item.group is not None
+        settled = _split(item.speaker, item.group, item.order)
+        item.group = None
+        if self._live is not None:
+            self._live(item.group_number, _participant_of(item.speaker), None)
+        return settled
+
+    def next_decision(self) -> float | None:
+        """The earliest end of a word whose fate is still open: when the next word can be kept."""
+        ends = [item.words[item.next].end for item in self._active if item.next < len(item.words)]
+        ends += [item.words[0].end for item in self._waiting[self._next :]]
+        return min(ends, default=None)
 
     def horizon(self, now: float) -> float:
         """The speech track is final before this instant (call after `advance(now)`)."""
