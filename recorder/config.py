@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -31,8 +32,8 @@ class SdkConfig:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     #: how the SDK reaches the region (an in-process ASGI transport in scenarios; None for real HTTP)
     transport: httpx.AsyncBaseTransport | None = None
-    #: how the real-time channel's WebSocket reaches the region (httpx_ws's ASGIWebSocketTransport in
-    #: process); None uses `transport`, and real sockets when that is None too
-    realtime_transport: httpx.AsyncBaseTransport | None = None
+    #: makes the transport for each real-time channel connection (in process: an httpx_ws
+    #: ASGIWebSocketTransport over the region's app); None uses real sockets
+    realtime_transport: Callable[[], httpx.AsyncBaseTransport] | None = None
     #: seconds between the SDK's checks while a recording runs, at least one per media fragment
     tick: float | None = None

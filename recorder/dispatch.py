@@ -71,6 +71,14 @@ class Dispatcher:
                 return
             await asyncio.gather(*list(self._listener_tasks), return_exceptions=True)
 
+    def halt(self) -> None:
+        """Deliver nothing more, at once (the process is gone): queued events are dropped."""
+        self._closed = True
+        for task in [self._task, *self._listener_tasks]:
+            if task is not None:
+                task.cancel()
+        self._task = None
+
     async def close(self) -> None:
         await self.flush()
         task, self._task = self._task, None

@@ -58,7 +58,7 @@ class RealtimeChannel:
         policy: RetryPolicy,
         on_event: OnEvent,
         on_trouble: OnTrouble,
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: Callable[[], httpx.AsyncBaseTransport] | None = None,
     ) -> None:
         self.url = url
         self.upload_token = upload_token
@@ -134,7 +134,7 @@ class RealtimeChannel:
         headers = {"Authorization": f"UploadToken {self.upload_token}"}
         ws: AsyncWebSocketSession
         async with (
-            httpx.AsyncClient(transport=self.transport) as client,
+            httpx.AsyncClient(transport=self.transport() if self.transport else None) as client,
             aconnect_ws(self.url, client, headers=headers, keepalive_ping_interval_seconds=None) as ws,
         ):
             self.connections += 1

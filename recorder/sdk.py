@@ -199,6 +199,21 @@ class RecallAiSdk:
         self._emit(events.SHUTDOWN, events.shutdown(0, None))
         await self.dispatcher.close()
 
+    async def abandon(self) -> None:
+        """What a killed process leaves behind: every task stops where it is, nothing more is written,
+        emitted or sent. The recordings folder keeps what was journaled; a new SDK's `init` on it
+        finishes the uploads. For scenarios and tests (the real SDK's process simply dies)."""
+        self._initialised = False
+        self.dispatcher.halt()
+        self.desktop.unsubscribe(self._listener)
+        await self.desktop.stop()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for session in self._sessions.values():
+            await session.close()
+        self._active = None
+
     # -- permissions --------------------------------------------------------------------------------
 
     async def request_permission(self, permission: Permission) -> bool:

@@ -234,7 +234,7 @@ class RecordingSession:
                 on_trouble=lambda message: self.emit(
                     events.ERROR, events.error("realtime_channel", message, self.window.id)
                 ),
-                transport=config.realtime_transport or config.transport,
+                transport=config.realtime_transport,
             )
             channel.start()
             return channel

@@ -1,0 +1,437 @@
+"""Running one scenario: the whole lifecycle in one process, on virtual time, from one seed.
+
+The region, the desktop with its SDK, the partner's backend and the network between them all run on one
+virtual-time event loop (seams.loop): whenever everything waits, time jumps to the next timer, so an
+hour-long meeting followed by a day of webhook retries takes seconds. Every random stream (ids, jitter,
+media, window ids) derives from the scenario's seed and nothing reads the machine's clock, so the same
+seed and code give the same trace, byte for byte.
+
+    run = run_scenario(scenario)
+    run.trace.dumps()      # JSON lines
+    run.backend.downloads  # what the partner's backend received
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from httpx_ws.transport import ASGIWebSocketTransport
+
+from recorder import events as sdk_events
+from recorder.config import SdkConfig
+from recorder.errors import RecallSdkError
+from recorder.media import TINY, MediaProfile
+from recorder.sdk import RecallAiSdk
+from recorder.simulated import SimulatedDesktop
+from recorder.storage import RecordingStore
+from scenarios.backend import Backend
+from scenarios.model import Scenario
+from scenarios.network import Network
+from scenarios.trace import Trace
+from seams import Randomness, VirtualClock, run_virtual
+from simulator import ControlPlane, Region, Settings, create_app
+from simulator.api.faults import FaultRuleCreate
+from simulator.webhooks.control import EndpointCreate
+
+__all__ = ["BASE_URL", "Run", "run_scenario"]
+
+BASE_URL = "http://recall.test"
+WEBHOOK_URL = "http://backend.test/recall/webhook"
+#: how long after its last outage the backend keeps listening: Svix's whole retry schedule, and more
+_AFTER_OUTAGE = 30 * 3600.0
+#: after a crash, the user opens the desktop app again this long after the meeting ended
+_RESTART_AFTER = 5.0
+
+
+@dataclass
+class Run:
+    """Everything a scenario run did, for the invariants to check against the reference model."""
+
+    scenario: Scenario
+    trace: Trace
+    backend: Backend
+    #: every SDK event delivered to listeners, per SDK instance (a crash starts a new one)
+    sdk_events: list[list[tuple[str, dict[str, Any]]]]
+    #: errors the desktop app saw from SDK calls, by name: (call, error type)
+    app_errors: list[tuple[str, str]]
+    #: what the region holds at the end: sdk uploads, recordings, webhook messages and attempts
+    uploads: list[dict[str, Any]]
+    recordings: list[dict[str, Any]]
+    messages: list[dict[str, Any]]
+    attempts: list[dict[str, Any]]
+    #: per local recording: (sdk upload id, sha256 of the media the recorder captured)
+    captured: dict[str, str]
+    #: clock timestamp the run began (the desktop's time zero)
+    origin: float
+    problems: list[str] = field(default_factory=list)
+
+
+class _Desktop:
+    """The partner's desktop app: the SDK, its listeners and the scenario's app behaviour."""
+
+    def __init__(self, runner: _Runner, meetings: bool) -> None:
+        self.runner = runner
+        s = runner.scenario
+        self.events: list[tuple[str, dict[str, Any]]] = []
+        runner.sdk_events.append(self.events)
+        instance = len(runner.sdk_events)
+        randomness = runner.randomness.derive(f"desktop/{instance}")
+        self.desktop = SimulatedDesktop(
+            runner.clock,
+            randomness.derive("windows"),
+            [s.meeting] if meetings and not s.app.desktop_audio else [],
+            desktop_audio=s.meeting if s.app.desktop_audio else None,
+        )
+        self.sdk = RecallAiSdk(
+            SdkConfig(
+                desktop=self.desktop,
+                clock=runner.clock,
+                randomness=randomness.derive("sdk"),
+                recordings_dir=runner.recordings_dir,
+                upload_mode=s.app.upload_mode,
+                media_profile=runner.media_profile,
+                transport=httpx.ASGITransport(app=runner.network),
+                realtime_transport=lambda: ASGIWebSocketTransport(app=runner.network),
+            )
+        )
+        self.token: str | None = None
+        self.window_id: str | None = None
+        self.instance = instance
+        for name in sdk_events.ALL_EVENTS:
+            self.sdk.add_event_listener(name, self._seen(name))
+        self.sdk.add_event_listener(sdk_events.MEETING_DETECTED, self._on_detected)
+        self.sdk.add_event_listener(sdk_events.RECORDING_ENDED, self._on_ended)
+
+    def _seen(self, name: str) -> Callable[[dict[str, Any]], None]:
+        def listener(payload: dict[str, Any]) -> None:
+            self.events.append((name, payload))
+            if name != sdk_events.LOG:
+                self.runner.trace.add("sdk_event", sdk=self.instance, event=name, payload=payload)
+
+        return listener
+
+    async def _call(self, what: str, call: Awaitable[Any]) -> Any:
+        try:
+            return await call
+        except RecallSdkError as error:
+            self.runner.app_errors.append((what, type(error).__name__))
+            self.runner.trace.add("app_error", call=what, error=type(error).__name__, message=str(error))
+            return None
+
+    async def _record(self, window_id: str) -> None:
+        s = self.runner.scenario
+        try:
+            self.token = await self.runner.backend.create_upload_token()
+        except RuntimeError as error:
+            self.runner.problems.append(str(error))
+            return
+        self.window_id = window_id
+        realtime = list(s.upload.realtime_events) or None
+        await self._call("start_recording", self.sdk.start_recording(window_id, self.token, realtime))
+        self.runner.schedule_app_steps(self)
+
+    async def _on_detected(self, payload: dict[str, Any]) -> None:
+        await self._record(payload["window"]["id"])
+
+    async def _on_ended(self, payload: dict[str, Any]) -> None:
+        s = self.runner.scenario
+        window_id = payload["window"]["id"]
+        if s.faults.corrupt_upload:
+            self.runner.corrupt_local_media()
+        await self._call("upload_recording", self.sdk.upload_recording(window_id))
+        if s.app.reuse_token and self.token is not None:
+            other = await self.sdk.prepare_desktop_audio_recording()
+            await self._call("start_recording (reused token)", self.sdk.start_recording(other, self.token))
+        self.runner.recording_over.set()
+
+    async def start(self) -> None:
+        await self.sdk.init(api_url=BASE_URL)
+        if self.runner.scenario.app.desktop_audio and self.instance == 1:
+            window_id = await self.sdk.prepare_desktop_audio_recording()
+            await self._record(window_id)
+
+
+class _Runner:
+    def __init__(
+        self, scenario: Scenario, clock: VirtualClock, workdir: Path, media_profile: MediaProfile
+    ) -> None:
+        self.scenario = scenario
+        self.clock = clock
+        self.workdir = workdir
+        self.media_profile = media_profile
+        self.randomness = Randomness(scenario.seed)
+        self.trace = Trace(clock)
+        self.origin = clock.timestamp()
+        self.sdk_events: list[list[tuple[str, dict[str, Any]]]] = []
+        self.app_errors: list[tuple[str, str]] = []
+        self.problems: list[str] = []
+        self.recordings_dir = workdir / "recordings"
+        self.recording_over = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self.settings = Settings(
+            seed=scenario.seed,
+            region=scenario.region,
+            profile=scenario.profile,
+            delays="realistic",
+            data_dir=workdir / "region" if scenario.faults.simulator_restart_at is not None else None,
+            public_base_url=BASE_URL,
+        )
+        self.backend_transport: httpx.AsyncBaseTransport | None = None
+        self.region = self._region()
+        self.network = Network(create_app(region=self.region), on_exchange=self._exchange)
+        self.desktops: list[_Desktop] = []
+
+    # -- parts -----------------------------------------------------------------------------------
+
+    def _region(self) -> Region:
+        return Region(self.settings, clock=self.clock, webhook_transport=_Forward(self))
+
+    def _exchange(self, kind: str, method: str, path: str, status: int | None) -> None:
+        self.trace.add(kind, method=method, path=path, status=status)
+
+    def at(self, desktop_time: float, action: Callable[[], Awaitable[None]], what: str) -> None:
+        """Run `action` at `desktop_time` (seconds since the run began)."""
+
+        async def later() -> None:
+            await self.clock.sleep_until(self.origin + desktop_time)
+            await action()
+
+        self._tasks.append(asyncio.get_running_loop().create_task(later(), name=what))
+
+    def schedule_app_steps(self, desktop: _Desktop) -> None:
+        app, window_id = self.scenario.app, desktop.window_id
+        assert window_id is not None
+        sdk = desktop.sdk
+        for pause_at, resume_at in app.pauses:
+            self.at(
+                pause_at, lambda: desktop._call("pause_recording", sdk.pause_recording(window_id)), "pause"
+            )
+            self.at(
+                resume_at,
+                lambda: desktop._call("resume_recording", sdk.resume_recording(window_id)),
+                "resume",
+            )
+        stop_at = app.stop_at
+        if stop_at is None and app.desktop_audio:
+            stop_at = self.scenario.meeting.duration  # desktop audio has no window that closes
+        if stop_at is not None:
+            self.at(stop_at, lambda: desktop._call("stop_recording", sdk.stop_recording(window_id)), "stop")
+
+    def corrupt_local_media(self) -> None:
+        """Damage the recorder's local media before upload (a failing disk): processing must fail it."""
+        for local in RecordingStore(self.recordings_dir).all():
+            segments = local.segments()
+            if segments:
+                middle = segments[len(segments) // 2]
+                data = bytearray(middle.path.read_bytes())
+                for i in range(len(data) // 4, len(data) // 2):
+                    data[i] ^= 0x5A
+                middle.path.write_bytes(bytes(data))
+                self.trace.add("fault", fault="corrupt_local_media", segment=middle.index)
+
+    # -- faults ------------------------------------------------------------------------------------
+
+    def schedule_faults(self) -> None:
+        faults = self.scenario.faults
+        for at, seconds in faults.network_drops:
+
+            async def drop(seconds: float = seconds) -> None:
+                self.trace.add("fault", fault="network_down", seconds=seconds)
+                self.network.cut("network drop")
+                await self.clock.sleep(seconds)
+                self.network.restore("network drop")
+                self.trace.add("fault", fault="network_up")
+
+            self.at(at, drop, "network drop")
+        for burst in faults.http_bursts:
+
+            async def fire(burst: Any = burst) -> None:
+                rule = FaultRuleCreate(
+                    route=burst.route,
+                    methods=list(burst.methods) or None,
+                    status=burst.status,
+                    count=burst.count,
+                )
+                ControlPlane(self.region).add_fault(rule)
+                self.trace.add(
+                    "fault", fault="http_burst", route=burst.route, status=burst.status, count=burst.count
+                )
+
+            self.at(burst.at, fire, "http burst")
+        if faults.recorder_crash_at is not None:
+            self.at(faults.recorder_crash_at, self._crash_recorder, "recorder crash")
+        if faults.simulator_restart_at is not None:
+            self.at(faults.simulator_restart_at, self._restart_region, "region restart")
+
+    async def _crash_recorder(self) -> None:
+        desktop = self.desktops[-1]
+        self.trace.add("fault", fault="recorder_killed", sdk=desktop.instance)
+        await desktop.sdk.abandon()
+        restart_at = max(self.clock.timestamp() - self.origin, self.meeting_end()) + _RESTART_AFTER
+        await self.clock.sleep_until(self.origin + restart_at)
+        self.trace.add("fault", fault="recorder_restarted")
+        fresh = _Desktop(self, meetings=False)  # the meeting is over; what is left is the upload
+        self.desktops.append(fresh)
+        fresh.sdk.add_event_listener(sdk_events.UPLOAD_PROGRESS, self._recovered_progress)
+        await fresh.start()
+
+    def _recovered_progress(self, payload: dict[str, Any]) -> None:
+        if payload.get("progress") == 100:
+            self.recording_over.set()
+
+    async def _restart_region(self) -> None:
+        self.trace.add("fault", fault="region_down")
+        self.network.cut("region restart")
+        await self.region.stop()
+        self.region.close()
+        await self.clock.sleep(self.scenario.faults.simulator_downtime)
+        self.region = self._region()
+        await self.region.start()
+        self.network.app = create_app(region=self.region)
+        self.network.restore("region restart")
+        self.trace.add("fault", fault="region_up")
+
+    def meeting_end(self) -> float:
+        return (
+            self.scenario.meeting.opens_at + self.scenario.meeting.duration
+            if not self.scenario.app.desktop_audio
+            else (self.scenario.app.stop_at or self.scenario.meeting.duration)
+        )
+
+    def horizon(self) -> float:
+        """When the run ends: the backend has heard everything Svix would ever send by then."""
+        s = self.scenario
+        end = max(self.meeting_end(), s.app.stop_at or 0.0) + s.backend.listen_for
+        for _, until in s.backend.webhook_outages:
+            end = max(end, until + _AFTER_OUTAGE)
+        return end
+
+    # -- the run -----------------------------------------------------------------------------------
+
+    async def run(self) -> Run:
+        s = self.scenario
+        self.trace.add("scenario", name=s.name, seed=s.seed, profile=s.profile, region=s.region)
+        await self.region.start()
+        control = ControlPlane(self.region)
+        endpoint = control.webhooks.create_endpoint(EndpointCreate(url=WEBHOOK_URL))
+        api = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.network),
+            base_url=BASE_URL,
+            headers={"Authorization": f"Token {self.region.default_api_key.id}"},
+        )
+        self.backend = Backend(
+            clock=self.clock,
+            api=api,
+            secret=lambda: ControlPlane(self.region).webhooks.endpoint_secret(endpoint.id),
+            recording_config=_recording_config(s),
+            create_transcript=s.backend.create_transcript,
+            outages=tuple((self.origin + a, self.origin + b) for a, b in s.backend.webhook_outages),
+            on_note=lambda kind, data: self.trace.add(kind, **data),
+        )
+        self.backend_transport = httpx.ASGITransport(app=self.backend.app)
+        if s.backend.recover_after_outage:
+            for start, until in s.backend.webhook_outages:
+
+                async def recover(start: float = start) -> None:
+                    since = datetime.fromtimestamp(self.origin + start, UTC)
+                    recovered = ControlPlane(self.region).webhooks.recover(endpoint.id, since)
+                    self.trace.add("backend_recover", messages=len(recovered))
+
+                self.at(until + 1.0, recover, "recover")
+        self.schedule_faults()
+        first = _Desktop(self, meetings=True)
+        self.desktops.append(first)
+        await first.start()
+
+        await self.clock.sleep_until(self.origin + self.horizon())
+        await self.backend.settle()
+        for desktop in self.desktops:
+            if desktop.sdk._initialised:
+                with contextlib.suppress(RecallSdkError):
+                    if desktop.sdk.state != "idle" and desktop.window_id is not None:
+                        await desktop.sdk.stop_recording(desktop.window_id)
+                    await desktop.sdk.settle()
+                    await desktop.sdk.shutdown()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        run = self._collect()
+        await api.aclose()
+        await self.region.stop()
+        self.region.close()
+        return run
+
+    def _collect(self) -> Run:
+        state = ControlPlane(self.region).state()["collections"]
+        messages = [m.model_dump(mode="json") for m in ControlPlane(self.region).webhooks.list_messages()]
+        attempts = state.get("webhook_attempts", [])
+        captured = {}
+        for local in RecordingStore(self.recordings_dir).all():
+            started = local.first("started") or {}
+            captured[str(started.get("sdk_upload_id"))] = local.media_sha256()
+        for event in state.get("events", []):
+            self.trace.add(
+                "region_event", type=event["type"], occurred_at=event["occurred_at"], status=event["status"]
+            )
+        return Run(
+            scenario=self.scenario,
+            trace=self.trace,
+            backend=self.backend,
+            sdk_events=self.sdk_events,
+            app_errors=self.app_errors,
+            uploads=list(state.get("sdk_uploads", [])),
+            recordings=list(state.get("recordings", [])),
+            messages=messages,
+            attempts=list(attempts),
+            captured=captured,
+            origin=self.origin,
+            problems=self.problems,
+        )
+
+
+class _Forward(httpx.AsyncBaseTransport):
+    """Webhook deliveries go to the backend's app (set once the backend exists)."""
+
+    def __init__(self, runner: _Runner) -> None:
+        self.runner = runner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        transport = self.runner.backend_transport
+        if transport is None:
+            raise httpx.ConnectError("the backend is not listening yet")
+        return await transport.handle_async_request(request)
+
+
+def _recording_config(s: Scenario) -> dict[str, Any] | None:
+    config: dict[str, Any] = {}
+    if s.upload.audio_only or s.app.desktop_audio:
+        config.update({"video_mixed_mp4": None, "audio_mixed_mp3": {}})
+    if s.upload.streaming_provider is not None:
+        config["transcript"] = {"provider": {s.upload.streaming_provider: {}}}
+    if s.upload.realtime_events:
+        config["realtime_endpoints"] = [
+            {"type": "desktop_sdk_callback", "events": list(s.upload.realtime_events)}
+        ]
+    return config or None
+
+
+def run_scenario(
+    scenario: Scenario, *, media_profile: MediaProfile = TINY, workdir: Path | None = None
+) -> Run:
+    """Run `scenario` to its end on a fresh virtual clock and return what happened."""
+    clock = VirtualClock()
+    scratch = workdir or Path(tempfile.mkdtemp(prefix="recall-sim-scenario-"))
+    try:
+        return run_virtual(_Runner(scenario, clock, scratch, media_profile).run(), clock)
+    finally:
+        if workdir is None:
+            shutil.rmtree(scratch, ignore_errors=True)
