@@ -291,7 +291,9 @@ class RecordingSession:
     # -- recording -----------------------------------------------------------------------------
 
     def elapsed(self) -> float:
-        return self.config.clock.timestamp() - self.started_clock
+        """Recording time now, to the microsecond the speech track keeps: the clock's Unix-seconds
+        floats carry noise below that, which must not decide whether a word touching a pause is kept."""
+        return round(self.config.clock.timestamp() - self.started_clock, 6)
 
     async def _drive(self) -> None:
         assert self._encoder is not None

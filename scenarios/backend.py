@@ -78,9 +78,16 @@ class Backend:
     # -- the desktop app's token endpoint --------------------------------------------------------
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        """A Recall API call, retried on 5xx and 429 after Retry-After (else a second), up to 10 times."""
-        for _ in range(10):
-            response = await self.api.request(method, path, **kwargs)
+        """A Recall API call, retried on 5xx and 429 after Retry-After (else a second), and on a refused
+        connection with backoff, up to 10 times."""
+        for attempt in range(10):
+            try:
+                response = await self.api.request(method, path, **kwargs)
+            except httpx.TransportError:
+                if attempt == 9:
+                    raise
+                await self.clock.sleep(2.0**attempt)  # the region is restarting: back off
+                continue
             if response.status_code < 500 and response.status_code != 429:
                 return response
             retry_after = response.headers.get("retry-after", "")
@@ -184,7 +191,7 @@ class Backend:
         for name in ("participant_events", "participants", "speaker_timeline"):
             await self._download(recording["id"], name, events.get(f"{name}_download_url"))
         if self.create_transcript is not None:
-            body: dict[str, Any] = {"provider": {self.create_transcript: {}}}
+            body = _transcript_request(self.create_transcript)
             response = await self._call(
                 "POST", f"/api/v1/recording/{recording['id']}/create_transcript/", json=body
             )
@@ -198,6 +205,19 @@ class Backend:
         self.transcripts[transcript_id] = transcript
         recording_id = (transcript.get("recording") or {}).get("id", "")
         await self._download(recording_id, "transcript", (transcript.get("data") or {}).get("download_url"))
+
+
+#: the seed document's request, verbatim, for its provider; other providers with their defaults
+_SEED_TRANSCRIPT_REQUEST = {
+    "provider": {"assembly_ai_async": {"language_code": "en", "speaker_labels": True}},
+    "diarization": {"algorithm_priority": ["speaker_timeline"]},
+}
+
+
+def _transcript_request(provider: str) -> dict[str, Any]:
+    if provider == "assembly_ai_async":
+        return _SEED_TRANSCRIPT_REQUEST
+    return {"provider": {provider: {}}}
 
 
 def _json(body: bytes) -> dict[str, Any]:

@@ -178,6 +178,43 @@ class _Checker:
             return  # the cut point decides which events exist; the prefix is checked above by words
         self.equal("participant events", actual, expected)
 
+    def realtime(self) -> None:
+        """What the SDK's `realtime-event` listener heard: the streamed transcript's final words are the
+        words kept, and join/leave are the participant events part's."""
+        subscribed = set(self.run.scenario.upload.realtime_events)
+        heard = [
+            p
+            for name, p in (self.run.sdk_events[0] if self.run.sdk_events else [])
+            if name == "realtime-event"
+        ]
+        if self.run.scenario.upload.streaming_provider and "transcript.data" in subscribed:
+            words = [
+                (
+                    p["data"]["data"]["participant"]["name"],
+                    w["text"],
+                    w["start_timestamp"]["relative"],
+                    w["start_timestamp"]["relative"],
+                )
+                for p in heard
+                if p["event"] == "transcript.data"
+                for w in p["data"]["data"]["words"]
+            ]
+            expected = [(w.speaker, w.text, w.start, w.start) for w in self.p.words]
+            self._same_words("real-time transcript", words, expected)
+        presence = {f"participant_events.{a}" for a in ("join", "leave")} & subscribed
+        if presence and self.p.exact_duration:
+            actual = [
+                (
+                    p["event"].removeprefix("participant_events."),
+                    p["data"]["data"]["participant"]["id"],
+                    p["data"]["data"]["timestamp"]["relative"],
+                )
+                for p in heard
+                if p["event"] in presence
+            ]
+            expected = [e for e in self.p.participant_events if f"participant_events.{e[0]}" in presence]
+            self.equal("real-time join and leave", actual, expected)
+
     # -- properties of every run -----------------------------------------------------------------------
 
     def signatures(self) -> None:
@@ -226,6 +263,7 @@ def check(run: Run, prediction: Prediction | None = None) -> list[Violation]:
     checker.webhooks()
     checker.sdk_events()
     checker.media()
+    checker.realtime()
     checker.signatures()
     checker.stable_messages()
     checker.nothing_lost()

@@ -18,6 +18,7 @@ from typing import Any, Literal
 import yaml
 
 from recorder.meeting import MeetingScript
+from recorder.meetings import load_meeting
 
 __all__ = [
     "AppBehaviour",
@@ -134,7 +135,7 @@ class Scenario:
         return cls(
             name=str(data.get("name", "unnamed")),
             seed=int(data.get("seed", 0)),
-            meeting=MeetingScript.from_dict(data["meeting"]),
+            meeting=_meeting(data["meeting"]),
             region=str(data.get("region", "us-east-1")),
             profile=data.get("profile", "seed"),
             upload=_build(UploadConfig, data.get("upload")),
@@ -143,6 +144,13 @@ class Scenario:
             faults=_build(Faults, faults),
             description=str(data.get("description", "")),
         )
+
+
+def _meeting(value: Any) -> MeetingScript:
+    """A meeting script inline, or the name of one the recorder ships (`standup`, ...)."""
+    if isinstance(value, str):
+        return load_meeting(value)
+    return MeetingScript.from_dict(value)
 
 
 def _build(kind: Any, data: dict[str, Any] | None) -> Any:

@@ -187,7 +187,10 @@ class _Runner:
         )
         self.backend_transport: httpx.AsyncBaseTransport | None = None
         self.region = self._region()
+        # The desktop's network can drop; the backend's is another (it only loses the region when the
+        # region restarts). Both reach the same region.
         self.network = Network(create_app(region=self.region), on_exchange=self._exchange)
+        self.backend_network = Network(self.network.app)
         self.desktops: list[_Desktop] = []
 
     # -- parts -----------------------------------------------------------------------------------
@@ -291,13 +294,15 @@ class _Runner:
     async def _restart_region(self) -> None:
         self.trace.add("fault", fault="region_down")
         self.network.cut("region restart")
+        self.backend_network.cut("region restart")
         await self.region.stop()
         self.region.close()
         await self.clock.sleep(self.scenario.faults.simulator_downtime)
         self.region = self._region()
         await self.region.start()
-        self.network.app = create_app(region=self.region)
+        self.network.app = self.backend_network.app = create_app(region=self.region)
         self.network.restore("region restart")
+        self.backend_network.restore("region restart")
         self.trace.add("fault", fault="region_up")
 
     def meeting_end(self) -> float:
@@ -324,7 +329,7 @@ class _Runner:
         control = ControlPlane(self.region)
         endpoint = control.webhooks.create_endpoint(EndpointCreate(url=WEBHOOK_URL))
         api = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=self.network),
+            transport=httpx.ASGITransport(app=self.backend_network),
             base_url=BASE_URL,
             headers={"Authorization": f"Token {self.region.default_api_key.id}"},
         )
