@@ -212,8 +212,8 @@ class _Checker:
                 for p in heard
                 if p["event"] in presence
             ]
-            expected = [e for e in self.p.participant_events if f"participant_events.{e[0]}" in presence]
-            self.equal("real-time join and leave", actual, expected)
+            seen = [e for e in self.p.participant_events if f"participant_events.{e[0]}" in presence]
+            self.equal("real-time join and leave", actual, seen)
 
     # -- properties of every run -----------------------------------------------------------------------
 
