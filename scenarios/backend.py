@@ -58,7 +58,7 @@ class Backend:
     recording_config: dict[str, Any] | None = None
     create_transcript: str | None = None
     #: (from, until) clock timestamps during which webhooks are answered 503
-    outages: tuple[tuple[float, float], ...] = ()
+    outages: list[tuple[float, float]] = field(default_factory=list)
     on_note: Callable[[str, dict[str, Any]], None] | None = None
     deliveries: list[Delivery] = field(default_factory=list)
     seen: dict[str, dict[str, Any]] = field(default_factory=dict)

@@ -33,6 +33,8 @@ __all__ = [
 
 Profile = Literal["seed", "current"]
 UploadMode = Literal["seed", "current"]
+PROFILES: tuple[Profile, ...] = ("seed", "current")
+UPLOAD_MODES: tuple[UploadMode, ...] = ("seed", "current")
 
 
 @dataclass(frozen=True)

@@ -236,7 +236,10 @@ def _sdk_milestones(s: Scenario, pauses: int) -> list[str]:
     return out
 
 
-def predict(s: Scenario) -> Prediction:
+def predict(s: Scenario, *, nothing_journaled: bool = False) -> Prediction:
+    """The model's prediction. After a crash the recording keeps what was journaled up to a segment
+    boundary; `nothing_journaled` says the crash came before the first segment was whole, in which case
+    the resumed upload has no media and must fail with `media_empty`."""
     start, stop = _recording_window(s)
     crash = s.faults.recorder_crash_at
     if crash is not None and crash < stop:
@@ -251,9 +254,10 @@ def predict(s: Scenario) -> Prediction:
         "participant_events",
         "meeting_metadata",
     ]
-    failed = s.faults.corrupt_upload
+    empty = nothing_journaled and crash is not None
+    failed = s.faults.corrupt_upload or empty
     errors = []
-    if s.app.reuse_token:
+    if s.app.reuse_token and crash is None:  # after a crash the restarted app holds no token
         errors.append(("start_recording (reused token)", "UploadTokenReusedError"))
     return Prediction(
         started_at=start,
@@ -261,7 +265,7 @@ def predict(s: Scenario) -> Prediction:
         spans=spans,
         media_kind=kind,
         upload_status="failed" if failed else "complete",
-        upload_sub_code="media_corrupt" if failed else None,
+        upload_sub_code="media_empty" if empty else "media_corrupt" if failed else None,
         recording_status="failed" if failed else "done",
         artifacts=[] if failed else artifacts,
         webhook_events=_webhooks(s, artifacts, failed, pauses),

@@ -68,8 +68,9 @@ class Run:
     recordings: list[dict[str, Any]]
     messages: list[dict[str, Any]]
     attempts: list[dict[str, Any]]
-    #: per local recording: (sdk upload id, sha256 of the media the recorder captured)
+    #: per sdk upload id: sha256 of the media the recorder captured, and how many segments it journaled
     captured: dict[str, str]
+    segments: dict[str, int]
     #: clock timestamp the run began (the desktop's time zero)
     origin: float
     problems: list[str] = field(default_factory=list)
@@ -323,8 +324,14 @@ class _Runner:
     # -- the run -----------------------------------------------------------------------------------
 
     async def run(self) -> Run:
+        await self.begin()
+        await self.clock.sleep_until(self.origin + self.horizon())
+        return await self.end()
+
+    async def begin(self) -> None:
+        """Start the region, the backend and the desktop, and schedule the scenario's steps."""
         s = self.scenario
-        self.trace.add("scenario", name=s.name, seed=s.seed, profile=s.profile, region=s.region)
+        self.trace.add("scenario", name=s.name, seed=s.seed, scenario=s.to_dict())
         await self.region.start()
         control = ControlPlane(self.region)
         endpoint = control.webhooks.create_endpoint(EndpointCreate(url=WEBHOOK_URL))
@@ -339,25 +346,32 @@ class _Runner:
             secret=lambda: ControlPlane(self.region).webhooks.endpoint_secret(endpoint.id),
             recording_config=_recording_config(s),
             create_transcript=s.backend.create_transcript,
-            outages=tuple((self.origin + a, self.origin + b) for a, b in s.backend.webhook_outages),
+            outages=[(self.origin + a, self.origin + b) for a, b in s.backend.webhook_outages],
             on_note=lambda kind, data: self.trace.add(kind, **data),
         )
         self.backend_transport = httpx.ASGITransport(app=self.backend.app)
+        self.endpoint_id = endpoint.id
+        self._api = api
         if s.backend.recover_after_outage:
             for start, until in s.backend.webhook_outages:
-
-                async def recover(start: float = start) -> None:
-                    since = datetime.fromtimestamp(self.origin + start, UTC)
-                    recovered = ControlPlane(self.region).webhooks.recover(endpoint.id, since)
-                    self.trace.add("backend_recover", messages=len(recovered))
-
-                self.at(until + 1.0, recover, "recover")
+                self.schedule_recover(start, until)
         self.schedule_faults()
         first = _Desktop(self, meetings=True)
         self.desktops.append(first)
         await first.start()
 
-        await self.clock.sleep_until(self.origin + self.horizon())
+    def schedule_recover(self, start: float, until: float) -> None:
+        """A second after an outage ends, the backend asks Svix to resend what failed meanwhile."""
+
+        async def recover() -> None:
+            since = datetime.fromtimestamp(self.origin + start, UTC)
+            recovered = ControlPlane(self.region).webhooks.recover(self.endpoint_id, since)
+            self.trace.add("backend_recover", messages=len(recovered))
+
+        self.at(until + 1.0, recover, "recover")
+
+    async def end(self) -> Run:
+        """Shut the desktop down, collect what the region holds, close everything."""
         await self.backend.settle()
         for desktop in self.desktops:
             if desktop.sdk._initialised:
@@ -370,7 +384,7 @@ class _Runner:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         run = self._collect()
-        await api.aclose()
+        await self._api.aclose()
         await self.region.stop()
         self.region.close()
         return run
@@ -379,10 +393,11 @@ class _Runner:
         state = ControlPlane(self.region).state()["collections"]
         messages = [m.model_dump(mode="json") for m in ControlPlane(self.region).webhooks.list_messages()]
         attempts = state.get("webhook_attempts", [])
-        captured = {}
+        captured, segments = {}, {}
         for local in RecordingStore(self.recordings_dir).all():
-            started = local.first("started") or {}
-            captured[str(started.get("sdk_upload_id"))] = local.media_sha256()
+            upload_id = str((local.first("started") or {}).get("sdk_upload_id"))
+            captured[upload_id] = local.media_sha256()
+            segments[upload_id] = len(local.segments())
         for event in state.get("events", []):
             self.trace.add(
                 "region_event", type=event["type"], occurred_at=event["occurred_at"], status=event["status"]
@@ -398,6 +413,7 @@ class _Runner:
             messages=messages,
             attempts=list(attempts),
             captured=captured,
+            segments=segments,
             origin=self.origin,
             problems=self.problems,
         )
