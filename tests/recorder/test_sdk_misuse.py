@@ -323,3 +323,31 @@ async def test_unknown_event_names_and_permissions_are_value_errors(
     with pytest.raises(ValueError, match="unknown permission 'camera'"):
         await r.sdk.request_permission("camera")  # type: ignore[arg-type]
     assert r.desktop.requests == []
+
+
+@pytest.mark.parametrize("refusal", ["invalid", "started elsewhere"])
+async def test_a_start_the_region_refuses_leaves_the_recording_in_progress_alone(
+    sim: Sim, clock: VirtualClock, tmp_path: Path, refusal: str
+) -> None:
+    r = rig(sim, clock, tmp_path / "here", [standup(duration=30.0), standup(duration=30.0, title="Other")])
+    await _open(r, clock)
+    a, b = r.window_ids()
+    upload = await r.create_upload()
+    await r.sdk.start_recording(a, upload["upload_token"])
+    await clock.sleep(3)
+    token = "not-a-token"
+    if refusal == "started elsewhere":
+        elsewhere = rig(sim, clock, tmp_path / "elsewhere", [standup()], seed=3)
+        token = (await elsewhere.create_upload())["upload_token"]
+        await elsewhere.sdk.start_recording(await _open(elsewhere, clock), token)
+    error = InvalidUploadTokenError if refusal == "invalid" else UploadTokenReusedError
+    with pytest.raises(error):
+        await r.sdk.start_recording(b, token)
+    await clock.sleep(3)
+    await r.sdk.settle()
+    assert r.sdk.state == "recording"
+    assert [p["sdk"]["state"]["code"] for p in r.of("sdk-state-change")] == ["recording"]
+    assert r.of("recording-ended") == []
+    await r.sdk.stop_recording(a)
+    await r.sdk.settle()
+    assert r.at("recording-ended") == [6.0]  # the whole recording, not cut short at 3 s
