@@ -130,6 +130,30 @@ async def test_a_paused_span_is_blank_media_without_words(
     assert min(int(image.max()) for t, image in frames if t < 3.0 or t >= 7.5) > 100
 
 
+async def test_a_recording_stopped_while_paused_ends_done_with_a_blank_tail(
+    sim: Sim, clock: VirtualClock, tmp_path: Path
+) -> None:
+    meeting = standup(duration=20.0)
+    r = rig(sim, clock, tmp_path, [meeting], mode="current")
+    window, upload = await _record(r, clock)
+    await clock.sleep(6)
+    await r.sdk.pause_recording(window)
+    await clock.sleep(4)
+    await r.sdk.stop_recording(window)
+    await r.sdk.settle()
+    await clock.sleep(1)
+    states = [(t, p["sdk"]["state"]["code"]) for t, n, p in r.events if n == "sdk-state-change"]
+    assert states == [(0.0, "recording"), (6.0, "paused"), (10.0, "idle")]
+    recording = await recording_of(sim, upload["recording_id"])
+    assert recording["status"]["code"] == "done"
+    media = await download(sim, recording, "video_mixed")
+    assert abs(media_duration(media) - 10.0) < 0.6
+    assert _words(media) == _script_words(meeting, [(0.0, 6.0)])
+    samples, first = _audio(media)
+    assert _rms(samples, 6.5, 9.8, first) < 1e-3  # Alan and Ada spoke after the pause, unrecorded
+    assert _rms(samples, 2.5, 4.0, first) > 0.02
+
+
 async def test_an_uncapturable_window_keeps_recording_audio(
     sim: Sim, clock: VirtualClock, tmp_path: Path
 ) -> None:

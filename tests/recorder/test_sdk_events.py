@@ -198,6 +198,18 @@ async def test_a_whole_current_mode_recording_uploads_as_it_goes(
     }
 
 
+async def test_permissions_denied_at_startup_are_reported_and_not_all_granted(
+    sim: Sim, clock: VirtualClock, tmp_path: Path
+) -> None:
+    r = rig(sim, clock, tmp_path, [], granted=("microphone",), grant_on_request=False)
+    await r.sdk.init(api_url=API_URL, acquire_permissions_on_startup=["screen-capture", "microphone"])
+    await r.sdk.settle()
+    assert _without(r, "log") == [
+        (0.0, "permission-status", {"permission": "screen-capture", "granted": False, "status": "denied"}),
+        (0.0, "permission-status", {"permission": "microphone", "granted": True, "status": "granted"}),
+    ]
+
+
 async def test_meetings_are_detected_at_init_and_as_they_open(
     sim: Sim, clock: VirtualClock, tmp_path: Path
 ) -> None:

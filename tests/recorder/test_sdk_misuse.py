@@ -49,6 +49,13 @@ async def _open(r: Rig, clock: VirtualClock) -> str:
     return r.window_ids()[0]
 
 
+async def sdk_upload(sim: Sim, upload_id: str) -> dict[str, Any]:
+    """`GET /api/v1/sdk_upload/{id}/`: `pending` until a recording starts with its token."""
+    response = await sim.client().get(f"/api/v1/sdk_upload/{upload_id}/")
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
 async def test_every_call_before_init_and_after_shutdown_raises_not_initialised(
     sim: Sim, clock: VirtualClock, tmp_path: Path
 ) -> None:
@@ -135,14 +142,8 @@ async def test_unknown_and_closed_windows(sim: Sim, clock: VirtualClock, tmp_pat
     with pytest.raises(UnknownWindowError):
         await r.sdk.start_recording(window, upload["upload_token"])
     # The token was not spent on the refused calls.
-    status = (await recording_of_upload(sim, upload["id"]))["status"]["code"]
+    status = (await sdk_upload(sim, upload["id"]))["status"]["code"]
     assert status == "pending"
-
-
-async def recording_of_upload(sim: Sim, upload_id: str) -> dict[str, Any]:
-    response = await sim.client().get(f"/api/v1/sdk_upload/{upload_id}/")
-    assert response.status_code == 200, response.text
-    return dict(response.json())
 
 
 async def test_a_window_is_recorded_once(sim: Sim, clock: VirtualClock, tmp_path: Path) -> None:
@@ -157,7 +158,7 @@ async def test_a_window_is_recorded_once(sim: Sim, clock: VirtualClock, tmp_path
     with pytest.raises(WindowAlreadyRecordedError, match=window) as raised:
         await r.sdk.start_recording(window, second["upload_token"])  # after the stop
     assert raised.value.window_id == window
-    assert (await recording_of_upload(sim, second["id"]))["status"]["code"] == "pending"
+    assert (await sdk_upload(sim, second["id"]))["status"]["code"] == "pending"
     assert len(r.of("recording-started")) == 1
 
 
@@ -232,7 +233,7 @@ async def test_recording_needs_its_permissions(sim: Sim, clock: VirtualClock, tm
     with pytest.raises(PermissionMissingError) as raised:
         await r.sdk.start_recording(window, upload["upload_token"])
     assert raised.value.permission == "screen-capture"
-    assert (await recording_of_upload(sim, upload["id"]))["status"]["code"] == "pending"
+    assert (await sdk_upload(sim, upload["id"]))["status"]["code"] == "pending"
     await r.sdk.request_permission("screen-capture")
     await r.sdk.start_recording(window, upload["upload_token"])  # the same token: it was not spent
     assert r.sdk.state == "recording"
