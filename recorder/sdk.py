@@ -271,12 +271,14 @@ class RecallAiSdk:
             if not self.desktop.has_permission(permission):
                 raise PermissionMissingError(permission)
         async with self._lock:
-            if self._active is not None:
-                await self._stop(self._active)
             assert self.api_url is not None
             session = await RecordingSession.start(
                 self.config, self._emit, window, upload_token, self.api_url, realtime_events
             )
+            # Only once the region has accepted the new recording: a refused token leaves the
+            # current one recording.
+            if self._active is not None:
+                await self._stop(self._active)
             self._used_tokens.add(upload_token)
             self._recorded.add(window_id)
             self._sessions[window_id] = session

@@ -135,7 +135,9 @@ class RecordingSession:
         self._upload_worker: asyncio.Task[None] | None = None
         self._server_calls: asyncio.Queue[tuple[str, Callable[[], Any]] | None] = asyncio.Queue()
         self._server_worker: asyncio.Task[None] | None = None
-        self._observed = [o for o in observations(window.script) if o.at > start_at]
+        # Desktop audio has no participant data: whatever plays in it is not observed as a meeting.
+        watched = () if window.desktop_audio else observations(window.script)
+        self._observed = [o for o in watched if o.at > start_at]
         self._finisher: asyncio.Task[None] | None = None
         self._paused_state = _NOBODY
 

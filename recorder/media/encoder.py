@@ -249,7 +249,9 @@ class MeetingEncoder:
     def _step(self, t: float) -> None:
         blank = self._timeline.blank_intervals()
         if self._video is not None and isinstance(self._writer, Mp4Writer):
-            while self._video_next < t * self.profile.fps:
+            # A frame starting a float's rounding error before `t` (a stop at 2.0000000000000004 s)
+            # is not yet due: the recording would end with an extra frame past its length.
+            while self._video_next < t * self.profile.fps - 1e-9:
                 self._encode_video(self._video, self._writer, self._video_next, blank)
                 self._video_next += 1
         self._encode_audio(math.floor(t * self.profile.sample_rate), whole_frames=True)

@@ -8,8 +8,11 @@ from typing import Any
 
 import httpx
 
+from recorder import events
 from recorder.config import SdkConfig, UploadMode
+from recorder.media import TINY, MediaProfile
 from recorder.meeting import MeetingScript, Participant, Span, Utterance, Word
+from recorder.retry import RetryPolicy
 from recorder.sdk import RecallAiSdk
 from recorder.simulated import SimulatedDesktop
 from seams import Randomness, VirtualClock
@@ -58,10 +61,33 @@ class Rig:
     sim: Sim
     desktop: SimulatedDesktop
     sdk: RecallAiSdk
-    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    #: every event as a listener received it: (seconds since the rig was made, name, payload)
+    events: list[tuple[float, str, dict[str, Any]]] = field(default_factory=list)
 
     def names(self) -> list[str]:
         return [name for name, _ in self.sdk.dispatcher.delivered if name != "log"]
+
+    def listen(self, clock: VirtualClock) -> None:
+        """Record every event with the moment a listener got it."""
+        origin = clock.timestamp()
+        for name in events.ALL_EVENTS:
+
+            def heard(payload: dict[str, Any], name: str = name) -> None:
+                self.events.append((round(clock.timestamp() - origin, 6), name, payload))
+
+            self.sdk.add_event_listener(name, heard)
+
+    def of(self, *names: str) -> list[dict[str, Any]]:
+        """The payloads of the events called `names`, in order."""
+        return [payload for _, name, payload in self.events if name in names]
+
+    def at(self, name: str) -> list[float]:
+        """When each event called `name` arrived."""
+        return [t for t, n, _ in self.events if n == name]
+
+    def window_ids(self) -> list[str]:
+        """Meeting windows in the order they were detected."""
+        return [p["window"]["id"] for p in self.of("meeting-detected")]
 
     async def create_upload(self, body: dict[str, Any] | None = None) -> dict[str, Any]:
         response = await self.sim.client().post("/api/v1/sdk_upload/", json=body)
@@ -78,6 +104,8 @@ def rig(
     mode: UploadMode = "seed",
     seed: int = 7,
     transport: httpx.AsyncBaseTransport | None = None,
+    profile: MediaProfile = TINY,
+    retry: RetryPolicy | None = None,
     **desktop: Any,
 ) -> Rig:
     randomness = Randomness(seed)
@@ -88,9 +116,28 @@ def rig(
         randomness=randomness.derive("sdk"),
         recordings_dir=recordings,
         upload_mode=mode,
+        media_profile=profile,
+        retry=retry or RetryPolicy(),
         transport=transport or httpx.ASGITransport(app=sim.app),
     )
-    return Rig(sim, simulated, RecallAiSdk(config))
+    made = Rig(sim, simulated, RecallAiSdk(config))
+    made.listen(clock)
+    return made
+
+
+async def recording_of(sim: Sim, recording_id: str) -> dict[str, Any]:
+    """`GET /api/v1/recording/{id}/`."""
+    response = await sim.client().get(f"/api/v1/recording/{recording_id}/")
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+async def download(sim: Sim, recording: dict[str, Any], kind: str) -> bytes:
+    """The bytes behind a recording's `media_shortcuts[kind]` download link."""
+    url = recording["media_shortcuts"][kind]["data"]["download_url"]
+    response = await sim.client(api_key=None).get(url)
+    assert response.status_code == 200, response.text
+    return response.content
 
 
 API_URL = BASE_URL
