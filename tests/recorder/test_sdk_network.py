@@ -95,6 +95,7 @@ async def test_an_outage_during_a_current_mode_recording_does_not_stop_the_captu
     await r.sdk.resume_recording(window)
     await clock.sleep(40)
     await r.sdk.settle()
+    await clock.sleep(1)  # processing, after the finalize
     assert r.of("network-status") == [{"status": "disconnected"}, {"status": "reconnected"}]
     assert r.at("network-status")[0] == 5.0
     assert r.at("network-status")[1] >= 35.0
