@@ -6,6 +6,7 @@ import typer
 
 from recorder.record_cli import record
 from recorder.upload_cli import upload
+from scenarios.scenario_cli import app as scenario_app
 from simulator.cli import serve
 
 __all__ = ["app", "main"]
@@ -19,6 +20,7 @@ app = typer.Typer(
 app.command("serve")(serve)
 app.command("upload")(upload)
 app.command("record")(record)
+app.add_typer(scenario_app, name="scenario")
 
 
 @app.callback()

@@ -205,10 +205,20 @@ def _participant_events(
     return sorted(((a, pid, round(t, 6)) for a, pid, t in found), key=lambda e: (e[2], rank[e[0]], e[1]))
 
 
-def _webhooks(s: Scenario, artifacts: list[str], failed: bool, pauses: int) -> list[str]:
+def _pausing(pauses: list[bool]) -> list[str]:
+    """Per pause inside the recording: paused, then (if resumed before the stop) recording again."""
+    out: list[str] = []
+    for resumed in pauses:
+        out += ["paused", "recording"] if resumed else ["paused"]
+    return out
+
+
+def _webhooks(s: Scenario, artifacts: list[str], failed: bool, pauses: list[bool]) -> list[str]:
     current = s.profile == "current"
     out: list[str] = ["sdk_upload.recording_started"] if current else []
-    out += ["recording.paused", "recording.processing"] * pauses
+    out += [
+        "recording.processing" if step == "recording" else "recording.paused" for step in _pausing(pauses)
+    ]
     if current:
         out.append("sdk_upload.recording_ended")
     if failed:
@@ -222,10 +232,10 @@ def _webhooks(s: Scenario, artifacts: list[str], failed: bool, pauses: int) -> l
     return out
 
 
-def _sdk_milestones(s: Scenario, pauses: int) -> list[str]:
+def _sdk_milestones(s: Scenario, pauses: list[bool]) -> list[str]:
     out = [] if s.app.desktop_audio else ["meeting-detected"]
     out += ["sdk-state-change:recording", "recording-started"]
-    out += ["sdk-state-change:paused", "sdk-state-change:recording"] * pauses
+    out += [f"sdk-state-change:{step}" for step in _pausing(pauses)]
     out.append("sdk-state-change:idle")
     if s.faults.recorder_crash_at is not None:
         return out[: 3 if not s.app.desktop_audio else 2]  # cut by the crash (checked as a prefix)
@@ -245,7 +255,8 @@ def predict(s: Scenario, *, nothing_journaled: bool = False) -> Prediction:
     if crash is not None and crash < stop:
         stop = max(start, crash)
     spans = _spans(s, start, stop)
-    pauses = sum(1 for p, _ in s.app.pauses if start <= p < stop)
+    # Each pause inside the recording, and whether it was resumed before the recording stopped.
+    pauses = [r < stop for p, r in s.app.pauses if start <= p < stop]
     runs = _kept(s, start, spans)
     audio = s.app.desktop_audio or s.meeting.audio_only
     kind = "mp3" if audio else "mp4"

@@ -17,7 +17,15 @@ from scenarios.model import Scenario, dump_yaml
 from scenarios.runner import Run, run_scenario
 from scenarios.trace import read_trace
 
-__all__ = ["FAILURES_DIR", "Replayed", "ScenarioFailed", "assert_holds", "replay_trace", "scenario_of_trace"]
+__all__ = [
+    "FAILURES_DIR",
+    "Replayed",
+    "ScenarioFailed",
+    "assert_holds",
+    "replay_trace",
+    "save_failure",
+    "scenario_of_trace",
+]
 
 #: where failing scenarios are saved (the environment variable RECALL_SIM_FAILURES overrides it)
 FAILURES_DIR = Path("recall-sim-failures")
@@ -40,16 +48,21 @@ def _failures_dir() -> Path:
     return Path(os.environ.get("RECALL_SIM_FAILURES", FAILURES_DIR))
 
 
+def save_failure(scenario: Scenario) -> Path:
+    """Save a failing scenario as YAML where `recall-sim scenario run` can replay it; returns the path."""
+    folder = _failures_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    saved = folder / f"{scenario.name}.yaml"
+    saved.write_text(dump_yaml(scenario))
+    return saved
+
+
 def assert_holds(scenario: Scenario) -> Run:
     """Run `scenario` and check it; raise ScenarioFailed (scenario saved for replay) on any violation."""
     run = run_scenario(scenario)
     violations = check(run)
     if violations:
-        folder = _failures_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        saved = folder / f"{scenario.name}.yaml"
-        saved.write_text(dump_yaml(scenario))
-        raise ScenarioFailed(scenario, violations, saved)
+        raise ScenarioFailed(scenario, violations, save_failure(scenario))
     return run
 
 

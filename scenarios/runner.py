@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import shutil
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -79,7 +80,7 @@ class Run:
 class _Desktop:
     """The partner's desktop app: the SDK, its listeners and the scenario's app behaviour."""
 
-    def __init__(self, runner: _Runner, meetings: bool) -> None:
+    def __init__(self, runner: ScenarioRunner, meetings: bool) -> None:
         self.runner = runner
         s = runner.scenario
         self.events: list[tuple[str, dict[str, Any]]] = []
@@ -161,9 +162,18 @@ class _Desktop:
             await self._record(window_id)
 
 
-class _Runner:
+class ScenarioRunner:
+    """One live run: `begin()`, let the clock run (steps may act on it meanwhile), `end()`.
+    `run_scenario` does all three; the state machine (scenarios.machine) interleaves its own steps."""
+
     def __init__(
-        self, scenario: Scenario, clock: VirtualClock, workdir: Path, media_profile: MediaProfile
+        self,
+        scenario: Scenario,
+        clock: VirtualClock,
+        workdir: Path,
+        media_profile: MediaProfile,
+        *,
+        durable: bool = False,
     ) -> None:
         self.scenario = scenario
         self.clock = clock
@@ -183,7 +193,9 @@ class _Runner:
             region=scenario.region,
             profile=scenario.profile,
             delays="realistic",
-            data_dir=workdir / "region" if scenario.faults.simulator_restart_at is not None else None,
+            data_dir=workdir / "region"
+            if durable or scenario.faults.simulator_restart_at is not None
+            else None,
             public_base_url=BASE_URL,
         )
         self.backend_transport: httpx.AsyncBaseTransport | None = None
@@ -247,15 +259,7 @@ class _Runner:
     def schedule_faults(self) -> None:
         faults = self.scenario.faults
         for at, seconds in faults.network_drops:
-
-            async def drop(seconds: float = seconds) -> None:
-                self.trace.add("fault", fault="network_down", seconds=seconds)
-                self.network.cut("network drop")
-                await self.clock.sleep(seconds)
-                self.network.restore("network drop")
-                self.trace.add("fault", fault="network_up")
-
-            self.at(at, drop, "network drop")
+            self.at(at, functools.partial(self.drop_network, seconds), "network drop")
         for burst in faults.http_bursts:
 
             async def fire(burst: Any = burst) -> None:
@@ -274,7 +278,7 @@ class _Runner:
         if faults.recorder_crash_at is not None:
             self.at(faults.recorder_crash_at, self._crash_recorder, "recorder crash")
         if faults.simulator_restart_at is not None:
-            self.at(faults.simulator_restart_at, self._restart_region, "region restart")
+            self.at(faults.simulator_restart_at, self.restart_region, "region restart")
 
     async def _crash_recorder(self) -> None:
         desktop = self.desktops[-1]
@@ -292,7 +296,16 @@ class _Runner:
         if payload.get("progress") == 100:
             self.recording_over.set()
 
-    async def _restart_region(self) -> None:
+    async def drop_network(self, seconds: float) -> None:
+        """The desktop's network is down for `seconds` from now."""
+        self.trace.add("fault", fault="network_down", seconds=seconds)
+        self.network.cut("network drop")
+        await self.clock.sleep(seconds)
+        self.network.restore("network drop")
+        self.trace.add("fault", fault="network_up")
+
+    async def restart_region(self) -> None:
+        """The region's process restarts on its data directory (down for the scenario's downtime)."""
         self.trace.add("fault", fault="region_down")
         self.network.cut("region restart")
         self.backend_network.cut("region restart")
@@ -422,7 +435,7 @@ class _Runner:
 class _Forward(httpx.AsyncBaseTransport):
     """Webhook deliveries go to the backend's app (set once the backend exists)."""
 
-    def __init__(self, runner: _Runner) -> None:
+    def __init__(self, runner: ScenarioRunner) -> None:
         self.runner = runner
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -452,7 +465,7 @@ def run_scenario(
     clock = VirtualClock()
     scratch = workdir or Path(tempfile.mkdtemp(prefix="recall-sim-scenario-"))
     try:
-        return run_virtual(_Runner(scenario, clock, scratch, media_profile).run(), clock)
+        return run_virtual(ScenarioRunner(scenario, clock, scratch, media_profile).run(), clock)
     finally:
         if workdir is None:
             shutil.rmtree(scratch, ignore_errors=True)
