@@ -20,6 +20,7 @@ from simulator.backend.artifacts import Artifacts
 from simulator.backend.context import Context
 from simulator.backend.recordings import Recordings
 from simulator.backend.sdk_uploads import SdkUploads
+from simulator.backend.transcripts import Transcripts
 from simulator.backend.workspaces import Workspaces
 from simulator.downloads import DownloadSigner
 from simulator.ingest.session import IngestSessions
@@ -30,6 +31,8 @@ from simulator.records import ApiKey, Workspace
 from simulator.scheduler import Job
 from simulator.settings import Settings
 from simulator.store import BlobStore, MemoryStore, SqliteStore, Store
+from simulator.transcription.jobs import TranscriptJobs
+from simulator.transcription.sources import RecordingSources
 from simulator.webhooks.emitter import WebhookEmitter
 
 __all__ = ["Region", "open_store"]
@@ -83,6 +86,9 @@ class Region:
         self.tus = TusFiles(self.ctx, self.settings.ingest_max_size)
         self.sessions = IngestSessions(self.ctx, self.upload_tokens, self.recordings, self.tus)
         self.processing = Processing(self.ctx, self.recordings)
+        sources = RecordingSources(self.ctx, self.recordings)
+        self.transcripts = Transcripts(self.ctx, self.recordings, sources)
+        self.transcript_jobs = TranscriptJobs(self.ctx, self.recordings, sources)
         self.limiter = RateLimiter(self.clock, enabled=self.settings.rate_limits)
         self.faults = FaultRules(self)
         key = self.store.get_meta("download_signing_key")
