@@ -15,13 +15,11 @@ endpoint holds up neither processing nor other endpoints.
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 
 from simulator.backend.context import Context
 from simulator.realtime.channels import RecorderChannels
-from simulator.realtime.records import EndpointType, RealtimeDelivery, RealtimeSession
+from simulator.realtime.records import DeliveryStatus, EndpointType, RealtimeDelivery, RealtimeSession
 from simulator.realtime.sockets import EndpointSockets
 from simulator.records import RealtimeEndpoint, Recording, Repository
 from simulator.scheduler import Job, Scheduler
@@ -155,7 +153,9 @@ class Deliveries:
             return None
         return result.error or f"HTTP {result.status_code}"
 
-    def _finish(self, delivery: RealtimeDelivery, status: Any, error: str | None, attempts: int) -> None:
+    def _finish(
+        self, delivery: RealtimeDelivery, status: DeliveryStatus, error: str | None, attempts: int
+    ) -> None:
         now = self.ctx.now()
         with self.ctx.unit_of_work():
             self.records.put(

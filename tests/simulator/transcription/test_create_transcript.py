@@ -82,9 +82,11 @@ async def test_the_seed_body_transcribes_the_words_and_speakers_written_into_the
 async def test_the_current_body_and_the_recallai_provider(sim: Sim) -> None:
     meeting = await record_meeting(sim)
     api = sim.client()
-    created = (await create_transcript(api, meeting.recording_id, CURRENT_BODY)).json()
+    body = {**CURRENT_BODY, "metadata": {"team": "core"}}
+    created = (await create_transcript(api, meeting.recording_id, body)).json()
     transcript = await finished(sim, created["id"])
     assert transcript["diarization"] == {"use_separate_streams_when_available": False}
+    assert transcript["metadata"] == {"team": "core"}
     download = (await api.get(transcript["data"]["download_url"])).json()
     assert_same_words(transcribed(download), spoken(meeting.utterances))
     raw = (await api.get(transcript["data"]["provider_data_download_url"])).json()

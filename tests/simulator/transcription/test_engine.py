@@ -4,13 +4,21 @@ carrying the same words, and the option checker's reading of the providers' sche
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from simulator.transcription.diarization import UNATTRIBUTED, HeardWord, participant
-from simulator.transcription.engine import TranscriptionContext, TranscriptionRequest, transcribe
+from simulator.transcription.engine import (
+    TranscriptionContext,
+    TranscriptionFailed,
+    TranscriptionRequest,
+    hear,
+    transcribe,
+)
 from simulator.transcription.options import option_errors
 from simulator.transcription.providers import ASYNC_PROVIDERS
+from tests.media import make_mp3, make_mp4, utterance
 
 ADA = participant(100, "Ada", is_host=True, platform="desktop")
 BOB = participant(200, "Bob", platform="desktop")
@@ -90,3 +98,23 @@ def test_the_option_checker_reads_the_reference_schemas() -> None:
     assert option_errors("recallai_async", {"spelling": [{"find": ["a"]}]}) == {
         "spelling": {"0": {"replace": ["This field is required."]}}
     }
+
+
+def test_hearing_needs_audio_and_a_speech_track(tmp_path: Path) -> None:
+    cases = {
+        "media_no_audio": make_mp4(1.0, audio=False, speech=[]),
+        "speech_track_missing": make_mp4(1.0),
+        "media_truncated": make_mp4(1.0, speech=[])[:-100],
+    }
+    for sub_code, data in cases.items():
+        path = tmp_path / f"{sub_code}.mp4"
+        path.write_bytes(data)
+        with pytest.raises(TranscriptionFailed) as failed:
+            hear(path)
+        assert failed.value.sub_code == sub_code
+    silent = tmp_path / "silent.mp4"
+    silent.write_bytes(make_mp4(1.0, speech=[]))
+    assert hear(silent) == []
+    spoken = tmp_path / "spoken.mp3"
+    spoken.write_bytes(make_mp3(1.0, speech=[utterance(100, "Ada", [("hi", 0.2, 0.4)])]))
+    assert [(w.text, w.start, w.end, w.voice["name"]) for w in hear(spoken)] == [("hi", 0.2, 0.4, "Ada")]
