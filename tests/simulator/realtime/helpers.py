@@ -191,8 +191,14 @@ class SocketEndpoint:
     frames: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
     connections: int = 0
     closed: int = 0
+    #: how many connection attempts to refuse before accepting
+    refuse: int = 0
 
     async def _serve(self, websocket: WebSocket) -> None:
+        if self.refuse:
+            self.refuse -= 1
+            await websocket.close(code=1013, reason="try again later")
+            return
         await websocket.accept()
         self.connections += 1
         try:

@@ -157,6 +157,28 @@ async def test_a_failing_realtime_webhook_is_retried_60_times_1_s_apart_then_giv
     assert [b["data"]["data"]["participant"]["name"] for b in receiver.bodies()] == ["Ada"] * 61 + ["Bob"]
 
 
+async def test_a_websocket_endpoint_that_refuses_is_connected_to_again_and_keeps_the_order(
+    clock: VirtualClock, tmp_path: Path, receiver: Receiver, endpoint: SocketEndpoint
+) -> None:
+    endpoint.refuse = 2
+    async with region(clock, tmp_path, receiver, endpoint) as sim:
+        events = ["participant_events.join"]
+        body = upload_body([{"type": "websocket", "url": SOCKET_URL, "events": events}])
+        upload = await create_upload(sim, body)
+        await start(sim, upload["upload_token"])
+        async with recorder_channel(sim, upload["upload_token"]) as recorder:
+            t0 = sim.clock.timestamp()
+            await recorder.participant_event("join", ADA, 0.0)
+            await recorder.participant_event("join", BOB, 0.1)
+            await sim.clock.sleep(5)
+        first, second = sim.control.realtime.deliveries(recording_id=upload["recording_id"])
+    assert (first.status, first.attempts, first.error) == ("delivered", 3, None)
+    assert (second.status, second.attempts) == ("delivered", 1)
+    assert [f["data"]["data"]["participant"]["name"] for _, f in endpoint.frames] == ["Ada", "Bob"]
+    assert endpoint.frames[0][0] - t0 == pytest.approx(2.0)
+    assert endpoint.connections == 1
+
+
 @pytest.mark.parametrize("store_kind", ["memory"])
 async def test_the_control_plane_lists_deliveries_and_the_stream(sim: Sim) -> None:
     upload = await create_upload(sim, upload_body([]))
