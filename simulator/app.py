@@ -19,7 +19,16 @@ from simulator.api.faults import FaultMiddleware
 from simulator.api.idempotency import IdempotencyMiddleware
 from simulator.api.openapi import install_openapi
 from simulator.api.responses import error_response
-from simulator.api.routes import artifacts, control, downloads, ingest, recording, sdk_upload, webhooks
+from simulator.api.routes import (
+    artifacts,
+    control,
+    downloads,
+    ingest,
+    realtime,
+    recording,
+    sdk_upload,
+    webhooks,
+)
 from simulator.api.routes.ingest import TusHeadersMiddleware
 from simulator.errors import ApiError, BadRequest, MethodNotAllowed, NotFound, ValidationFailed
 from simulator.region import Region
@@ -75,10 +84,16 @@ def create_app(
     store: Store | None = None,
     blobs: BlobStore | None = None,
     webhook_transport: httpx.AsyncBaseTransport | None = None,
+    realtime_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
     """A region's ASGI app. Pass a `region` to share one, or the parts to build one from."""
     region = region or Region(
-        settings, clock=clock, store=store, blobs=blobs, webhook_transport=webhook_transport
+        settings,
+        clock=clock,
+        store=store,
+        blobs=blobs,
+        webhook_transport=webhook_transport,
+        realtime_transport=realtime_transport,
     )
 
     @asynccontextmanager
@@ -126,6 +141,7 @@ _ROUTERS = [
     *artifacts.routers,
     downloads.router,
     ingest.router,
+    realtime.router,
     control.router,
     webhooks.router,
 ]

@@ -2,7 +2,8 @@
 
 Every operation is a Python method here and an HTTP route under `/_simulator/` (api/routes/control.py):
 health, reset, seed, clock (read, advance), workspaces and API keys, fault rules, and a state dump.
-Webhook endpoints, messages and attempts are `ControlPlane(region).webhooks` (`/_simulator/webhooks/`).
+Webhook endpoints, messages and attempts are `ControlPlane(region).webhooks` (`/_simulator/webhooks/`);
+real-time deliveries and sessions are `ControlPlane(region).realtime` (`/_simulator/realtime/`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from seams import VirtualClock, isoformat
 from simulator.api.faults import FaultRule, FaultRuleCreate
+from simulator.realtime.control import RealtimeControl
 from simulator.records import ApiKey, Quirks, Workspace
 from simulator.region import Region
 from simulator.settings import Profile
@@ -67,6 +69,11 @@ class ControlPlane:
     def webhooks(self) -> WebhooksControl:
         """Webhook endpoints, messages, attempts, resend and recover."""
         return WebhooksControl(self.region)
+
+    @property
+    def realtime(self) -> RealtimeControl:
+        """Real-time deliveries (per recording and endpoint) and the streams recorders sent."""
+        return RealtimeControl(self.region)
 
     def health(self) -> dict[str, Any]:
         return {"status": "ok", "region": self.region.settings.region, "version": VERSION}

@@ -117,6 +117,9 @@ class Recording(Record):
     metadata: dict[str, str | None] = Field(default_factory=dict)
     expires_at: datetime
     realtime_endpoints: list[RealtimeEndpoint] = Field(default_factory=list)
+    #: artifact ids drawn when the recording starts (participant_events, and transcript when the upload
+    #: streams one): real-time events name them before processing creates the artifacts
+    artifact_ids: dict[str, str] = Field(default_factory=dict)
 
 
 ArtifactKind = Literal["video_mixed", "audio_mixed", "participant_events", "meeting_metadata", "transcript"]

@@ -20,16 +20,20 @@ from simulator.backend.artifacts import Artifacts
 from simulator.backend.context import Context
 from simulator.backend.recordings import Recordings
 from simulator.backend.sdk_uploads import SdkUploads
+from simulator.backend.transcripts import Transcripts
 from simulator.backend.workspaces import Workspaces
 from simulator.downloads import DownloadSigner
 from simulator.ingest.session import IngestSessions
 from simulator.ingest.tokens import UploadTokens
 from simulator.ingest.tus import EXPIRE_JOB, TusFiles
 from simulator.processing.pipeline import Processing
+from simulator.realtime.service import Realtime
 from simulator.records import ApiKey, Workspace
 from simulator.scheduler import Job
 from simulator.settings import Settings
 from simulator.store import BlobStore, MemoryStore, SqliteStore, Store
+from simulator.transcription.jobs import TranscriptJobs
+from simulator.transcription.sources import RecordingSources
 from simulator.webhooks.emitter import WebhookEmitter
 
 __all__ = ["Region", "open_store"]
@@ -54,10 +58,14 @@ class Region:
         store: Store | None = None,
         blobs: BlobStore | None = None,
         webhook_transport: httpx.AsyncBaseTransport | None = None,
+        realtime_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.settings = settings or Settings()
         #: where webhooks go: an in-process receiver in tests and scenarios, real HTTP when None
         self.webhook_transport = webhook_transport
+        #: how the region reaches `websocket` real-time endpoints: an in-process WebSocket transport
+        #: (`httpx_ws.transport.ASGIWebSocketTransport`) in tests, real sockets when None
+        self.realtime_transport = realtime_transport
         self.clock = clock or RealClock(self.settings.time_scale)
         if store is None or blobs is None:
             opened_store, opened_blobs = open_store(self.settings)
@@ -83,6 +91,13 @@ class Region:
         self.tus = TusFiles(self.ctx, self.settings.ingest_max_size)
         self.sessions = IngestSessions(self.ctx, self.upload_tokens, self.recordings, self.tus)
         self.processing = Processing(self.ctx, self.recordings)
+        sources = RecordingSources(self.ctx, self.recordings)
+        self.transcripts = Transcripts(self.ctx, self.recordings, sources)
+        self.transcript_jobs = TranscriptJobs(self.ctx, self.recordings, sources)
+        # Real-time webhooks go where webhooks go: the same seam reaches the partner's backend.
+        self.realtime = Realtime(
+            self.ctx, webhook_transport=self.webhook_transport, websocket_transport=self.realtime_transport
+        )
         self.limiter = RateLimiter(self.clock, enabled=self.settings.rate_limits)
         self.faults = FaultRules(self)
         key = self.store.get_meta("download_signing_key")
@@ -140,6 +155,7 @@ class Region:
         """Forget everything and start again as if freshly started (with `seed`, if given)."""
         running = self.scheduler.running
         await self.scheduler.stop()
+        await self.realtime.aclose()
         self.store.clear()
         self.blobs.clear()
         if seed is not None:
@@ -166,8 +182,9 @@ class Region:
         self.scheduler.start()
 
     async def stop(self) -> None:
-        """Stop background work; state is left as it is."""
+        """Stop background work and close real-time connections; state is left as it is."""
         await self.scheduler.stop()
+        await self.realtime.aclose()
 
     def close(self) -> None:
         self.store.close()

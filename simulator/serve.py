@@ -31,8 +31,10 @@ def bind_socket(host: str, port: int) -> socket.socket:
 
 def _server(region: Region, log_level: str) -> uvicorn.Server:
     app = create_app(region=region)
+    # wsproto: uvicorn's websockets implementation logs a spurious error for every refused handshake
+    # that answers with a denial response (the real-time channel's 401/409).
     config = uvicorn.Config(
-        app, log_level=log_level, access_log=False, lifespan="on", timeout_graceful_shutdown=5
+        app, log_level=log_level, access_log=False, lifespan="on", timeout_graceful_shutdown=5, ws="wsproto"
     )
     return uvicorn.Server(config)
 

@@ -12,6 +12,7 @@ __all__ = [
     "REGIONS",
     "DelayProfile",
     "Profile",
+    "RealtimeSettings",
     "Region",
     "Settings",
     "StatusDelays",
@@ -77,6 +78,23 @@ class WebhookSettings(BaseModel):
     max_retired_secrets: int = Field(default=5, ge=0)
 
 
+class RealtimeSettings(BaseModel):
+    """The real-time channel: how late transcript events follow the speech, and how real-time
+    endpoints are delivered to (Recall's documented policy for real-time webhooks)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    #: seconds from a word's end reaching the region to the `transcript.partial_data` that includes it
+    partial_latency: float = Field(default=0.3, ge=0)
+    #: seconds from an utterance's end to its `transcript.data`
+    final_latency: float = Field(default=0.8, ge=0)
+    #: a failed real-time delivery is tried again this many times, `retry_interval` apart
+    retries: int = Field(default=60, ge=0)
+    retry_interval: float = Field(default=1.0, ge=0)
+    #: an attempt (a POST, or a websocket connect and send) with no success within this many seconds failed
+    timeout: float = Field(default=15.0, gt=0)
+
+
 class Settings(BaseModel):
     """One region's settings; every field has the default a partner would expect."""
 
@@ -115,6 +133,7 @@ class Settings(BaseModel):
     #: largest media file the ingest endpoint accepts (Tus-Max-Size)
     ingest_max_size: int = 16 * 1024**3
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
+    realtime: RealtimeSettings = Field(default_factory=RealtimeSettings)
 
     @property
     def status_delays(self) -> StatusDelays:

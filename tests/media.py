@@ -38,7 +38,12 @@ def _tone(n: int, start: int, rate: int, freq: float) -> Any:
 
 
 def make_mp4(
-    seconds: float = 3.0, *, fragmented: bool = True, speech: list[dict[str, Any]] | None = None, fps: int = 5
+    seconds: float = 3.0,
+    *,
+    fragmented: bool = True,
+    speech: list[dict[str, Any]] | None = None,
+    fps: int = 5,
+    audio: bool = True,
 ) -> bytes:
     buf = io.BytesIO()
     options = {"movflags": "frag_keyframe+empty_moov+default_base_moof"} if fragmented else {}
@@ -46,8 +51,9 @@ def make_mp4(
     video = out.add_stream("libx264", rate=fps)
     video.width, video.height, video.pix_fmt = 64, 36, "yuv420p"
     video.options = {"preset": "ultrafast", "g": str(fps), "threads": "1"}
-    audio = out.add_stream("aac", rate=8000)
-    audio.layout = "mono"
+    sound = out.add_stream("aac", rate=8000) if audio else None
+    if sound is not None:
+        sound.layout = "mono"
     subtitles = None
     if speech is not None:
         subtitles = out.add_stream("mov_text")
@@ -60,13 +66,13 @@ def make_mp4(
         frame.pts, frame.time_base = i, Fraction(1, fps)
         for packet in video.encode(frame):
             out.mux(packet)
-    block, samples = 800, int(seconds * 8000)
+    block, samples = 800, int(seconds * 8000) if sound is not None else 0
     for start in range(0, samples, block):
         frame = av.AudioFrame.from_ndarray(
             _tone(min(block, samples - start), start, 8000, 440.0), format="fltp", layout="mono"
         )
         frame.sample_rate, frame.pts = 8000, start
-        for packet in audio.encode(frame):
+        for packet in sound.encode(frame):  # type: ignore[union-attr]
             out.mux(packet)
     for u in speech or []:
         payload = json.dumps(u).encode()
@@ -79,7 +85,7 @@ def make_mp4(
         out.mux(packet)
     for packet in video.encode(None):
         out.mux(packet)
-    for packet in audio.encode(None):
+    for packet in sound.encode(None) if sound is not None else []:
         out.mux(packet)
     out.close()
     return buf.getvalue()

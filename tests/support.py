@@ -31,6 +31,7 @@ class Sim:
     data_dir: Path
     store_kind: str
     webhook_transport: httpx.AsyncBaseTransport | None = None
+    realtime_transport: httpx.AsyncBaseTransport | None = None
     _clients: list[httpx.AsyncClient] = field(default_factory=list)
 
     @property
@@ -65,6 +66,7 @@ class Sim:
             store=store,
             blobs=blobs,
             webhook_transport=self.webhook_transport,
+            realtime_transport=self.realtime_transport,
         )
         return Sim(
             region,
@@ -73,6 +75,7 @@ class Sim:
             self.data_dir,
             self.store_kind,
             self.webhook_transport,
+            self.realtime_transport,
         )
 
     async def aclose(self) -> None:
@@ -92,9 +95,11 @@ def make_sim(
     store_kind: str = "memory",
     *,
     webhook_transport: httpx.AsyncBaseTransport | None = None,
+    realtime_transport: httpx.AsyncBaseTransport | None = None,
     **settings: Any,
 ) -> Sim:
-    """A region on `clock`; `webhook_transport` carries its webhooks (e.g. to an in-process receiver)."""
+    """A region on `clock`; `webhook_transport` carries its webhooks (e.g. to an in-process receiver),
+    `realtime_transport` its connections to websocket real-time endpoints."""
     store, blobs = open_parts(store_kind, data_dir)
     region = Region(
         Settings(seed=1234, **settings),
@@ -102,5 +107,7 @@ def make_sim(
         store=store,
         blobs=blobs,
         webhook_transport=webhook_transport,
+        realtime_transport=realtime_transport,
     )
-    return Sim(region, create_app(region=region), clock, data_dir, store_kind, webhook_transport)
+    app = create_app(region=region)
+    return Sim(region, app, clock, data_dir, store_kind, webhook_transport, realtime_transport)

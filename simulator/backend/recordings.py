@@ -67,6 +67,7 @@ class Recordings:
             )
             for e in config.get("realtime_endpoints", [])
         ]
+        reserved = [kind for kind in ("participant_events", "transcript") if config.get(kind) is not None]
         recording = Recording(
             id=upload.recording_id,
             workspace_id=upload.workspace_id,
@@ -77,6 +78,7 @@ class Recordings:
             metadata=dict(config.get("metadata") or {}),
             expires_at=now + timedelta(seconds=self.ctx.settings.retention),
             realtime_endpoints=endpoints,
+            artifact_ids={kind: self.ctx.ids.uuid() for kind in reserved},
         )
         return self.records.put(recording)
 

@@ -22,7 +22,10 @@ from simulator.ingest.session import PROCESS_UPLOAD
 from simulator.processing.containers import MediaRejected
 from simulator.processing.media import MediaReport, analyse_media, transcode_to_mp3
 from simulator.processing.participants import derive_participant_downloads, parse_events
+from simulator.realtime.records import RealtimeSession
+from simulator.realtime.transcript import streamed_transcript
 from simulator.records import Artifact, ArtifactKind, Recording, Repository, SdkUpload, Status, UploadToken
+from simulator.transcription.jobs import transcript_blob_keys
 
 __all__ = ["ARTIFACT_DONE", "FINISH_RECORDING", "Processing"]
 
@@ -37,6 +40,11 @@ class Product:
     data: dict[str, Any]
     format: str | None = None
     metadata: dict[str, str | None] | None = None
+    #: transcripts only
+    provider: dict[str, Any] | None = None
+    diarization: dict[str, Any] | None = None
+    #: the artifact's id, when it had to be known before the artifact exists
+    id: str | None = None
 
 
 class Processing:
@@ -46,6 +54,7 @@ class Processing:
         self.uploads = Repository(ctx.store, "sdk_uploads", SdkUpload)
         self.tokens = Repository(ctx.store, "upload_tokens", UploadToken)
         self.files = Repository(ctx.store, "ingest_files", IngestFile)
+        self.sessions = Repository(ctx.store, "realtime_sessions", RealtimeSession)
         ctx.scheduler.register(PROCESS_UPLOAD, self.process_upload)
         ctx.scheduler.register(ARTIFACT_DONE, self.artifact_done)
         ctx.scheduler.register(FINISH_RECORDING, self.finish_recording)
@@ -83,8 +92,9 @@ class Processing:
                 sdk_upload=Subject(id=upload.id, metadata=upload.metadata),
             )
             for product in products:
+                # Real-time events named some artifacts while recording: they keep those ids.
                 artifact = Artifact(
-                    id=self.ctx.ids.uuid(),
+                    id=product.id or recording.artifact_ids.get(product.kind) or self.ctx.ids.uuid(),
                     workspace_id=upload.workspace_id,
                     recording_id=recording.id,
                     kind=product.kind,
@@ -94,6 +104,8 @@ class Processing:
                     format=product.format,
                     blobs=product.blobs,
                     data=product.data,
+                    provider=product.provider,
+                    diarization=product.diarization,
                     expires_at=recording.expires_at,
                 )
                 self.recordings.artifacts.put(artifact)
@@ -161,8 +173,38 @@ class Processing:
                 Product("meeting_metadata", {}, meta, None, artifact_metadata("meeting_metadata"))
             )
 
+        transcript = config.get("transcript")
+        if isinstance(transcript, dict):
+            products.append(self._streamed_transcript(recording, transcript))
+
         self.ctx.blobs.write_bytes(speech_key(recording.id), json.dumps(report.utterances).encode())
         return products, report
+
+    def _streamed_transcript(self, recording: Recording, config: dict[str, Any]) -> Product:
+        """The words streamed during the recording, as the transcript of the upload's streaming provider."""
+        provider = dict(config.get("provider") or {})
+        name = next(iter(provider), "")
+        session = self.sessions.get(recording.id)
+        download, provider_data = streamed_transcript(
+            session, recording.started_at or recording.created_at, name
+        )
+        transcript_id = recording.artifact_ids.get("transcript") or self.ctx.ids.uuid()
+        keys = transcript_blob_keys(recording.id, transcript_id)
+        self.ctx.blobs.write_bytes(keys["download"], json.dumps(download).encode())
+        self.ctx.blobs.write_bytes(keys["provider_data"], json.dumps(provider_data).encode())
+        diarization = dict(config.get("diarization") or {})
+        diarization.setdefault("use_separate_streams_when_available", False)
+        metadata = dict(config.get("metadata") or {})
+        return Product(
+            "transcript",
+            keys,
+            {},
+            None,
+            metadata,
+            provider=provider,
+            diarization=diarization,
+            id=transcript_id,
+        )
 
     def _meeting_metadata(self, token: UploadToken, part: IngestFile | None) -> dict[str, Any]:
         session = token.session

@@ -16,7 +16,7 @@ import av
 
 from simulator.processing.containers import ContainerReport, MediaRejected, read_id3_frames
 
-__all__ = ["SPEECH_DESCRIPTION", "read_speech"]
+__all__ = ["SPEECH_DESCRIPTION", "read_speech", "read_speech_track"]
 
 SPEECH_DESCRIPTION = "recall-sim-speech"
 
@@ -33,14 +33,14 @@ def _check_utterance(item: Any) -> dict[str, Any]:
     return item
 
 
-def _from_mp4(path: Path) -> list[dict[str, Any]]:
+def _from_mp4(path: Path) -> list[dict[str, Any]] | None:
     utterances: list[dict[str, Any]] = []
     with av.open(str(path)) as container:
         subtitles = [
             s for s in container.streams if s.type == "subtitle" and s.codec_context.name == "mov_text"
         ]
         if not subtitles:
-            return []
+            return None
         for packet in container.demux(subtitles[0]):
             payload = bytes(packet)
             if len(payload) < 2:
@@ -56,7 +56,7 @@ def _from_mp4(path: Path) -> list[dict[str, Any]]:
     return utterances
 
 
-def _from_mp3(path: Path) -> list[dict[str, Any]]:
+def _from_mp3(path: Path) -> list[dict[str, Any]] | None:
     for body in read_id3_frames(path).get("TXXX", []):
         if not body:
             continue
@@ -74,9 +74,17 @@ def _from_mp3(path: Path) -> list[dict[str, Any]]:
         if not isinstance(items, list):
             raise MediaRejected("speech_track_invalid", "The speech tag is not a list of utterances.")
         return [_check_utterance(i) for i in items]
-    return []
+    return None
+
+
+def read_speech_track(path: Path, report: ContainerReport) -> list[dict[str, Any]] | None:
+    """The utterances in start order, or None when the media carries no speech track at all (a track
+    with no utterances is a recording in which nobody spoke)."""
+    utterances = _from_mp4(path) if report.kind == "mp4" else _from_mp3(path)
+    if utterances is None:
+        return None
+    return sorted(utterances, key=lambda u: u["words"][0]["start"] if u["words"] else 0.0)
 
 
 def read_speech(path: Path, report: ContainerReport) -> list[dict[str, Any]]:
-    utterances = _from_mp4(path) if report.kind == "mp4" else _from_mp3(path)
-    return sorted(utterances, key=lambda u: u["words"][0]["start"] if u["words"] else 0.0)
+    return read_speech_track(path, report) or []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,6 +24,7 @@ __all__ = [
     "RecordingShortcuts",
     "TranscriptArtifact",
     "TranscriptArtifactShortcut",
+    "TranscriptCreate",
     "TranscriptData",
     "VideoMixedArtifact",
     "VideoMixedArtifactShortcut",
@@ -73,7 +74,8 @@ class AudioMixedArtifactShortcut(ArtifactBase):
 
 class TranscriptArtifactShortcut(ArtifactBase):
     data: TranscriptData
-    diarization: dict[str, bool] | None
+    #: `use_separate_streams_when_available` always; the seed's `algorithm_priority` when it was given
+    diarization: dict[str, Any] | None
     provider: dict[str, dict[str, object]]
 
 
@@ -133,4 +135,15 @@ class RecordingPatch(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
+    metadata: Metadata = Field(default_factory=dict)
+
+
+class TranscriptCreate(BaseModel):
+    """`create_transcript`'s body: `provider` names one async provider and its options (checked by the
+    backend against that provider's schema); `diarization` in the seed's or today's form."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    provider: dict[str, Any]
+    diarization: dict[str, Any] | None = None
     metadata: Metadata = Field(default_factory=dict)

@@ -31,7 +31,8 @@ COLLECTIONS: dict[str, tuple[str, ...]] = {
     "webhook_messages": ("workspace_id", "event_id"),
     "webhook_attempts": ("message_id", "endpoint_id"),
     "webhook_workspace_secrets": (),
-    "realtime_deliveries": ("recording_id",),
+    "realtime_sessions": (),
+    "realtime_deliveries": ("recording_id", "endpoint_id"),
 }
 
 

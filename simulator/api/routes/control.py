@@ -12,6 +12,8 @@ from simulator.api.deps import get_region
 from simulator.api.faults import FaultRule, FaultRuleCreate
 from simulator.control import ControlPlane, WorkspaceCreate, WorkspaceOut, WorkspaceUpdate
 from simulator.errors import NotFound
+from simulator.realtime.control import DeliveryOut, SessionOut
+from simulator.realtime.records import DeliveryStatus
 from simulator.region import Region
 
 __all__ = ["router"]
@@ -131,3 +133,36 @@ async def clear_faults(cp: ControlPlane = Depends(control)) -> Response:
 @router.get("/state", operation_id="control_state")
 async def state(cp: ControlPlane = Depends(control)) -> dict[str, Any]:
     return cp.state()
+
+
+@router.get(
+    "/realtime/deliveries", response_model=list[DeliveryOut], operation_id="control_realtime_delivery_list"
+)
+async def list_realtime_deliveries(
+    recording_id: str | None = None,
+    endpoint_id: str | None = None,
+    status: DeliveryStatus | None = None,
+    event: str | None = None,
+    cp: ControlPlane = Depends(control),
+) -> list[DeliveryOut]:
+    return cp.realtime.deliveries(
+        recording_id=recording_id, endpoint_id=endpoint_id, status=status, event=event
+    )
+
+
+@router.get(
+    "/realtime/deliveries/{delivery_id}",
+    response_model=DeliveryOut,
+    operation_id="control_realtime_delivery_retrieve",
+)
+async def get_realtime_delivery(delivery_id: str, cp: ControlPlane = Depends(control)) -> DeliveryOut:
+    return cp.realtime.delivery(delivery_id)
+
+
+@router.get(
+    "/realtime/sessions/{recording_id}",
+    response_model=SessionOut,
+    operation_id="control_realtime_session_retrieve",
+)
+async def get_realtime_session(recording_id: str, cp: ControlPlane = Depends(control)) -> SessionOut:
+    return cp.realtime.session(recording_id)

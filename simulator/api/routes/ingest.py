@@ -35,6 +35,7 @@ __all__ = ["TusHeadersMiddleware", "router"]
 router = APIRouter(prefix="/ingest/v1", tags=["ingest"])
 
 FILES_PATH = "/ingest/v1/files/"
+REALTIME_PATH = "/ingest/v1/realtime"
 
 
 class PreconditionFailed(ApiError):
@@ -93,7 +94,8 @@ async def start_recording(
         "sdk_upload_id": auth.upload.id,
         "recording_id": recording.id,
         "files_url": root + FILES_PATH,
-        "realtime_url": root.replace("http", "ws", 1) + "/ingest/v1/realtime",
+        "realtime_url": root.replace("http", "ws", 1) + REALTIME_PATH,
+        **region.realtime.start_info(recording),
     }
 
 

@@ -7,7 +7,14 @@ from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from simulator.api.deps import get_region, links, parse_datetime_param, parse_uuid_param, throttled
+from simulator.api.deps import (
+    get_region,
+    links,
+    parse_datetime_param,
+    parse_uuid_param,
+    throttled,
+    workspace,
+)
 from simulator.api.openapi import json_body_of, request_body
 from simulator.api.pages import page_of
 from simulator.api.responses import errors_doc
@@ -16,9 +23,9 @@ from simulator.errors import ValidationFailed
 from simulator.records import Recording as RecordingRecord
 from simulator.records import Workspace
 from simulator.region import Region
-from simulator.render import Links, render_recording
+from simulator.render import Links, render_artifact, render_recording
 from simulator.schemas.common import Page
-from simulator.schemas.recording import Recording, RecordingPatch
+from simulator.schemas.recording import Recording, RecordingPatch, TranscriptArtifact, TranscriptCreate
 
 __all__ = ["render_for", "router"]
 
@@ -124,3 +131,34 @@ async def recording_destroy(
 ) -> Response:
     region.recordings.delete_recording(ws, id)
     return Response(status_code=204)
+
+
+async def create_transcript_throttle(
+    id: str, ws: Workspace = Depends(workspace), region: Region = Depends(get_region)
+) -> Workspace:
+    """Recall limits transcript creation per recording (5 a minute), not per workspace."""
+    region.limiter.check("create_transcript", f"{ws.id}:{id}")
+    return ws
+
+
+@router.post(
+    "/{id}/create_transcript/",
+    response_model=TranscriptArtifact,
+    operation_id="recording_create_transcript_create",
+    summary="Create Async Transcript",
+    openapi_extra=request_body(TranscriptCreate),
+    responses=errors_doc(400, 401, 404, 409, 413, 415, 429),
+)
+async def recording_create_transcript(
+    id: str,
+    ws: Workspace = Depends(create_transcript_throttle),
+    body: TranscriptCreate | None = Depends(json_body_of(TranscriptCreate)),
+    region: Region = Depends(get_region),
+    link: Links = Depends(links),
+) -> Any:
+    if body is None:
+        raise ValidationFailed({"provider": ["This field is required."]})
+    transcript = region.transcripts.create_transcript(
+        ws, id, provider=body.provider, diarization=body.diarization, metadata=body.metadata
+    )
+    return render_artifact(transcript, region.recordings.records.get(transcript.recording_id), link)

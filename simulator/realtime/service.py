@@ -1,0 +1,64 @@
+"""The region's real-time channel, whole: recorder connections, frames, timed events and deliveries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from simulator.backend.context import Context
+from simulator.realtime.channels import RecorderChannel, RecorderChannels, Send
+from simulator.realtime.deliveries import Deliveries
+from simulator.realtime.payloads import realtime_start_info
+from simulator.realtime.protocol import EndFrame, FrameRejected, error, parse_frame
+from simulator.realtime.sockets import EndpointSockets
+from simulator.realtime.streams import RealtimeStreams
+from simulator.records import Recording, Repository, SdkUpload
+
+__all__ = ["Realtime"]
+
+
+class Realtime:
+    def __init__(
+        self,
+        ctx: Context,
+        *,
+        webhook_transport: httpx.AsyncBaseTransport | None = None,
+        websocket_transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.channels = RecorderChannels()
+        self.sockets = EndpointSockets(ctx.clock, websocket_transport)
+        self.deliveries = Deliveries(ctx, self.channels, self.sockets, webhook_transport)
+        self.streams = RealtimeStreams(ctx, self.deliveries)
+        self.deliveries.register(ctx.scheduler)
+        self.streams.register(ctx.scheduler)
+        self.uploads = Repository(ctx.store, "sdk_uploads", SdkUpload)
+
+    def start_info(self, recording: Recording) -> dict[str, Any]:
+        upload = self.uploads.get(recording.sdk_upload_id)
+        config = (upload.recording_config if upload is not None else None) or {}
+        return realtime_start_info(recording, config)
+
+    def connect(self, recording_id: str, send: Send) -> RecorderChannel:
+        channel = self.channels.attach(recording_id, send)
+        self.deliveries.flush(recording_id)
+        return channel
+
+    def disconnect(self, channel: RecorderChannel) -> None:
+        self.channels.detach(channel)
+
+    async def receive(self, recording_id: str, text: str) -> str | None:
+        """Apply one text frame from the recorder; the reply to send (an ack or an error), if any."""
+        try:
+            frame = parse_frame(text)
+        except FrameRejected as rejected:
+            return error(rejected)
+        reply = self.streams.receive(recording_id, frame)
+        if isinstance(frame, EndFrame):
+            await self.streams.ended(recording_id)
+        return reply
+
+    async def aclose(self) -> None:
+        self.channels.clear()
+        await self.sockets.close_all()

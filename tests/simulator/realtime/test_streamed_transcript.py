@@ -1,0 +1,79 @@
+"""After the call: what the recorder streamed becomes the recording's transcript, under the id the start
+response promised, and the channel closes with the token."""
+
+from __future__ import annotations
+
+from simulator.control import WorkspaceCreate
+from tests.media import make_mp4, utterance
+from tests.simulator.conformance import assert_conforms
+from tests.simulator.ingest.helpers import create_upload, event_types, events_part, ingest_client
+from tests.simulator.realtime.helpers import (
+    ADA,
+    BOB,
+    STREAMING,
+    recorder_channel,
+    refusal,
+    say,
+    start,
+    upload_body,
+)
+from tests.simulator.transcription.helpers import transcribed
+from tests.support import Sim
+
+
+async def test_the_streamed_words_become_the_transcript_artifact(sim: Sim) -> None:
+    upload = await create_upload(sim, upload_body([]))
+    token = upload["upload_token"]
+    started = await start(sim, token)
+    async with recorder_channel(sim, token) as recorder:
+        t0 = sim.clock.timestamp()
+        await say(recorder, t0, 0, ADA, [("hello", 0.5, 0.9), ("Bob", 1.0, 1.3)])
+        await say(recorder, t0, 1, BOB, [("hi", 2.0, 2.4)])
+        await recorder.send({"type": "end"})
+        await sim.clock.sleep(1)
+    media = make_mp4(3.0, speech=[utterance(100, "Ada", [("hello", 0.5, 0.9)])])
+    async with ingest_client(sim, token) as client:
+        media_ref = await client.upload_bytes(media, part="media")
+        events_ref = await client.upload_bytes(events_part(3.0), part="participant_events")
+        await client.end(3.0)
+        await client.finalize(media_ref, events_ref, None)
+    await sim.clock.sleep(1)
+
+    api = sim.client()
+    recording = (await api.get(f"/api/v1/recording/{upload['recording_id']}/")).json()
+    assert recording["status"]["code"] == "done"
+    shortcut = recording["media_shortcuts"]["transcript"]
+    assert shortcut["id"] == started["transcript"]["id"]
+    assert recording["media_shortcuts"]["participant_events"]["id"] == started["participant_events"]["id"]
+    transcript = (await api.get(f"/api/v1/transcript/{shortcut['id']}/")).json()
+    assert_conforms("TranscriptArtifact", transcript)
+    assert transcript["provider"] == STREAMING
+    assert transcript["metadata"] == {"kind": "live"}
+    assert transcript["status"]["code"] == "done"
+    download = (await api.get(transcript["data"]["download_url"])).json()
+    assert transcribed(download) == [
+        ("Ada", "hello", 0.5, 0.9),
+        ("Ada", "Bob", 1.0, 1.3),
+        ("Bob", "hi", 2.0, 2.4),
+    ]
+    raw = (await api.get(transcript["data"]["provider_data_download_url"])).json()
+    assert raw["provider"] == "recallai_streaming"
+    assert [u["final"] for u in raw["utterances"]] == [True, True]
+    assert "transcript.done" in event_types(sim)
+    # The token is spent: the channel no longer opens.
+    refused = await refusal(sim, token)
+    assert (refused.code, refused.reason) == (
+        1008,
+        "This upload has already been finalized; its token is spent.",
+    )
+
+
+async def test_only_the_seed_profile_still_streams_with_assembly_ai_streaming(sim: Sim) -> None:
+    current = sim.control.create_workspace(WorkspaceCreate(profile="current")).api_keys[0]
+    body = {"recording_config": {"transcript": {"provider": {"assembly_ai_streaming": {}}}}}
+    refused = await sim.client(current).post("/api/v1/sdk_upload/", json=body)
+    assert refused.status_code == 400
+    assert refused.json() == {"transcript": "Unable to get temporary credentials for assembly_ai_streaming."}
+    assert (await sim.client().post("/api/v1/sdk_upload/", json=body)).status_code == 201
+    streaming = {"recording_config": {"transcript": {"provider": STREAMING}}}
+    assert (await sim.client(current).post("/api/v1/sdk_upload/", json=streaming)).status_code == 201
