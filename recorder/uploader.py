@@ -106,6 +106,11 @@ class Uploader:
         for segment in self.local.segments():
             urls.append(await self.upload_segment(segment))
         final = self.local.first("media_concatenated")
+        if final is None and not urls:
+            # Nothing was captured before the process died: finalize an empty media file, so the
+            # region fails the upload (media_empty) instead of the upload waiting forever.
+            url = await self.retrying("create empty media", lambda: self.client.create_file(0, part="media"))
+            final = self.local.append("media_concatenated", url=url)
         if final is None:
             url = await self.retrying("concatenate", lambda: self.client.concatenate(urls, part="media"))
             final = self.local.append("media_concatenated", url=url)
