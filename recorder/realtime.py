@@ -73,10 +73,10 @@ class RealtimeChannel:
         self._unacked: dict[int, dict[str, Any]] = {}
         self._wake = asyncio.Event()
         self._ended = False
-        self._all_acked = asyncio.Event()
-        self._all_acked.set()
         self._task: asyncio.Task[None] | None = None
         self.gave_up = False
+        #: seconds to wait, after `end` is acknowledged, for the region to close the connection
+        self.linger = 30.0
         #: how many times the channel (re)connected; 1 on a clean run
         self.connections = 0
 
@@ -89,17 +89,17 @@ class RealtimeChannel:
             return
         self._seq += 1
         self._unacked[self._seq] = {**frame, "seq": self._seq}
-        self._all_acked.clear()
         self._wake.set()
 
-    async def end(self, timeout: float = 30.0) -> None:
-        """Send `end`, wait (on the clock, at most `timeout`) for everything to be acknowledged, close."""
+    async def end(self, timeout: float = 60.0) -> None:
+        """Send `end`; return once the region has acknowledged everything and closed the connection
+        after its last events (or, on the clock, after `timeout`)."""
         self.send({"type": "end"})
         self._ended = True
         if self._task is None:
             return
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._all_acked.wait(), timeout)
+            await asyncio.wait_for(asyncio.shield(self._task), timeout)
         await self.close()
 
     async def close(self) -> None:
@@ -123,7 +123,6 @@ class RealtimeChannel:
                     failing_since, attempt = now, 0  # a connection that worked restarts the budget
                 if now - failing_since >= self.policy.budget:
                     self.gave_up = True
-                    self._all_acked.set()
                     self.on_trouble(f"real-time channel gave up after {self.policy.budget:.0f} s: {error!r}")
                     return
                 base = min(self.policy.max_delay, self.policy.initial * self.policy.multiplier**attempt)
@@ -147,6 +146,9 @@ class RealtimeChannel:
                         await ws.send_text(json.dumps(self._unacked[seq], separators=(",", ":")))
                         sent = seq
                     if self._ended and not self._unacked:
+                        # All acknowledged: the region sends what is still due (the last transcript
+                        # events, a moment after the last words) and closes the connection itself.
+                        await asyncio.wait({receiver}, timeout=self.linger)
                         return
                     self._wake.clear()
                     waiter = asyncio.get_running_loop().create_task(self._wake.wait())
@@ -167,7 +169,6 @@ class RealtimeChannel:
             if kind == "ack":
                 self._unacked.pop(int(message["seq"]), None)
                 if not self._unacked:
-                    self._all_acked.set()
                     self._wake.set()
             elif kind == "event":
                 self.on_event(str(message["event"]), dict(message["data"]))

@@ -11,15 +11,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-__all__ = ["RecorderChannel", "RecorderChannels"]
+__all__ = ["Close", "RecorderChannel", "RecorderChannels", "Send"]
 
 Send = Callable[[str], Awaitable[None]]
 
 
+Close = Callable[[], Awaitable[None]]
+
+
 class RecorderChannel:
-    def __init__(self, recording_id: str, send: Send) -> None:
+    def __init__(self, recording_id: str, send: Send, close: Close) -> None:
         self.recording_id = recording_id
         self._send = send
+        self._close = close
         # Acks (from the connection's own task) and events (from delivery jobs) share one socket.
         self._lock = asyncio.Lock()
         self.open = True
@@ -28,16 +32,21 @@ class RecorderChannel:
         async with self._lock:
             await self._send(text)
 
+    async def close(self) -> None:
+        async with self._lock:
+            self.open = False
+            await self._close()
+
 
 class RecorderChannels:
     def __init__(self) -> None:
         self._channels: dict[str, RecorderChannel] = {}
 
-    def attach(self, recording_id: str, send: Send) -> RecorderChannel:
+    def attach(self, recording_id: str, send: Send, close: Close) -> RecorderChannel:
         previous = self._channels.get(recording_id)
         if previous is not None:
             previous.open = False
-        channel = RecorderChannel(recording_id, send)
+        channel = RecorderChannel(recording_id, send, close)
         self._channels[recording_id] = channel
         return channel
 
@@ -60,6 +69,17 @@ class RecorderChannels:
             self.detach(channel)
             return False
         return True
+
+    async def close(self, recording_id: str) -> None:
+        """Close the recorder's connection normally: the stream ended and everything for it was sent."""
+        channel = self._channels.get(recording_id)
+        if channel is None:
+            return
+        self.detach(channel)
+        try:
+            await channel.close()
+        except Exception:  # already gone: nothing more to say to it
+            return
 
     def clear(self) -> None:
         for channel in self._channels.values():

@@ -117,6 +117,7 @@ class Deliveries:
         if delivery.endpoint_type == "desktop_sdk_callback":
             if await self.channels.send(delivery.recording_id, delivery.payload):
                 self._finish(delivery, "delivered", None, delivery.attempts + 1)
+                await self.close_idle(delivery.recording_id)
             elif self.channels.connected(delivery.recording_id):
                 self.flush(delivery.recording_id)  # it reconnected while this attempt failed
             return
@@ -174,11 +175,13 @@ class Deliveries:
                 self.ctx.scheduler.schedule(SEND_JOB, {"delivery_id": following.id})
 
     async def close_idle(self, recording_id: str) -> None:
-        """Once the recorder has ended the stream and every event is out, close its websocket
-        endpoints' connections."""
+        """Once the recorder has ended the stream and every event is out, close the recorder's
+        connection (so it knows nothing more is coming) and the websocket endpoints' connections."""
         session = self.sessions.get(recording_id)
         if session is None or not session.ended or session.pending_emissions:
             return
+        if self._head(recording_id, RECORDER) is None:
+            await self.channels.close(recording_id)
         endpoints = {d.endpoint_id for d in self.records.find({"recording_id": recording_id})}
         for endpoint_id in endpoints - {RECORDER}:
             if self._head(recording_id, endpoint_id) is None:

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from simulator.backend.context import Context
-from simulator.realtime.channels import RecorderChannel, RecorderChannels, Send
+from simulator.realtime.channels import Close, RecorderChannel, RecorderChannels, Send
 from simulator.realtime.deliveries import Deliveries
 from simulator.realtime.payloads import realtime_start_info
 from simulator.realtime.protocol import EndFrame, FrameRejected, error, parse_frame
@@ -40,24 +40,27 @@ class Realtime:
         config = (upload.recording_config if upload is not None else None) or {}
         return realtime_start_info(recording, config)
 
-    def connect(self, recording_id: str, send: Send) -> RecorderChannel:
-        channel = self.channels.attach(recording_id, send)
+    def connect(self, recording_id: str, send: Send, close: Close) -> RecorderChannel:
+        channel = self.channels.attach(recording_id, send, close)
         self.deliveries.flush(recording_id)
         return channel
 
     def disconnect(self, channel: RecorderChannel) -> None:
         self.channels.detach(channel)
 
-    async def receive(self, recording_id: str, text: str) -> str | None:
-        """Apply one text frame from the recorder; the reply to send (an ack or an error), if any."""
+    def receive(self, recording_id: str, text: str) -> tuple[str | None, bool]:
+        """Apply one text frame from the recorder: the reply to send (an ack or an error), if any, and
+        whether the frame ended the stream (`after_end` then runs once the reply is sent)."""
         try:
             frame = parse_frame(text)
         except FrameRejected as rejected:
-            return error(rejected)
-        reply = self.streams.receive(recording_id, frame)
-        if isinstance(frame, EndFrame):
-            await self.streams.ended(recording_id)
-        return reply
+            return error(rejected), False
+        return self.streams.receive(recording_id, frame), isinstance(frame, EndFrame)
+
+    async def after_end(self, recording_id: str) -> None:
+        """The recorder ended its stream: once every event for it is out, its connection closes (and
+        the websocket endpoints' do)."""
+        await self.streams.ended(recording_id)
 
     async def aclose(self) -> None:
         self.channels.clear()

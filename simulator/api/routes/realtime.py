@@ -42,13 +42,15 @@ async def realtime_channel(websocket: WebSocket) -> None:
         return
     await websocket.accept()
     recording_id = auth.upload.recording_id
-    channel = region.realtime.connect(recording_id, websocket.send_text)
+    channel = region.realtime.connect(recording_id, websocket.send_text, lambda: websocket.close(code=1000))
     try:
-        while True:
-            reply = await region.realtime.receive(recording_id, await websocket.receive_text())
+        while channel.open:
+            reply, ended = region.realtime.receive(recording_id, await websocket.receive_text())
             if reply is not None:
                 await channel.send(reply)
-    except WebSocketDisconnect:
-        pass
+            if ended:
+                await region.realtime.after_end(recording_id)
+    except (WebSocketDisconnect, RuntimeError):
+        pass  # the recorder went away, or the region closed the connection under the receive
     finally:
         region.realtime.disconnect(channel)
