@@ -2,8 +2,8 @@
 
 - `speaker_timeline` (the default): the meeting platform's active-speaker timeline, here the speaker
   timeline derived from the upload's `speech_on`/`speech_off` events. A word goes to the timeline
-  entry holding its midpoint; between entries, to the nearest one (the active speaker stays active until
-  the platform reports a change). Real participant names.
+  entry holding its midpoint (of several at once, the speaker's own); between entries, to the nearest
+  one (the active speaker stays active until the platform reports a change). Real participant names.
 - `machine`: the provider's own speaker labels, generic (`A`, `B` or `0`, `1`): the provider tells
   voices apart perfectly but knows no names. Only when the provider was asked for labels.
 - Recordings without participant data (desktop audio, Slack huddles) have separate microphone and system
@@ -72,11 +72,13 @@ class HeardWord:
 def _nearest_speaker(word: HeardWord, timeline: Sequence[dict[str, Any]]) -> Participant:
     middle = (word.start + word.end) / 2
 
-    def distance(entry: dict[str, Any]) -> tuple[float, float]:
+    def distance(entry: dict[str, Any]) -> tuple[float, bool, float]:
         start = float(entry["start_timestamp"]["relative"])
         end = float(entry["end_timestamp"]["relative"])
         gap = 0.0 if start <= middle <= end else min(abs(middle - start), abs(middle - end))
-        return gap, -start  # overlapping entries: the latest to start is the active speaker
+        # Several people active at once (overlapping speech): the platform reports each of them, and
+        # the one whose voice it is wins; otherwise the latest to start is the active speaker.
+        return gap, entry["participant"].get("id") != word.voice.get("id"), -start
 
     chosen: Participant = min(timeline, key=distance)["participant"]
     return chosen
