@@ -265,6 +265,8 @@ def predict(s: Scenario, *, nothing_journaled: bool = False) -> Prediction:
         "participant_events",
         "meeting_metadata",
     ]
+    if s.upload.streaming_provider is not None:
+        artifacts.append("transcript")  # the streamed transcript becomes the recording's transcript
     empty = nothing_journaled and crash is not None
     failed = s.faults.corrupt_upload or empty
     errors = []

@@ -108,6 +108,8 @@ class _Desktop:
         self.token: str | None = None
         self.window_id: str | None = None
         self.instance = instance
+        #: the app's own timed steps (pause, resume, stop), which die with it
+        self.steps: list[asyncio.Task[None]] = []
         for name in sdk_events.ALL_EVENTS:
             self.sdk.add_event_listener(name, self._seen(name))
         self.sdk.add_event_listener(sdk_events.MEETING_DETECTED, self._on_detected)
@@ -214,33 +216,46 @@ class ScenarioRunner:
     def _exchange(self, kind: str, method: str, path: str, status: int | None) -> None:
         self.trace.add(kind, method=method, path=path, status=status)
 
-    def at(self, desktop_time: float, action: Callable[[], Awaitable[None]], what: str) -> None:
+    def at(self, desktop_time: float, action: Callable[[], Awaitable[None]], what: str) -> asyncio.Task[None]:
         """Run `action` at `desktop_time` (seconds since the run began)."""
 
         async def later() -> None:
             await self.clock.sleep_until(self.origin + desktop_time)
             await action()
 
-        self._tasks.append(asyncio.get_running_loop().create_task(later(), name=what))
+        task = asyncio.get_running_loop().create_task(later(), name=what)
+        self._tasks.append(task)
+        return task
 
     def schedule_app_steps(self, desktop: _Desktop) -> None:
         app, window_id = self.scenario.app, desktop.window_id
         assert window_id is not None
         sdk = desktop.sdk
+        steps = desktop.steps
         for pause_at, resume_at in app.pauses:
-            self.at(
-                pause_at, lambda: desktop._call("pause_recording", sdk.pause_recording(window_id)), "pause"
+            steps.append(
+                self.at(
+                    pause_at,
+                    lambda: desktop._call("pause_recording", sdk.pause_recording(window_id)),
+                    "pause",
+                )
             )
-            self.at(
-                resume_at,
-                lambda: desktop._call("resume_recording", sdk.resume_recording(window_id)),
-                "resume",
+            steps.append(
+                self.at(
+                    resume_at,
+                    lambda: desktop._call("resume_recording", sdk.resume_recording(window_id)),
+                    "resume",
+                )
             )
         stop_at = app.stop_at
         if stop_at is None and app.desktop_audio:
             stop_at = self.scenario.meeting.duration  # desktop audio has no window that closes
         if stop_at is not None:
-            self.at(stop_at, lambda: desktop._call("stop_recording", sdk.stop_recording(window_id)), "stop")
+            steps.append(
+                self.at(
+                    stop_at, lambda: desktop._call("stop_recording", sdk.stop_recording(window_id)), "stop"
+                )
+            )
 
     def corrupt_local_media(self) -> None:
         """Damage the recorder's local media before upload (a failing disk): processing must fail it."""
@@ -283,6 +298,8 @@ class ScenarioRunner:
     async def _crash_recorder(self) -> None:
         desktop = self.desktops[-1]
         self.trace.add("fault", fault="recorder_killed", sdk=desktop.instance)
+        for step in desktop.steps:
+            step.cancel()  # the app died with its SDK: what it meant to do next never happens
         await desktop.sdk.abandon()
         restart_at = max(self.clock.timestamp() - self.origin, self.meeting_end()) + _RESTART_AFTER
         await self.clock.sleep_until(self.origin + restart_at)

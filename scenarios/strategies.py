@@ -69,6 +69,7 @@ def meetings(draw: st.DrawFn, *, max_seconds: int = 90) -> MeetingScript:
             )
         )
     utterances = []
+    busy: dict[int, list[tuple[int, int]]] = {}
     for _ in range(draw(st.integers(0, 6))):
         speaker = draw(st.sampled_from(participants))
         present_from = int(speaker.join_at * 10)
@@ -83,7 +84,10 @@ def meetings(draw: st.DrawFn, *, max_seconds: int = 90) -> MeetingScript:
                 break
             words.append(Word(fake.word(), t / 10, (t + length) / 10))
             t += length + draw(st.integers(0, 3))
-        if words:
+        spoken = (round(words[0].start * 10), round(words[-1].end * 10)) if words else None
+        # People talk over each other, but nobody over themselves.
+        if spoken is not None and all(spoken[1] <= a or b <= spoken[0] for a, b in busy.get(speaker.id, [])):
+            busy.setdefault(speaker.id, []).append(spoken)
             utterances.append(Utterance(speaker.id, tuple(words)))
     webcam = tuple(_spans(draw, participants, tenths, duration))
     screenshare = tuple(_spans(draw, participants[:1], tenths, duration)) if draw(st.booleans()) else ()
