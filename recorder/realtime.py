@@ -47,6 +47,13 @@ _CONNECTION_ERRORS = (
 )
 
 
+def _lost_connection(error: BaseException) -> bool:
+    """A connection refused or lost, possibly wrapped in the exception groups of httpx_ws's tasks."""
+    if isinstance(error, BaseExceptionGroup):
+        return all(_lost_connection(inner) for inner in error.exceptions)
+    return isinstance(error, _CONNECTION_ERRORS)
+
+
 class RealtimeChannel:
     def __init__(
         self,
@@ -117,7 +124,13 @@ class RealtimeChannel:
             try:
                 await self._connected()
                 return
-            except _CONNECTION_ERRORS as error:
+            except Exception as error:
+                if not _lost_connection(error):
+                    self.gave_up = True
+                    self.on_trouble(f"real-time channel failed: {error!r}")
+                    return
+                if self._ended and not self._unacked:
+                    return  # the region closed the channel after its last events: the normal end
                 now = self.clock.timestamp()
                 if failing_since is None or self.connections > connected_before:
                     failing_since, attempt = now, 0  # a connection that worked restarts the budget
