@@ -1,0 +1,145 @@
+"""Signed webhook deliveries per second through the simulator's delivery machinery, against unsigned POSTs
+of the same bodies with the same httpx client settings, to the same receiver over loopback HTTP.
+
+    python benchmarks/webhook_delivery.py [--messages 500] [--runs 5] [--profile seed|current]
+
+Ours: a fresh in-memory region on the real clock records `--messages` `recording.done` events for a
+workspace with one endpoint; the timer runs from the first scheduler pass to the last attempt logged:
+the `dispatch_event` jobs build and store the messages, then every `webhook_attempt` job signs its
+message, POSTs it (a fresh httpx client per attempt, as simulator/webhooks/sender.py does) and logs it.
+Every message must end `success`.
+
+Baselines, same bodies, same concurrency (all at once), no signing, no jobs, no store:
+- fresh client: one `httpx.AsyncClient(follow_redirects=False, trust_env=False, timeout=15)` per POST,
+  the settings the sender uses;
+- shared client: one such client for every POST (keep-alive), for what a client per attempt costs.
+
+The receiver (benchmarks/_receiver.py) is a separate process that reads each body and answers 204.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `python benchmarks/webhook_delivery.py`
+
+import httpx
+
+from benchmarks._served import free_port, launched
+from seams import RandomStream
+from simulator.backend.events import Subject, record_event
+from simulator.records import Status
+from simulator.region import Region
+from simulator.settings import Settings, WebhookSettings
+from simulator.webhooks import EndpointCreate, WebhooksControl
+
+HERE = Path(__file__).resolve().parent
+
+
+def _client() -> httpx.AsyncClient:
+    return httpx.AsyncClient(follow_redirects=False, trust_env=False, timeout=httpx.Timeout(15.0))
+
+
+async def ours(url: str, messages: int, profile: str, seed: int) -> tuple[float, list[str]]:
+    """Seconds to deliver every message, and the bodies sent."""
+    settings = Settings(seed=seed, profile=profile, webhooks=WebhookSettings(jitter=0))
+    region = Region(settings)
+    try:
+        WebhooksControl(region).create_endpoint(EndpointCreate(url=url))
+        workspace = region.default_workspace
+        ids = RandomStream(seed, "benchmark-recordings")
+        with region.ctx.unit_of_work():
+            for _ in range(messages):
+                status = Status(code="done", updated_at=region.ctx.now())
+                recording = Subject(id=str(ids.uuid4()), metadata={"team": "bench"})
+                record_event(region.ctx, workspace.id, "recording.done", status, recording=recording)
+        scheduler = region.scheduler
+        started = time.perf_counter()
+        while scheduler.pending():
+            await scheduler.run_due()
+            await scheduler.drain()
+        elapsed = time.perf_counter() - started
+        sent = region.webhooks.messages.find()
+        failed = [m.id for m in sent if any(d.status != "success" for d in m.destinations.values())]
+        if len(sent) != messages or failed:
+            raise RuntimeError(f"{len(sent)} messages, {len(failed)} not delivered: {failed[:3]}")
+        return elapsed, [m.payload for m in sent]
+    finally:
+        region.close()
+
+
+async def _post(client: httpx.AsyncClient, url: str, body: str) -> None:
+    response = await client.post(url, content=body.encode(), headers={"content-type": "application/json"})
+    if response.status_code != 204:
+        raise RuntimeError(f"the receiver answered {response.status_code}")
+
+
+async def fresh_clients(url: str, bodies: list[str]) -> float:
+    async def one(body: str) -> None:
+        async with _client() as client:
+            await _post(client, url, body)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(body) for body in bodies))
+    return time.perf_counter() - started
+
+
+async def shared_client(url: str, bodies: list[str]) -> float:
+    async with _client() as client:
+        started = time.perf_counter()
+        await asyncio.gather(*(_post(client, url, body) for body in bodies))
+        return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=500)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--profile", choices=("seed", "current"), default="seed")
+    args = parser.parse_args()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/hook"
+    times: dict[str, list[float]] = {"ours": [], "fresh": [], "shared": []}
+    receiver = [sys.executable, str(HERE / "_receiver.py"), str(port)]
+    with launched(receiver, f"http://127.0.0.1:{port}/health"):
+        for run in range(args.runs):
+            elapsed, bodies = asyncio.run(ours(url, args.messages, args.profile, seed=run + 1))
+            times["ours"].append(elapsed)
+            times["fresh"].append(asyncio.run(fresh_clients(url, bodies)))
+            times["shared"].append(asyncio.run(shared_client(url, bodies)))
+            print(
+                f"run {run + 1}/{args.runs}: "
+                + "  ".join(f"{name} {args.messages / t[-1]:.0f}/s" for name, t in times.items()),
+                flush=True,
+            )
+    size = statistics.median(len(b) for b in bodies)
+    rates = {name: args.messages / statistics.median(t) for name, t in times.items()}
+    print()
+    print(
+        f"machine: {os.cpu_count()} cores; load average at the end "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
+    print(
+        f"{args.messages} recording.done messages ({args.profile} profile, ~{size:.0f} B bodies) per run, "
+        f"{args.runs} runs; medians; ratio = ours / baseline"
+    )
+    print(f"{'measure':<58}{'per s':>8}{'ratio':>8}")
+    print(f"{'signed deliveries through dispatch + attempt jobs (ours)':<58}{rates['ours']:>8.0f}")
+    print(
+        f"{'unsigned POSTs, a fresh client each (sender settings)':<58}{rates['fresh']:>8.0f}"
+        f"{rates['ours'] / rates['fresh']:>8.2f}"
+    )
+    print(
+        f"{'unsigned POSTs, one shared client':<58}{rates['shared']:>8.0f}"
+        f"{rates['ours'] / rates['shared']:>8.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
