@@ -2,17 +2,20 @@
 of the same bodies with the same httpx client settings, to the same receiver over loopback HTTP.
 
     python benchmarks/webhook_delivery.py [--messages 500] [--runs 5] [--profile seed|current]
+                                          [--store memory|sqlite]
 
-Ours: a fresh in-memory region on the real clock records `--messages` `recording.done` events for a
-workspace with one endpoint; the timer runs from the first scheduler pass to the last attempt logged:
+Ours: a fresh region (in memory, or SQLite in a temporary folder) on the real clock records `--messages`
+`recording.done` events for a workspace with one endpoint; the timer runs from the first scheduler pass
+to the last attempt logged:
 the `dispatch_event` jobs build and store the messages, then every `webhook_attempt` job signs its
 message, POSTs it (a fresh httpx client per attempt, as simulator/webhooks/sender.py does) and logs it.
 Every message must end `success`.
 
-Baselines, same bodies, same concurrency (all at once), no signing, no jobs, no store:
-- fresh client: one `httpx.AsyncClient(follow_redirects=False, trust_env=False, timeout=15)` per POST,
-  the settings the sender uses;
-- shared client: one such client for every POST (keep-alive), for what a client per attempt costs.
+Baselines, same bodies, no signing, no jobs, no store:
+- fresh client: one `httpx.AsyncClient` per POST with the settings the sender uses (no redirects, no
+  environment, 15 s timeout, the CA bundle loaded once), all POSTs at once as the attempts run;
+- shared client: one such client for every POST (keep-alive), at most 100 in flight (its pool's size),
+  for what a client per attempt costs.
 
 The receiver (benchmarks/_receiver.py) is a separate process that reads each body and answers 204.
 """
@@ -24,6 +27,7 @@ import asyncio
 import os
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -42,14 +46,25 @@ from simulator.webhooks import EndpointCreate, WebhooksControl
 HERE = Path(__file__).resolve().parent
 
 
+#: the sender's TLS settings: httpx's defaults without the environment, the CA bundle loaded once
+_TLS = httpx.create_ssl_context(trust_env=False)
+#: the most POSTs one shared client has in flight: its pool's size, so no request queues inside httpx
+_SHARED_IN_FLIGHT = 100
+
+
 def _client() -> httpx.AsyncClient:
-    return httpx.AsyncClient(follow_redirects=False, trust_env=False, timeout=httpx.Timeout(15.0))
+    """A client with the settings simulator/webhooks/sender.py uses for each attempt."""
+    return httpx.AsyncClient(
+        verify=_TLS, follow_redirects=False, trust_env=False, timeout=httpx.Timeout(15.0)
+    )
 
 
-async def ours(url: str, messages: int, profile: str, seed: int) -> tuple[float, list[str]]:
+async def ours(
+    url: str, messages: int, profile: str, seed: int, data_dir: Path | None = None
+) -> tuple[float, list[str]]:
     """Seconds to deliver every message, and the bodies sent."""
-    settings = Settings(seed=seed, profile=profile, webhooks=WebhookSettings(jitter=0))
-    region = Region(settings)
+    hooks = WebhookSettings(jitter=0)
+    region = Region(Settings(seed=seed, profile=profile, webhooks=hooks, data_dir=data_dir))
     try:
         WebhooksControl(region).create_endpoint(EndpointCreate(url=url))
         workspace = region.default_workspace
@@ -91,9 +106,17 @@ async def fresh_clients(url: str, bodies: list[str]) -> float:
 
 
 async def shared_client(url: str, bodies: list[str]) -> float:
+    # httpx's pool handles queued requests in quadratic time, so more than its 100 connections' worth in
+    # flight at once would measure that queue instead of the POSTs.
+    in_flight = asyncio.Semaphore(_SHARED_IN_FLIGHT)
+
+    async def one(client: httpx.AsyncClient, body: str) -> None:
+        async with in_flight:
+            await _post(client, url, body)
+
     async with _client() as client:
         started = time.perf_counter()
-        await asyncio.gather(*(_post(client, url, body) for body in bodies))
+        await asyncio.gather(*(one(client, body) for body in bodies))
         return time.perf_counter() - started
 
 
@@ -102,6 +125,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=500)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--profile", choices=("seed", "current"), default="seed")
+    parser.add_argument("--store", choices=("memory", "sqlite"), default="memory")
     args = parser.parse_args()
     port = free_port()
     url = f"http://127.0.0.1:{port}/hook"
@@ -109,7 +133,9 @@ def main() -> None:
     receiver = [sys.executable, str(HERE / "_receiver.py"), str(port)]
     with launched(receiver, f"http://127.0.0.1:{port}/health"):
         for run in range(args.runs):
-            elapsed, bodies = asyncio.run(ours(url, args.messages, args.profile, seed=run + 1))
+            with tempfile.TemporaryDirectory(prefix="recall-sim-bench-") as tmp:
+                data_dir = Path(tmp) if args.store == "sqlite" else None
+                elapsed, bodies = asyncio.run(ours(url, args.messages, args.profile, run + 1, data_dir))
             times["ours"].append(elapsed)
             times["fresh"].append(asyncio.run(fresh_clients(url, bodies)))
             times["shared"].append(asyncio.run(shared_client(url, bodies)))
@@ -126,8 +152,8 @@ def main() -> None:
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
     print(
-        f"{args.messages} recording.done messages ({args.profile} profile, ~{size:.0f} B bodies) per run, "
-        f"{args.runs} runs; medians; ratio = ours / baseline"
+        f"{args.messages} recording.done messages ({args.profile} profile, ~{size:.0f} B bodies, "
+        f"{args.store} store) per run, {args.runs} runs; medians; ratio = ours / baseline"
     )
     print(f"{'measure':<58}{'per s':>8}{'ratio':>8}")
     print(f"{'signed deliveries through dispatch + attempt jobs (ours)':<58}{rates['ours']:>8.0f}")
