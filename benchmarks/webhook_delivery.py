@@ -52,6 +52,16 @@ _TLS = httpx.create_ssl_context(trust_env=False)
 _SHARED_IN_FLIGHT = 100
 
 
+def _clocks() -> tuple[float, float]:
+    return time.perf_counter(), time.process_time()
+
+
+def _since(started: tuple[float, float]) -> tuple[float, float]:
+    """Wall and CPU seconds (this process only: the receiver is another) since `_clocks()`."""
+    wall, cpu = _clocks()
+    return wall - started[0], cpu - started[1]
+
+
 def _client() -> httpx.AsyncClient:
     """A client with the settings simulator/webhooks/sender.py uses for each attempt."""
     return httpx.AsyncClient(
@@ -61,8 +71,8 @@ def _client() -> httpx.AsyncClient:
 
 async def ours(
     url: str, messages: int, profile: str, seed: int, data_dir: Path | None = None
-) -> tuple[float, list[str]]:
-    """Seconds to deliver every message, and the bodies sent."""
+) -> tuple[tuple[float, float], list[str]]:
+    """Wall and CPU seconds to deliver every message, and the bodies sent."""
     hooks = WebhookSettings(jitter=0)
     region = Region(Settings(seed=seed, profile=profile, webhooks=hooks, data_dir=data_dir))
     try:
@@ -75,11 +85,11 @@ async def ours(
                 recording = Subject(id=str(ids.uuid4()), metadata={"team": "bench"})
                 record_event(region.ctx, workspace.id, "recording.done", status, recording=recording)
         scheduler = region.scheduler
-        started = time.perf_counter()
+        started = _clocks()
         while scheduler.pending():
             await scheduler.run_due()
             await scheduler.drain()
-        elapsed = time.perf_counter() - started
+        elapsed = _since(started)
         sent = region.webhooks.messages.find()
         failed = [m.id for m in sent if any(d.status != "success" for d in m.destinations.values())]
         if len(sent) != messages or failed:
@@ -95,17 +105,17 @@ async def _post(client: httpx.AsyncClient, url: str, body: str) -> None:
         raise RuntimeError(f"the receiver answered {response.status_code}")
 
 
-async def fresh_clients(url: str, bodies: list[str]) -> float:
+async def fresh_clients(url: str, bodies: list[str]) -> tuple[float, float]:
     async def one(body: str) -> None:
         async with _client() as client:
             await _post(client, url, body)
 
-    started = time.perf_counter()
+    started = _clocks()
     await asyncio.gather(*(one(body) for body in bodies))
-    return time.perf_counter() - started
+    return _since(started)
 
 
-async def shared_client(url: str, bodies: list[str]) -> float:
+async def shared_client(url: str, bodies: list[str]) -> tuple[float, float]:
     # httpx's pool handles queued requests in quadratic time, so more than its 100 connections' worth in
     # flight at once would measure that queue instead of the POSTs.
     in_flight = asyncio.Semaphore(_SHARED_IN_FLIGHT)
@@ -115,9 +125,9 @@ async def shared_client(url: str, bodies: list[str]) -> float:
             await _post(client, url, body)
 
     async with _client() as client:
-        started = time.perf_counter()
+        started = _clocks()
         await asyncio.gather(*(one(client, body) for body in bodies))
-        return time.perf_counter() - started
+        return _since(started)
 
 
 def main() -> None:
@@ -129,7 +139,7 @@ def main() -> None:
     args = parser.parse_args()
     port = free_port()
     url = f"http://127.0.0.1:{port}/hook"
-    times: dict[str, list[float]] = {"ours": [], "fresh": [], "shared": []}
+    times: dict[str, list[tuple[float, float]]] = {"ours": [], "fresh": [], "shared": []}
     receiver = [sys.executable, str(HERE / "_receiver.py"), str(port)]
     with launched(receiver, f"http://127.0.0.1:{port}/health"):
         for run in range(args.runs):
@@ -141,11 +151,12 @@ def main() -> None:
             times["shared"].append(asyncio.run(shared_client(url, bodies)))
             print(
                 f"run {run + 1}/{args.runs}: "
-                + "  ".join(f"{name} {args.messages / t[-1]:.0f}/s" for name, t in times.items()),
+                + "  ".join(f"{name} {args.messages / t[-1][0]:.0f}/s" for name, t in times.items()),
                 flush=True,
             )
     size = statistics.median(len(b) for b in bodies)
-    rates = {name: args.messages / statistics.median(t) for name, t in times.items()}
+    rates = {name: args.messages / statistics.median(w for w, _ in t) for name, t in times.items()}
+    cpu = {name: statistics.median(c for _, c in t) / args.messages * 1e3 for name, t in times.items()}
     print()
     print(
         f"machine: {os.cpu_count()} cores; load average at the end "
@@ -155,16 +166,16 @@ def main() -> None:
         f"{args.messages} recording.done messages ({args.profile} profile, ~{size:.0f} B bodies, "
         f"{args.store} store) per run, {args.runs} runs; medians; ratio = ours / baseline"
     )
-    print(f"{'measure':<58}{'per s':>8}{'ratio':>8}")
-    print(f"{'signed deliveries through dispatch + attempt jobs (ours)':<58}{rates['ours']:>8.0f}")
-    print(
-        f"{'unsigned POSTs, a fresh client each (sender settings)':<58}{rates['fresh']:>8.0f}"
-        f"{rates['ours'] / rates['fresh']:>8.2f}"
-    )
-    print(
-        f"{'unsigned POSTs, one shared client':<58}{rates['shared']:>8.0f}"
-        f"{rates['ours'] / rates['shared']:>8.2f}"
-    )
+    print(f"{'measure':<58}{'per s':>8}{'ratio':>8}{'CPU ms each':>13}")
+    rows = {
+        "ours": "signed deliveries through dispatch + attempt jobs (ours)",
+        "fresh": "unsigned POSTs, a fresh client each (sender settings)",
+        "shared": "unsigned POSTs, one shared client",
+    }
+    for name, label in rows.items():
+        ratio = "" if name == "ours" else f"{rates['ours'] / rates[name]:.2f}"
+        print(f"{label:<58}{rates[name]:>8.0f}{ratio:>8}{cpu[name]:>13.2f}")
+    print("CPU ms each: this process's CPU time per message (the receiver runs in another process)")
 
 
 if __name__ == "__main__":
