@@ -1,7 +1,13 @@
 """Upload ingest: MB/s and the server's peak RSS for one large upload through the tus endpoint, against
-copying the same bytes on the same disk.
+copying the same bytes on the same disk, and against the same server's peak RSS before the upload.
 
-    python benchmarks/ingest_upload.py [--size-mib 1024] [--chunk-mib 16] [--runs 3]
+    python benchmarks/ingest_upload.py [--size-mib 1024] [--chunk-mib 16] [--runs 3] [--dir .]
+
+Each run copies the source file, then starts `recall-sim serve --data-dir ... --delays instant` (SQLite,
+blobs on disk under `--dir`), creates an sdk upload, starts its recording and PATCHes the file in
+`--chunk-mib` pieces; only the PATCHes are timed. The files live in a temporary folder under `--dir`
+(the current directory by default, so on the disk the data directory would use; not /tmp, which may be
+memory), removed afterwards.
 """
 
 from __future__ import annotations
@@ -11,9 +17,12 @@ import asyncio
 import os
 import shutil
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `python benchmarks/ingest_upload.py`
 
 import httpx
 
@@ -42,23 +51,25 @@ async def _upload(base_url: str, api_key: str, source: Path, chunk: int) -> floa
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--chunk-mib", type=int, default=16)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--dir", type=Path, default=Path("."), help="where the temporary files go")
     args = parser.parse_args()
     size = args.size_mib * 1024 * 1024
-    with tempfile.TemporaryDirectory(prefix="recall-sim-bench-", dir=".") as tmp:
+    with tempfile.TemporaryDirectory(prefix="recall-sim-bench-", dir=args.dir) as tmp:
         work = Path(tmp)
         source = work / "source.bin"
         _make_file(source, size)
-        copies, uploads, peaks = [], [], []
+        copies, uploads, idle, peaks = [], [], [], []
         for run in range(args.runs):
             started = time.perf_counter()
             shutil.copyfile(source, work / f"copy-{run}.bin")
             copies.append(time.perf_counter() - started)
             (work / f"copy-{run}.bin").unlink()
             with serve_process("--data-dir", str(work / f"data-{run}"), "--delays", "instant") as server:
+                idle.append(server.peak_rss_mib())
                 uploads.append(
                     asyncio.run(
                         _upload(server.base_url, server.api_key, source, args.chunk_mib * 1024 * 1024)
@@ -66,17 +77,25 @@ def main() -> None:
                 )
                 peaks.append(server.peak_rss_mib())
             shutil.rmtree(work / f"data-{run}")
+            print(
+                f"run {run + 1}/{args.runs}: upload {size / 2**20 / uploads[-1]:.0f} MiB/s, "
+                f"copy {size / 2**20 / copies[-1]:.0f} MiB/s, peak RSS {idle[-1]:.0f} -> {peaks[-1]:.0f} MiB",
+                flush=True,
+            )
     mib = size / (1024 * 1024)
     upload_rate = mib / statistics.median(uploads)
     copy_rate = mib / statistics.median(copies)
-    cores = os.cpu_count()
+    print()
     print(
-        f"machine: {cores} cores; upload of {mib:.0f} MiB in {args.chunk_mib} MiB PATCHes, {args.runs} runs"
+        f"machine: {os.cpu_count()} cores; load average at the end "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
-    print(f"{'measure':<36}{'median':>12}{'baseline':>14}{'ratio':>8}")
+    print(f"upload of {mib:.0f} MiB in {args.chunk_mib} MiB PATCHes, {args.runs} runs; medians")
+    print(f"{'measure':<40}{'median':>10}{'baseline':>10}{'ratio':>8}   baseline")
     ratio = upload_rate / copy_rate
-    print(f"{'tus ingest (MiB/s) vs disk copy':<36}{upload_rate:>12.1f}{copy_rate:>14.1f}{ratio:>8.2f}")
-    print(f"{'server peak RSS (MiB)':<36}{statistics.median(peaks):>12.1f}{'':>14}{'':>8}")
+    print(f"{'tus ingest (MiB/s)':<40}{upload_rate:>10.1f}{copy_rate:>10.1f}{ratio:>8.2f}   disk copy")
+    peak, before = statistics.median(peaks), statistics.median(idle)
+    print(f"{'server peak RSS (MiB)':<40}{peak:>10.1f}{before:>10.1f}{peak / before:>8.2f}   before upload")
     print(f"server peak RSS, worst run: {max(peaks):.1f} MiB (limit asked of ingest: 200 MiB)")
 
 

@@ -47,6 +47,11 @@ def serve(
         Optional[list[str]],  # noqa: UP045
         typer.Option(help="whsec_ secret of the webhook URL in the same position (else generated)"),
     ] = None,
+    rate_limits: Annotated[
+        bool,
+        # Hidden: only load benchmarks want a region that never throttles; partners see Recall's limits.
+        typer.Option("--rate-limits/--no-rate-limits", hidden=True, help="Apply Recall's rate limits"),
+    ] = True,
 ) -> None:
     """Serve one simulated Recall region over HTTP until Ctrl-C."""
     console = Console()
@@ -66,6 +71,7 @@ def serve(
         host=host,
         port=port,
         delays=delays,
+        rate_limits=rate_limits,
         # A fresh current-profile workspace starts with the one secret asked for, nothing to rotate.
         webhook_secret=webhook_secret[0] if profile == "current" and webhook_secret else None,
     )

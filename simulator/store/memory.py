@@ -11,19 +11,22 @@ from simulator.store.base import Doc, Store, check_collection, check_indexed
 
 __all__ = ["MemoryStore"]
 
-_Undo = tuple[str, str, tuple[int, str] | None]
+#: insertion sequence, the document's JSON, and its indexed fields' values as read back from that JSON:
+#: `find` filters and orders on those, and parses only the documents it returns
+_Row = tuple[int, str, dict[str, Any]]
+_Undo = tuple[str, str, _Row | None]
 
 
 class MemoryStore(Store):
     def __init__(self) -> None:
-        self._docs: dict[str, dict[str, tuple[int, str]]] = {}
+        self._docs: dict[str, dict[str, _Row]] = {}
         self._meta: dict[str, str] = {}
         self._seq = 0
-        # One undo log per open transaction level: (collection, id, previous (seq, json) or None).
+        # One undo log per open transaction level: (collection, id, previous row or None).
         self._undo: list[list[_Undo]] = []
         self._meta_undo: list[list[tuple[str, str | None]]] = []
 
-    def _table(self, collection: str) -> dict[str, tuple[int, str]]:
+    def _table(self, collection: str) -> dict[str, _Row]:
         check_collection(collection)
         return self._docs.setdefault(collection, {})
 
@@ -45,7 +48,10 @@ class MemoryStore(Store):
             seq = self._seq
         else:
             seq = existing[0]
-        table[doc_id] = (seq, json.dumps(doc, sort_keys=True))
+        text = json.dumps(doc, sort_keys=True)
+        indexed = check_collection(collection)
+        stored = json.loads(text) if indexed else {}
+        table[doc_id] = (seq, text, {field: stored.get(field) for field in indexed})
 
     def delete(self, collection: str, doc_id: str) -> bool:
         table = self._table(collection)
@@ -55,16 +61,11 @@ class MemoryStore(Store):
         del table[doc_id]
         return True
 
-    def _matching(self, collection: str, where: Mapping[str, Any] | None) -> list[tuple[int, Doc]]:
+    def _matching(self, collection: str, where: Mapping[str, Any] | None) -> list[_Row]:
         where = where or {}
         check_indexed(collection, list(where))
         rows = sorted(self._table(collection).values(), key=lambda r: r[0])
-        out = []
-        for seq, text in rows:
-            doc = json.loads(text)
-            if all(doc.get(k) == v for k, v in where.items()):
-                out.append((seq, doc))
-        return out
+        return [row for row in rows if all(row[2].get(k) == v for k, v in where.items())]
 
     def find(
         self,
@@ -77,9 +78,10 @@ class MemoryStore(Store):
         rows = self._matching(collection, where)
         if order_by is not None:
             check_indexed(collection, [order_by])
-            rows.sort(key=lambda r: (r[1].get(order_by) is None, r[1].get(order_by), r[0]))
-        docs = [doc for _, doc in rows]
-        return docs if limit is None else docs[:limit]
+            rows.sort(key=lambda r: (r[2].get(order_by) is None, r[2].get(order_by), r[0]))
+        if limit is not None:
+            rows = rows[:limit]
+        return [json.loads(text) for _, text, _ in rows]
 
     def count(self, collection: str, *, where: Mapping[str, Any] | None = None) -> int:
         return len(self._matching(collection, where))

@@ -13,6 +13,8 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -43,6 +45,14 @@ class SendResult:
         return self.timed_out or self.status_code == 429
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """httpx's default verification for a client that ignores the environment (certifi's CAs), built
+    once: loading the CA bundle costs more than a whole attempt on loopback, and a context is not tied
+    to any event loop."""
+    return httpx.create_ssl_context(trust_env=False)
+
+
 async def _exchange(
     transport: httpx.AsyncBaseTransport | None,
     url: str,
@@ -54,6 +64,8 @@ async def _exchange(
     # and a client must not outlive its loop. An injected transport belongs to the caller: not closed.
     client = httpx.AsyncClient(
         transport=transport,
+        # An injected transport does its own TLS, if any.
+        verify=_tls() if transport is None else True,
         follow_redirects=False,
         trust_env=False,
         # The clock-based limit in `send` governs; this only bounds real sockets if the clock is frozen.

@@ -1,0 +1,83 @@
+"""Start-up time: from launching `recall-sim serve` to its first 200 on `GET /_simulator/health`, against
+`moto_server` (moto's standalone AWS emulator) to its first 200 on `GET /moto-api/data.json`.
+
+    python benchmarks/startup.py [--runs 7]
+
+Both are launched as their installed console scripts (the venv's `bin/`), in memory, on a free loopback
+port, and polled every 5 ms; the runs alternate between the two. moto comes with the `bench` extra:
+`pip install -e '.[bench]'`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `python benchmarks/startup.py`
+
+from benchmarks._served import free_port, wait_for_200
+
+BIN = Path(sys.executable).parent
+
+
+def _script(name: str) -> str:
+    path = BIN / name
+    found = str(path) if path.exists() else shutil.which(name)
+    if found is None:
+        raise SystemExit(f"{name} not found: pip install -e '.[bench]'")
+    return found
+
+
+def time_to_200(cmd: list[str], url: str) -> float:
+    started = time.perf_counter()
+    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
+    try:
+        return wait_for_200(url, timeout=60, process=process) - started
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    recall_sim, moto = _script("recall-sim"), _script("moto_server")
+    times: dict[str, list[float]] = {"ours": [], "moto": []}
+    for run in range(args.runs):
+        port = free_port()
+        ours = [recall_sim, "serve", "--in-memory", "--port", str(port)]
+        times["ours"].append(time_to_200(ours, f"http://127.0.0.1:{port}/_simulator/health"))
+        port = free_port()
+        theirs = [moto, "-H", "127.0.0.1", "-p", str(port)]
+        times["moto"].append(time_to_200(theirs, f"http://127.0.0.1:{port}/moto-api/data.json"))
+        print(f"run {run + 1}/{args.runs}: ours {times['ours'][-1]:.3f} s, moto {times['moto'][-1]:.3f} s")
+    ours_s, moto_s = statistics.median(times["ours"]), statistics.median(times["moto"])
+    print()
+    print(
+        f"machine: {os.cpu_count()} cores; load average at the end "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; moto {metadata.version('moto')}"
+    )
+    print(f"{args.runs} runs each, alternating; medians (min-max); ratio = ours / baseline")
+    print(f"{'measure':<44}{'median s':>10}{'range s':>14}{'ratio':>8}")
+    spans = {name: f"{min(t):.2f}-{max(t):.2f}" for name, t in times.items()}
+    print(f"{'recall-sim serve --in-memory -> health 200':<44}{ours_s:>10.3f}{spans['ours']:>14}")
+    print(
+        f"{'moto_server -> /moto-api/data.json 200':<44}{moto_s:>10.3f}{spans['moto']:>14}"
+        f"{ours_s / moto_s:>8.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
