@@ -6,6 +6,9 @@ can have loaded the plugin.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 # In-process runs put sys.modules back as they found it; modules that cannot be imported twice in one
@@ -65,6 +68,15 @@ def test_a_partner_test_file_records_a_meeting_and_receives_its_verified_webhook
     pytester.makepyfile(test_partner=PARTNER_TEST)
     result = pytester.runpytest(*STRICT)
     result.assert_outcomes(passed=1)
+
+
+def test_the_readme_example_passes(pytester: pytest.Pytester) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    section = readme.split("## The pytest plugin", 1)[1]
+    match = re.search(r"```python\n(.*?)```", section, re.S)
+    assert match is not None
+    pytester.makepyfile(test_readme=match.group(1))
+    pytester.runpytest(*STRICT).assert_outcomes(passed=1)
 
 
 def test_marker_options_reach_the_region_and_the_recorder(pytester: pytest.Pytester) -> None:
