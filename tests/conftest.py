@@ -2,6 +2,8 @@
 
 `async def` tests run on a fresh virtual-time event loop (seams.run_virtual): the region's clock is the
 loop's clock, so rate limits, expiries and retries are tested in simulated time, deterministically.
+Tests that use the pytest plugin's `recall_*` fixtures are the plugin's to run (scenarios.plugin): it
+hands this hook a plain function, which the hook leaves alone.
 """
 
 from __future__ import annotations
