@@ -84,6 +84,7 @@ class RealtimeChannel:
         self.gave_up = False
         #: seconds to wait, after `end` is acknowledged, for the region to close the connection
         self.linger = 30.0
+        self._received: set[str | None] = set()
         #: how many times the channel (re)connected; 1 on a clean run
         self.connections = 0
 
@@ -98,9 +99,11 @@ class RealtimeChannel:
         self._unacked[self._seq] = {**frame, "seq": self._seq}
         self._wake.set()
 
-    async def end(self, timeout: float = 60.0) -> None:
+    async def end(self, timeout: float | None = None) -> None:
         """Send `end`; return once the region has acknowledged everything and closed the connection
-        after its last events (or, on the clock, after `timeout`)."""
+        after its last events (or, on the clock, after `timeout`: by default the retry budget, since
+        the network may be down right now)."""
+        timeout = self.policy.budget if timeout is None else timeout
         self.send({"type": "end"})
         self._ended = True
         if self._task is None:
@@ -184,4 +187,10 @@ class RealtimeChannel:
                 if not self._unacked:
                     self._wake.set()
             elif kind == "event":
-                self.on_event(str(message["event"]), dict(message["data"]))
+                # Events come again after a reconnect until acknowledged: each is handed on once.
+                event_id = message.get("id")
+                if event_id is not None:
+                    await ws.send_text(json.dumps({"type": "event_ack", "id": event_id}))
+                if event_id is None or event_id not in self._received:
+                    self._received.add(event_id)
+                    self.on_event(str(message["event"]), dict(message["data"]))

@@ -108,7 +108,7 @@ def _recording_window(s: Scenario) -> tuple[float, float]:
             and (not burst.methods or "POST" in burst.methods)
         ):
             start += burst.count  # the backend retries a refused create a second later
-    return start, stop
+    return start, max(start, stop)
 
 
 def _spans(s: Scenario, start: float, stop: float) -> list[tuple[float, float]]:

@@ -35,7 +35,7 @@ from recorder.sdk import RecallAiSdk
 from recorder.simulated import SimulatedDesktop
 from recorder.storage import RecordingStore
 from scenarios.backend import Backend
-from scenarios.model import Scenario
+from scenarios.model import HttpBurst, Scenario
 from scenarios.network import Network
 from scenarios.trace import Trace
 from seams import Randomness, VirtualClock, run_virtual
@@ -232,7 +232,9 @@ class ScenarioRunner:
         assert window_id is not None
         sdk = desktop.sdk
         steps = desktop.steps
-        for pause_at, resume_at in app.pauses:
+        now = self.clock.timestamp() - self.origin
+        # A pause planned for before the recording started (a slow token) is simply not made.
+        for pause_at, resume_at in (p for p in app.pauses if p[0] >= now):
             steps.append(
                 self.at(
                     pause_at,
@@ -276,24 +278,24 @@ class ScenarioRunner:
         for at, seconds in faults.network_drops:
             self.at(at, functools.partial(self.drop_network, seconds), "network drop")
         for burst in faults.http_bursts:
-
-            async def fire(burst: Any = burst) -> None:
-                rule = FaultRuleCreate(
-                    route=burst.route,
-                    methods=list(burst.methods) or None,
-                    status=burst.status,
-                    count=burst.count,
-                )
-                ControlPlane(self.region).add_fault(rule)
-                self.trace.add(
-                    "fault", fault="http_burst", route=burst.route, status=burst.status, count=burst.count
-                )
-
-            self.at(burst.at, fire, "http burst")
+            if burst.at <= 0:
+                self._burst(burst)  # in force before anything is asked of the region
+            else:
+                self.at(burst.at, functools.partial(self._fire, burst), "http burst")
         if faults.recorder_crash_at is not None:
             self.at(faults.recorder_crash_at, self._crash_recorder, "recorder crash")
         if faults.simulator_restart_at is not None:
             self.at(faults.simulator_restart_at, self.restart_region, "region restart")
+
+    def _burst(self, burst: HttpBurst) -> None:
+        rule = FaultRuleCreate(
+            route=burst.route, methods=list(burst.methods) or None, status=burst.status, count=burst.count
+        )
+        ControlPlane(self.region).add_fault(rule)
+        self.trace.add("fault", fault="http_burst", route=burst.route, status=burst.status, count=burst.count)
+
+    async def _fire(self, burst: HttpBurst) -> None:
+        self._burst(burst)
 
     async def _crash_recorder(self) -> None:
         desktop = self.desktops[-1]

@@ -15,6 +15,8 @@ endpoint holds up neither processing nor other endpoints.
 
 from __future__ import annotations
 
+import json
+
 import httpx
 
 from simulator.backend.context import Context
@@ -32,6 +34,11 @@ SEND_JOB = "realtime_send"
 RECORDER = "recorder"
 
 _HEADERS = {"content-type": "application/json", "user-agent": "recall-sim-realtime/0.1"}
+
+
+def _with_id(delivery: RealtimeDelivery) -> str:
+    """The recorder's event frame, carrying the delivery id it acknowledges."""
+    return json.dumps({**json.loads(delivery.payload), "id": delivery.id}, separators=(",", ":"))
 
 
 class Deliveries:
@@ -115,10 +122,10 @@ class Deliveries:
 
     async def _attempt(self, delivery: RealtimeDelivery) -> None:
         if delivery.endpoint_type == "desktop_sdk_callback":
-            if await self.channels.send(delivery.recording_id, delivery.payload):
-                self._finish(delivery, "delivered", None, delivery.attempts + 1)
-                await self.close_idle(delivery.recording_id)
-            elif self.channels.connected(delivery.recording_id):
+            # The event stays pending until the recorder acknowledges it: one sent into a connection
+            # that is dying goes again, with its id, when the recorder reconnects (it drops repeats).
+            sent = await self.channels.send(delivery.recording_id, _with_id(delivery))
+            if not sent and self.channels.connected(delivery.recording_id):
                 self.flush(delivery.recording_id)  # it reconnected while this attempt failed
             return
         settings = self.ctx.settings.realtime
@@ -173,6 +180,15 @@ class Deliveries:
             following = self._head(delivery.recording_id, delivery.endpoint_id)
             if following is not None:
                 self.ctx.scheduler.schedule(SEND_JOB, {"delivery_id": following.id})
+
+    async def acknowledge(self, recording_id: str, delivery_id: str) -> None:
+        """The recorder received event `delivery_id`: it is delivered, and the next one goes."""
+        delivery = self.records.get(delivery_id)
+        if delivery is None or delivery.recording_id != recording_id or delivery.endpoint_id != RECORDER:
+            return
+        if delivery.status == "pending":
+            self._finish(delivery, "delivered", None, delivery.attempts + 1)
+        await self.close_idle(recording_id)
 
     async def close_idle(self, recording_id: str) -> None:
         """Once the recorder has ended the stream and every event is out, close the recorder's

@@ -1,8 +1,9 @@
 """The frames of the real-time channel (README: "The real-time channel"), JSON text frames both ways.
 
 Recorder → region: `participant_event`, `speech_word`, `speech_end`, `end`, each optionally carrying a
-monotonically increasing `seq`. Region → recorder: `ack` for every frame with a `seq`, `event` for
-transcript events, and `error` for a frame the region cannot read (it is not acknowledged).
+monotonically increasing `seq`; and `event_ack` for each event received. Region → recorder: `ack` for
+every frame with a `seq`, `event` (with its delivery `id`) for transcript events, sent again after a
+reconnect until acknowledged, and `error` for a frame the region cannot read (it is not acknowledged).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from simulator.backend.providers import REALTIME_EVENTS
 __all__ = [
     "PARTICIPANT_EVENTS",
     "EndFrame",
+    "EventAckFrame",
     "Frame",
     "FrameRejected",
     "ParticipantEventFrame",
@@ -94,8 +96,16 @@ class EndFrame(_Frame):
     type: Literal["end"]
 
 
+class EventAckFrame(_Frame):
+    """The recorder received the event with this delivery id (events are sent until acknowledged)."""
+
+    type: Literal["event_ack"]
+    id: str
+
+
 Frame = Annotated[
-    ParticipantEventFrame | SpeechWordFrame | SpeechEndFrame | EndFrame, Field(discriminator="type")
+    ParticipantEventFrame | SpeechWordFrame | SpeechEndFrame | EndFrame | EventAckFrame,
+    Field(discriminator="type"),
 ]
 _FRAME: TypeAdapter[Frame] = TypeAdapter(Frame)
 

@@ -10,7 +10,7 @@ from simulator.backend.context import Context
 from simulator.realtime.channels import Close, RecorderChannel, RecorderChannels, Send
 from simulator.realtime.deliveries import Deliveries
 from simulator.realtime.payloads import realtime_start_info
-from simulator.realtime.protocol import EndFrame, FrameRejected, error, parse_frame
+from simulator.realtime.protocol import EndFrame, EventAckFrame, FrameRejected, error, parse_frame
 from simulator.realtime.sockets import EndpointSockets
 from simulator.realtime.streams import RealtimeStreams
 from simulator.records import Recording, Repository, SdkUpload
@@ -48,13 +48,16 @@ class Realtime:
     def disconnect(self, channel: RecorderChannel) -> None:
         self.channels.detach(channel)
 
-    def receive(self, recording_id: str, text: str) -> tuple[str | None, bool]:
+    async def receive(self, recording_id: str, text: str) -> tuple[str | None, bool]:
         """Apply one text frame from the recorder: the reply to send (an ack or an error), if any, and
         whether the frame ended the stream (`after_end` then runs once the reply is sent)."""
         try:
             frame = parse_frame(text)
         except FrameRejected as rejected:
             return error(rejected), False
+        if isinstance(frame, EventAckFrame):
+            await self.deliveries.acknowledge(recording_id, frame.id)
+            return None, False
         return self.streams.receive(recording_id, frame), isinstance(frame, EndFrame)
 
     async def after_end(self, recording_id: str) -> None:

@@ -45,7 +45,7 @@ async def realtime_channel(websocket: WebSocket) -> None:
     channel = region.realtime.connect(recording_id, websocket.send_text, lambda: websocket.close(code=1000))
     try:
         while channel.open:
-            reply, ended = region.realtime.receive(recording_id, await websocket.receive_text())
+            reply, ended = await region.realtime.receive(recording_id, await websocket.receive_text())
             if reply is not None:
                 await channel.send(reply)
             if ended:

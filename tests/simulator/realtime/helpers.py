@@ -105,10 +105,15 @@ class RecorderSocket:
     def events(self) -> list[tuple[float, dict[str, Any]]]:
         return [(t, f) for t, f in self.received if f["type"] == "event"]
 
+    #: acknowledge events as the recorder does (the region resends an event until it is acknowledged)
+    acknowledge: bool = True
+
     async def _read(self) -> None:
         while True:
-            text = await self.socket.receive_text()
-            self.received.append((self.clock.timestamp(), json.loads(text)))
+            frame = json.loads(await self.socket.receive_text())
+            self.received.append((self.clock.timestamp(), frame))
+            if frame["type"] == "event" and self.acknowledge:
+                await self.socket.send_text(json.dumps({"type": "event_ack", "id": frame["id"]}))
 
 
 @asynccontextmanager

@@ -105,6 +105,24 @@ async def test_events_for_a_disconnected_recorder_wait_for_it(sim: Sim) -> None:
         assert [f["event"] for _, f in again.events()] == ["transcript.partial_data", "transcript.data"]
 
 
+async def test_an_event_not_acknowledged_is_sent_again_after_a_reconnect(sim: Sim) -> None:
+    upload = await create_upload(sim, upload_body([]))
+    await start(sim, upload["upload_token"])
+    async with recorder_channel(sim, upload["upload_token"]) as lost:
+        lost.acknowledge = False  # the connection dies before the recorder can answer
+        await lost.word(0, ADA, "hello", 0.0, 0.4)
+        await lost.speech_end(0)
+        await sim.clock.sleep(2)
+        [(_, partial)] = lost.events()  # one at a time: the final waits for the partial's ack
+    async with recorder_channel(sim, upload["upload_token"]) as again:
+        await sim.clock.sleep(0.1)
+        events = [f for _, f in again.events()]
+    assert [f["event"] for f in events] == ["transcript.partial_data", "transcript.data"]
+    assert events[0]["id"] == partial["id"]  # the same event, which the recorder dedupes
+    deliveries = sim.region.realtime.deliveries.records.find({"recording_id": upload["recording_id"]})
+    assert {d.status for d in deliveries} == {"delivered"}
+
+
 @pytest.mark.parametrize("store_kind", ["memory"])
 async def test_without_a_streaming_provider_words_are_kept_but_no_transcript_events_are_sent(
     sim: Sim,
