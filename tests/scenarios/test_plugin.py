@@ -240,7 +240,10 @@ def test_undelivered_webhooks_fail_the_test_at_teardown_unless_allowed_or_waited
     )
 
 
-def test_recall_scenario_runs_and_checks_scenarios_with_the_replay_command(pytester: pytest.Pytester) -> None:
+def test_recall_scenario_runs_and_checks_scenarios_with_the_replay_command(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("RECALL_SIM_FAILURES", raising=False)  # failures go to the default folder
     pytester.makepyfile(
         """
         import pytest
