@@ -178,6 +178,11 @@ class RecallAiSdk:
             }:
                 self._spawn(self._resume_unfinished(local))
 
+    @property
+    def initialised(self) -> bool:
+        """Between a successful `init` and `shutdown` (or the process dying)."""
+        return self._initialised
+
     def _check_initialised(self) -> None:
         if not self._initialised:
             raise NotInitialisedError()

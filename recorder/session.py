@@ -335,7 +335,7 @@ class RecordingSession:
             self.local.add_part("speech_header", segment.data)
             return
         assert self._encoder is not None
-        end = self._encoder.position
+        end = self._encoder.emitted_until  # what the segment's media covers, not how far capture got
         stored = self.local.add_segment(segment.data, self._segment_start, end)
         self._segment_start = end
         if self.mode == "current":

@@ -110,7 +110,7 @@ class RecallRecorder:
     async def _end(self) -> None:
         """At the end of the test: a recording still going is left as a killed app leaves it (nothing
         more is sent); otherwise the SDK finishes its background work and shuts down."""
-        if not self.sdk._initialised:
+        if not self.sdk.initialised:
             return
         if self.sdk.state != "idle":
             await self.sdk.abandon()

@@ -406,7 +406,7 @@ class ScenarioRunner:
         """Shut the desktop down, collect what the region holds, close everything."""
         await self.backend.settle()
         for desktop in self.desktops:
-            if desktop.sdk._initialised:
+            if desktop.sdk.initialised:
                 with contextlib.suppress(RecallSdkError):
                     if desktop.sdk.state != "idle" and desktop.window_id is not None:
                         await desktop.sdk.stop_recording(desktop.window_id)

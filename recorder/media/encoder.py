@@ -145,6 +145,20 @@ class MeetingEncoder:
         return self._timeline.paused
 
     @property
+    def emitted_until(self) -> float:
+        """Recording time up to which the segments handed out so far hold media: the end of their last
+        fragment (MP4) or frame (MP3), which trails `position` by up to a segment's unfinished part."""
+        units = self._sink.units_emitted
+        if units is None:
+            return self._position
+        if self.kind == "mp4":
+            covered = units * self.profile.fragment_duration
+        else:
+            samples = units * self._writer.audio_frame_size - self._writer.audio_delay
+            covered = max(0, samples) / self.profile.sample_rate
+        return min(self._position, round(covered, 6))
+
+    @property
     def timeline(self) -> RecordingTimeline:
         """The recording's starts, pauses and stop so far (read it; change it through this encoder)."""
         return self._timeline

@@ -67,6 +67,8 @@ class SegmentSink:
         self._scan = 0  # absolute offset of the next top-level box to parse (MP4)
         self._boundaries: list[int] = []  # absolute offsets where a unit ends
         self.written = 0
+        #: units (fragments or frames) in the segments handed out so far; None once finished
+        self.units_emitted: int | None = 0
 
     def write(self, data: bytes) -> int:
         """Called by PyAV's muxer with the next bytes of the file."""
@@ -106,11 +108,14 @@ class SegmentSink:
             chunk = bytes(self._buffer[:size])
             del self._buffer[:size]
             self._base = boundary
+            if self.units_emitted is not None:
+                self.units_emitted += units
             self._emit(chunk)
 
     def finish(self) -> None:
         """Hand out whatever remains: the last segment, with any trailer boxes (`mfra`) in it."""
         self.cut(keep_last=True)
+        self.units_emitted = None  # everything: the last segment runs to the end of the media
         if self._buffer:
             chunk = bytes(self._buffer)
             self._base += len(self._buffer)
