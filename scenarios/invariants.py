@@ -257,15 +257,12 @@ class _Checker:
 
 
 def _duration(media: bytes) -> float:
-    """How long the recording is: where its audio ends (the video's last frame lasts a whole frame,
-    past the instant the recording stopped)."""
+    """How long the recording is: the seconds of audio a player plays (the codec's priming trimmed;
+    the video's last frame lasts a whole frame, past the instant the recording stopped)."""
     with av.open(io.BytesIO(media), "r") as container:
-        streams = [s for s in container.streams if s.type == "audio"]
-        ends = []
-        for packet in container.demux(*streams):
-            if packet.pts is not None and packet.duration is not None:
-                ends.append(float((packet.pts + packet.duration) * packet.time_base))
-        return max(ends, default=0.0)
+        stream = container.streams.audio[0]
+        samples = sum(frame.samples for frame in container.decode(stream))
+        return float(samples / (stream.codec_context.sample_rate or 1))
 
 
 def check(run: Run, prediction: Prediction | None = None) -> list[Violation]:

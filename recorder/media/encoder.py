@@ -154,8 +154,9 @@ class MeetingEncoder:
         if self.kind == "mp4":
             covered = units * self.profile.fragment_duration
         else:
-            samples = units * self._writer.audio_frame_size - self._writer.audio_delay
-            covered = max(0, samples) / self.profile.sample_rate
+            # Packet timestamps are recording time (the input skips the codec's priming), so N frames
+            # reach N frame lengths in.
+            covered = units * self._writer.audio_frame_size / self.profile.sample_rate
         return min(self._position, round(covered, 6))
 
     @property
