@@ -30,6 +30,7 @@ TINY = {
     "startup": ["--runs", "1"],
     "media_capture": ["--runs", "1", "--tiny-minutes", "0.1", "--standard-minutes", "0.05"],
     "ingest_upload": ["--size-mib", "1", "--chunk-mib", "1", "--runs", "1"],
+    "lifecycle": ["--runs", "1", "--hour-runs", "0", "--scenarios", "happy-path,pause"],
 }
 
 
