@@ -21,14 +21,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import recorder.session as session_module  # noqa: E402
-from recorder.media import MeetingEncoder  # noqa: E402
-from recorder.media.timeline import RecordingTimeline  # noqa: E402
-from recorder.meeting import MeetingScript, Participant, Utterance, Word  # noqa: E402
-from scenarios.invariants import check  # noqa: E402
-from scenarios.model import AppBehaviour, BackendBehaviour, Scenario  # noqa: E402
-from scenarios.named import load  # noqa: E402
-from scenarios.runner import run_scenario  # noqa: E402
+import recorder.session as session_module
+from recorder.media import MeetingEncoder
+from recorder.media.timeline import RecordingTimeline
+from recorder.meeting import MeetingScript, Participant, Utterance, Word
+from scenarios.invariants import check
+from scenarios.model import AppBehaviour, BackendBehaviour, Scenario
+from scenarios.named import load
+from scenarios.runner import run_scenario
 
 DEFAULT_SCENARIOS = "happy-path,current-api,pause,desktop-audio,streaming-transcript,async-transcript"
 

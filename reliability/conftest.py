@@ -60,7 +60,9 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         return
     terminalreporter.section("reliability figures")
     for row in sorted(rows, key=lambda r: r["part"]):
-        extra = ", ".join(f"{k} {v}" for k, v in row.items() if k not in ("part", "tries", "failures", "lost"))
+        extra = ", ".join(
+            f"{k} {v}" for k, v in row.items() if k not in ("part", "tries", "failures", "lost")
+        )
         terminalreporter.write_line(
             f"{row['part']:<40} tries {row['tries']:>6}  failures {row['failures']:>4}  lost {row['lost']:>3}"
             + (f"  {extra}" if extra else "")
