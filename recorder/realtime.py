@@ -157,6 +157,8 @@ class RealtimeChannel:
             receiver = asyncio.get_running_loop().create_task(self._receive(ws))
             try:
                 while True:
+                    # Cleared before looking, so a frame queued while these go out wakes the next turn.
+                    self._wake.clear()
                     pending = [seq for seq in self._unacked if seq > sent]
                     for seq in pending:
                         await ws.send_text(json.dumps(self._unacked[seq], separators=(",", ":")))
@@ -166,7 +168,6 @@ class RealtimeChannel:
                         # events, a moment after the last words) and closes the connection itself.
                         await asyncio.wait({receiver}, timeout=self.linger)
                         return
-                    self._wake.clear()
                     waiter = asyncio.get_running_loop().create_task(self._wake.wait())
                     done, _ = await asyncio.wait({waiter, receiver}, return_when=asyncio.FIRST_COMPLETED)
                     if receiver in done:

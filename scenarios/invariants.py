@@ -12,6 +12,7 @@ import io
 import json
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import av
@@ -225,6 +226,20 @@ class _Checker:
             seen = [e for e in self.p.participant_events if f"participant_events.{e[0]}" in presence]
             self.equal("real-time join and leave", actual, seen)
 
+    def promptness(self) -> None:
+        """Without faults, the upload ends soon after the recording does: a couple of minutes for the
+        upload and processing (a quarter of the media's length, and a few seconds), not a timeout."""
+        s = self.run.scenario
+        faulty = s.faults != type(s.faults)() or s.backend.webhook_outages
+        if faulty or not self.run.uploads:
+            return
+        ended = datetime.fromisoformat(self.run.uploads[0]["status"]["updated_at"]).timestamp()
+        late = ended - (self.run.origin + self.p.stopped_at)
+        allowed = 120.0 + 0.5 * self.p.duration
+        self.expect(
+            "upload ends promptly", late <= allowed, f"{late:.1f} s after the stop (allowed {allowed:.0f} s)"
+        )
+
     # -- properties of every run -----------------------------------------------------------------------
 
     def signatures(self) -> None:
@@ -276,6 +291,7 @@ def check(run: Run, prediction: Prediction | None = None) -> list[Violation]:
     checker.sdk_events()
     checker.media()
     checker.realtime()
+    checker.promptness()
     checker.signatures()
     checker.stable_messages()
     checker.nothing_lost()
