@@ -14,10 +14,8 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -25,14 +23,12 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from svix.webhooks import Webhook
 
+from scenarios.receiver import json_object, signed_by
 from seams import Clock
 
 __all__ = ["Backend", "Delivery"]
 
-#: receivers reject timestamps further than this from their own clock (Svix's tolerance)
-TIMESTAMP_TOLERANCE = 300.0
 _COMPLETE = ("sdk_upload.complete", "sdk_upload.completed")
 
 
@@ -106,16 +102,6 @@ class Backend:
 
     # -- webhooks ----------------------------------------------------------------------------------
 
-    def _verified(self, headers: dict[str, str], body: bytes) -> bool:
-        family = "svix" if "svix-id" in headers else "webhook"
-        msg_id = headers.get(f"{family}-id", "")
-        stamp = headers.get(f"{family}-timestamp", "")
-        given = headers.get(f"{family}-signature", "").split()
-        if not stamp.isdigit() or abs(int(stamp) - self.clock.timestamp()) > TIMESTAMP_TOLERANCE:
-            return False
-        expected = Webhook(self.secret()).sign(msg_id, datetime.fromtimestamp(int(stamp), UTC), body.decode())
-        return expected in given
-
     def _in_outage(self) -> bool:
         now = self.clock.timestamp()
         return any(start <= now < end for start, end in self.outages)
@@ -124,9 +110,9 @@ class Backend:
         body = await request.body()
         headers = {k.lower(): v for k, v in request.headers.items()}
         msg_id = headers.get("svix-id") or headers.get("webhook-id") or ""
-        payload = _json(body)
+        payload = json_object(body)
         event = str(payload.get("event", ""))
-        verified = self._verified(headers, body)
+        verified = signed_by(self.secret(), headers, body, self.clock.timestamp())
         status = 503 if self._in_outage() else (200 if verified else 401)
         duplicate = msg_id in self.seen
         self.deliveries.append(
@@ -218,11 +204,3 @@ def _transcript_request(provider: str) -> dict[str, Any]:
     if provider == "assembly_ai_async":
         return _SEED_TRANSCRIPT_REQUEST
     return {"provider": {provider: {}}}
-
-
-def _json(body: bytes) -> dict[str, Any]:
-    try:
-        value = json.loads(body)
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}

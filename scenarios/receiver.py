@@ -29,12 +29,34 @@ from svix.webhooks import Webhook
 
 from seams import Clock
 
-__all__ = ["TIMESTAMP_TOLERANCE", "WEBHOOK_PATH", "WebhookDelivery", "WebhookReceiver", "undelivered_report"]
+__all__ = [
+    "TIMESTAMP_TOLERANCE",
+    "WEBHOOK_PATH",
+    "WebhookDelivery",
+    "WebhookReceiver",
+    "json_object",
+    "signed_by",
+    "undelivered_report",
+]
 
 #: receivers reject timestamps further than this from their own clock (Svix's tolerance)
 TIMESTAMP_TOLERANCE = 300.0
 #: where the receiver listens
 WEBHOOK_PATH = "/recall/webhook"
+
+
+def signed_by(secret: str, headers: dict[str, str], body: bytes, now: float) -> bool:
+    """Whether a webhook request (either header family, lower-case names) carries a signature of
+    `secret` made by the official `svix` library's signer, at a timestamp within Svix's tolerance of
+    `now` (svix's own `verify` reads the machine's clock, not the region's)."""
+    family = "svix" if "svix-id" in headers else "webhook"
+    msg_id = headers.get(f"{family}-id", "")
+    stamp = headers.get(f"{family}-timestamp", "")
+    given = headers.get(f"{family}-signature", "").split()
+    if not stamp.isdigit() or abs(int(stamp) - now) > TIMESTAMP_TOLERANCE:
+        return False
+    signed_at = datetime.fromtimestamp(int(stamp), UTC)
+    return Webhook(secret).sign(msg_id, signed_at, body.decode()) in given
 
 
 @dataclass(frozen=True)
@@ -73,20 +95,13 @@ class WebhookReceiver:
 
     def verified(self, headers: dict[str, str], body: bytes) -> bool:
         """Whether a request is signed by the endpoint's secret at a time close to the region's now."""
-        family = "svix" if "svix-id" in headers else "webhook"
-        msg_id = headers.get(f"{family}-id", "")
-        stamp = headers.get(f"{family}-timestamp", "")
-        given = headers.get(f"{family}-signature", "").split()
-        if not stamp.isdigit() or abs(int(stamp) - self.clock.timestamp()) > TIMESTAMP_TOLERANCE:
-            return False
-        signed_at = datetime.fromtimestamp(int(stamp), UTC)
-        return Webhook(self._secret()).sign(msg_id, signed_at, body.decode()) in given
+        return signed_by(self._secret(), headers, body, self.clock.timestamp())
 
     async def _handle(self, request: Request) -> Response:
         body = await request.body()
         headers = {k.lower(): v for k, v in request.headers.items()}
         msg_id = headers.get("svix-id") or headers.get("webhook-id") or ""
-        payload = _json(body)
+        payload = json_object(body)
         event = str(payload.get("event", ""))
         verified = self.verified(headers, body)
         with self._lock:
@@ -184,7 +199,7 @@ def undelivered_report(
     return lines
 
 
-def _json(body: bytes) -> dict[str, Any]:
+def json_object(body: bytes) -> dict[str, Any]:
     try:
         value = json.loads(body)
     except ValueError:

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 import yaml
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -22,8 +18,9 @@ from typer.testing import CliRunner
 
 from recorder.media import read_speech
 from scenarios.cli import app as cli
+from scenarios.served import serve_app
 from simulator import Settings
-from simulator.serve import bind_socket, served
+from simulator.serve import served
 
 pytestmark = pytest.mark.served
 
@@ -42,22 +39,6 @@ def _backend(region_url: str, api_key: str, calls: list[dict[str, Any]]) -> Star
         return JSONResponse({"status": "success", "upload_token": created.json()["upload_token"]})
 
     return Starlette(routes=[Route("/desktop/upload-token", upload_token, methods=["POST"])])
-
-
-@contextmanager
-def _serve(app: Starlette) -> Iterator[str]:
-    sock = bind_socket("127.0.0.1", 0)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
-    thread.start()
-    while not server.started:
-        threading.Event().wait(0.01)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 def _meeting_file(tmp_path: Path) -> Path:
@@ -94,7 +75,7 @@ def test_record_with_a_token_from_the_partners_backend_completes(tmp_path: Path)
     calls: list[dict[str, Any]] = []
     with (
         served(Settings(seed=11, data_dir=tmp_path / "data")) as region,
-        _serve(_backend(region.base_url, region.api_key, calls)) as backend,
+        serve_app(_backend(region.base_url, region.api_key, calls)) as backend,
     ):
         result = CliRunner().invoke(
             cli,
@@ -143,7 +124,7 @@ def test_record_refuses_a_backend_that_answers_without_a_token(tmp_path: Path) -
         return JSONResponse({"status": "success"})
 
     app = Starlette(routes=[Route("/token", no_token, methods=["POST"])])
-    with served(Settings(seed=12, data_dir=tmp_path / "data")) as region, _serve(app) as backend:
+    with served(Settings(seed=12, data_dir=tmp_path / "data")) as region, serve_app(app) as backend:
         result = CliRunner().invoke(
             cli,
             [

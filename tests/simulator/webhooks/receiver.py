@@ -9,21 +9,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import httpx
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from scenarios.served import serve_app
 from seams import Clock
-from simulator.serve import bind_socket
 
 Kind = Literal["ok", "status", "redirect", "hang", "drop"]
 
@@ -118,19 +116,5 @@ def hang(seconds: float = 20.0) -> Behaviour:
 @contextlib.contextmanager
 def served_receiver(receiver: Receiver) -> Iterator[str]:
     """`receiver` on a free loopback port, on a background thread; yields its base URL."""
-    sock = bind_socket("127.0.0.1", 0)
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(receiver.app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(
-        target=lambda: asyncio.run(server.serve(sockets=[sock])), name=f"receiver:{port}", daemon=True
-    )
-    thread.start()
-    while not server.started:
-        assert thread.is_alive(), "the receiver failed to start"
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with serve_app(receiver.app) as url:
+        yield url
