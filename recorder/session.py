@@ -18,7 +18,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from recorder import events
 from recorder.config import SdkConfig, UploadMode
@@ -33,14 +33,13 @@ from recorder.media import (
     get_profile,
     media_kind_for,
     meeting_metadata,
-    meeting_state,
     participant_events,
     recorded_utterances,
 )
 from recorder.media.reader import id3_speech_header
 from recorder.media.speech import speaker_labels_for
 from recorder.meeting import MeetingScript
-from recorder.observed import Observation, observations
+from recorder.observed import NOBODY, MeetingWatch
 from recorder.realtime import OnEvent, RealtimeChannel
 from recorder.retry import Retrier
 from recorder.storage import LocalRecording, RecordingStore
@@ -49,18 +48,6 @@ from recorder.uploader import Uploader
 __all__ = ["Emit", "RecordingSession", "SessionEnded"]
 
 Emit = Callable[[str, dict[str, Any]], None]
-
-_NOBODY: dict[str, set[int]] = {"join": set(), "webcam_on": set(), "screenshare_on": set()}
-_OPPOSITES = (("join", "leave"), ("webcam_on", "webcam_off"), ("screenshare_on", "screenshare_off"))
-#: the participant-capture-status each observed change reports: presence is their audio stream
-_CAPTURE_KIND: dict[str, tuple[Literal["audio", "video", "screenshare"], bool]] = {
-    "join": ("audio", True),
-    "leave": ("audio", False),
-    "webcam_on": ("video", True),
-    "webcam_off": ("video", False),
-    "screenshare_on": ("screenshare", True),
-    "screenshare_off": ("screenshare", False),
-}
 
 #: Clock timestamps are Unix seconds (~1.7e9), so steps finer than a few 1e-7 s do not register; the
 #: driver treats moments this close as the same moment and never waits for less.
@@ -135,11 +122,11 @@ class RecordingSession:
         self._upload_worker: asyncio.Task[None] | None = None
         self._server_calls: asyncio.Queue[tuple[str, Callable[[], Any]] | None] = asyncio.Queue()
         self._server_worker: asyncio.Task[None] | None = None
-        # Desktop audio has no participant data: whatever plays in it is not observed as a meeting.
-        watched = () if window.desktop_audio else observations(window.script)
-        self._observed = [o for o in watched if o.at > start_at]
+        self.watch = MeetingWatch(
+            window.id, window.script, start_at, emit, desktop_audio=window.desktop_audio
+        )
         self._finisher: asyncio.Task[None] | None = None
-        self._paused_state = _NOBODY
+        self._paused_state = NOBODY
 
     @property
     def recording_id(self) -> str:
@@ -218,7 +205,9 @@ class RecordingSession:
             mode=config.upload_mode,
             kind=kind,
         )
-        session.live = session._live_reporting(realtime_events or [], started, upload_token)
+        session.live = session.watch.live = session._live_reporting(
+            realtime_events or [], started, upload_token
+        )
         session._begin()
         return session
 
@@ -270,25 +259,8 @@ class RecordingSession:
             self._upload_worker = loop.create_task(self._upload_segments(), name=f"uploads {self.window.id}")
 
     def announce_participants(self) -> None:
-        """What the SDK finds as the recording starts: who is there (their audio is being captured),
-        whose webcam and screenshare are on. Real-time listeners hear it as events at the first moment."""
-        self._report_state_change(_NOBODY, self.start_at)
-
-    def _state(self, meeting_time: float) -> dict[str, set[int]]:
-        if self.window.desktop_audio:
-            return _NOBODY
-        return meeting_state(self.window.script, meeting_time)
-
-    def _report_state_change(self, before: dict[str, set[int]], meeting_time: float) -> None:
-        """Report, at `meeting_time`, how the meeting differs from `before`: at the start, and at a
-        resume (what changed during the pause surfaces then, as in the uploaded events part)."""
-        now = self._state(meeting_time)
-        for on, off in _OPPOSITES:
-            for pid in sorted(before[on] - now[on]):
-                self._report(Observation(meeting_time, off, pid))
-        for on, _ in _OPPOSITES:
-            for pid in sorted(now[on] - before[on]):
-                self._report(Observation(meeting_time, on, pid))
+        """What the SDK finds as the recording starts (see MeetingWatch.announce)."""
+        self.watch.announce()
 
     # -- recording -----------------------------------------------------------------------------
 
@@ -305,30 +277,17 @@ class RecordingSession:
             self._encoder.advance_to(now)
             if self.live is not None:
                 self.live.advance(now, self._encoder.timeline)
-            while self._observed and self._observed[0].at - self.start_at <= now + _SAME_MOMENT:
-                observation = self._observed.pop(0)
+            for observation in self.watch.due(now, _SAME_MOMENT):
                 if self.state == "recording":
-                    self._report(observation)
+                    self.watch.report(observation)
             next_step = (math.floor(now / grid + 1e-9) + 1) * grid
-            if self._observed:
-                next_step = min(next_step, self._observed[0].at - self.start_at)
+            observed_next = self.watch.next_at()
+            if observed_next is not None:
+                next_step = min(next_step, observed_next)
             word_end = self.live.next_word_end() if self.live is not None else None
             if word_end is not None:
                 next_step = min(next_step, word_end)
             await self.config.clock.sleep_until(self.started_clock + max(next_step, now + _SAME_MOMENT))
-
-    def _report(self, observation: Observation) -> None:
-        capture = _CAPTURE_KIND.get(observation.action)
-        if capture is not None:
-            kind, capturing = capture
-            self.emit(
-                events.PARTICIPANT_CAPTURE_STATUS,
-                events.participant_capture_status(
-                    self.window.id, observation.participant_id, kind, capturing
-                ),
-            )
-        if self.live is not None:
-            self.live.participant_event(observation)
 
     def _on_segment(self, segment: Segment) -> None:
         if segment.role == "speech-header":
@@ -350,7 +309,7 @@ class RecordingSession:
     async def pause(self) -> None:
         assert self._encoder is not None
         at = self.elapsed()
-        self._paused_state = self._state(self.start_at + at)
+        self._paused_state = self.watch.state(self.start_at + at)
         self._encoder.pause(at)
         if self.live is not None:
             self.live.advance(at, self._encoder.timeline)  # words the pause cut are dropped now
@@ -367,7 +326,7 @@ class RecordingSession:
         self.spans.open_since = at
         self.local.append("resumed", at=at)
         self.state = "recording"
-        self._report_state_change(self._paused_state, self.start_at + at)
+        self.watch.report_change(self._paused_state, self.start_at + at)
         self._server_calls.put_nowait(("resume", self.client.resume))
 
     async def stop(self) -> float:
