@@ -25,16 +25,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from httpx_ws.transport import ASGIWebSocketTransport
 
 from recorder import events as sdk_events
-from recorder.config import SdkConfig
 from recorder.errors import RecallSdkError
 from recorder.media import TINY, MediaProfile
-from recorder.sdk import RecallAiSdk
-from recorder.simulated import SimulatedDesktop
 from recorder.storage import RecordingStore
 from scenarios.backend import Backend
+from scenarios.desktop_app import BASE_URL, DesktopApp
 from scenarios.model import HttpBurst, Scenario
 from scenarios.network import Network
 from scenarios.trace import Trace
@@ -45,7 +42,6 @@ from simulator.webhooks.control import EndpointCreate
 
 __all__ = ["BASE_URL", "Run", "run_scenario"]
 
-BASE_URL = "http://recall.test"
 WEBHOOK_URL = "http://backend.test/recall/webhook"
 #: how long after its last outage the backend keeps listening: Svix's whole retry schedule, and more
 _AFTER_OUTAGE = 30 * 3600.0
@@ -75,93 +71,6 @@ class Run:
     #: clock timestamp the run began (the desktop's time zero)
     origin: float
     problems: list[str] = field(default_factory=list)
-
-
-class _Desktop:
-    """The partner's desktop app: the SDK, its listeners and the scenario's app behaviour."""
-
-    def __init__(self, runner: ScenarioRunner, meetings: bool) -> None:
-        self.runner = runner
-        s = runner.scenario
-        self.events: list[tuple[str, dict[str, Any]]] = []
-        runner.sdk_events.append(self.events)
-        instance = len(runner.sdk_events)
-        randomness = runner.randomness.derive(f"desktop/{instance}")
-        self.desktop = SimulatedDesktop(
-            runner.clock,
-            randomness.derive("windows"),
-            [s.meeting] if meetings and not s.app.desktop_audio else [],
-            desktop_audio=s.meeting if s.app.desktop_audio else None,
-        )
-        self.sdk = RecallAiSdk(
-            SdkConfig(
-                desktop=self.desktop,
-                clock=runner.clock,
-                randomness=randomness.derive("sdk"),
-                recordings_dir=runner.recordings_dir,
-                upload_mode=s.app.upload_mode,
-                media_profile=runner.media_profile,
-                transport=httpx.ASGITransport(app=runner.network),
-                realtime_transport=lambda: ASGIWebSocketTransport(app=runner.network),
-            )
-        )
-        self.token: str | None = None
-        self.window_id: str | None = None
-        self.instance = instance
-        #: the app's own timed steps (pause, resume, stop), which die with it
-        self.steps: list[asyncio.Task[None]] = []
-        for name in sdk_events.ALL_EVENTS:
-            self.sdk.add_event_listener(name, self._seen(name))
-        self.sdk.add_event_listener(sdk_events.MEETING_DETECTED, self._on_detected)
-        self.sdk.add_event_listener(sdk_events.RECORDING_ENDED, self._on_ended)
-
-    def _seen(self, name: str) -> Callable[[dict[str, Any]], None]:
-        def listener(payload: dict[str, Any]) -> None:
-            self.events.append((name, payload))
-            if name != sdk_events.LOG:
-                self.runner.trace.add("sdk_event", sdk=self.instance, event=name, payload=payload)
-
-        return listener
-
-    async def _call(self, what: str, call: Awaitable[Any]) -> Any:
-        try:
-            return await call
-        except RecallSdkError as error:
-            self.runner.app_errors.append((what, type(error).__name__))
-            self.runner.trace.add("app_error", call=what, error=type(error).__name__, message=str(error))
-            return None
-
-    async def _record(self, window_id: str) -> None:
-        s = self.runner.scenario
-        try:
-            self.token = await self.runner.backend.create_upload_token()
-        except RuntimeError as error:
-            self.runner.problems.append(str(error))
-            return
-        self.window_id = window_id
-        realtime = list(s.upload.realtime_events) or None
-        await self._call("start_recording", self.sdk.start_recording(window_id, self.token, realtime))
-        self.runner.schedule_app_steps(self)
-
-    async def _on_detected(self, payload: dict[str, Any]) -> None:
-        await self._record(payload["window"]["id"])
-
-    async def _on_ended(self, payload: dict[str, Any]) -> None:
-        s = self.runner.scenario
-        window_id = payload["window"]["id"]
-        if s.faults.corrupt_upload:
-            self.runner.corrupt_local_media()
-        await self._call("upload_recording", self.sdk.upload_recording(window_id))
-        if s.app.reuse_token and self.token is not None:
-            other = await self.sdk.prepare_desktop_audio_recording()
-            await self._call("start_recording (reused token)", self.sdk.start_recording(other, self.token))
-        self.runner.recording_over.set()
-
-    async def start(self) -> None:
-        await self.sdk.init(api_url=BASE_URL)
-        if self.runner.scenario.app.desktop_audio and self.instance == 1:
-            window_id = await self.sdk.prepare_desktop_audio_recording()
-            await self._record(window_id)
 
 
 class ScenarioRunner:
@@ -206,7 +115,7 @@ class ScenarioRunner:
         # region restarts). Both reach the same region.
         self.network = Network(create_app(region=self.region), on_exchange=self._exchange)
         self.backend_network = Network(self.network.app)
-        self.desktops: list[_Desktop] = []
+        self.desktops: list[DesktopApp] = []
 
     # -- parts -----------------------------------------------------------------------------------
 
@@ -226,50 +135,6 @@ class ScenarioRunner:
         task = asyncio.get_running_loop().create_task(later(), name=what)
         self._tasks.append(task)
         return task
-
-    def schedule_app_steps(self, desktop: _Desktop) -> None:
-        app, window_id = self.scenario.app, desktop.window_id
-        assert window_id is not None
-        sdk = desktop.sdk
-        steps = desktop.steps
-        now = self.clock.timestamp() - self.origin
-        # A pause planned for before the recording started (a slow token) is simply not made.
-        for pause_at, resume_at in (p for p in app.pauses if p[0] >= now):
-            steps.append(
-                self.at(
-                    pause_at,
-                    lambda: desktop._call("pause_recording", sdk.pause_recording(window_id)),
-                    "pause",
-                )
-            )
-            steps.append(
-                self.at(
-                    resume_at,
-                    lambda: desktop._call("resume_recording", sdk.resume_recording(window_id)),
-                    "resume",
-                )
-            )
-        stop_at = app.stop_at
-        if stop_at is None and app.desktop_audio:
-            stop_at = self.scenario.meeting.duration  # desktop audio has no window that closes
-        if stop_at is not None:
-            steps.append(
-                self.at(
-                    stop_at, lambda: desktop._call("stop_recording", sdk.stop_recording(window_id)), "stop"
-                )
-            )
-
-    def corrupt_local_media(self) -> None:
-        """Damage the recorder's local media before upload (a failing disk): processing must fail it."""
-        for local in RecordingStore(self.recordings_dir).all():
-            segments = local.segments()
-            if segments:
-                middle = segments[len(segments) // 2]
-                data = bytearray(middle.path.read_bytes())
-                for i in range(len(data) // 4, len(data) // 2):
-                    data[i] ^= 0x5A
-                middle.path.write_bytes(bytes(data))
-                self.trace.add("fault", fault="corrupt_local_media", segment=middle.index)
 
     # -- faults ------------------------------------------------------------------------------------
 
@@ -306,7 +171,7 @@ class ScenarioRunner:
         restart_at = max(self.clock.timestamp() - self.origin, self.meeting_end()) + _RESTART_AFTER
         await self.clock.sleep_until(self.origin + restart_at)
         self.trace.add("fault", fault="recorder_restarted")
-        fresh = _Desktop(self, meetings=False)  # the meeting is over; what is left is the upload
+        fresh = DesktopApp(self, meetings=False)  # the meeting is over; what is left is the upload
         self.desktops.append(fresh)
         fresh.sdk.add_event_listener(sdk_events.UPLOAD_PROGRESS, self._recovered_progress)
         await fresh.start()
@@ -388,7 +253,7 @@ class ScenarioRunner:
             for start, until in s.backend.webhook_outages:
                 self.schedule_recover(start, until)
         self.schedule_faults()
-        first = _Desktop(self, meetings=True)
+        first = DesktopApp(self, meetings=True)
         self.desktops.append(first)
         await first.start()
 
