@@ -63,6 +63,8 @@ class Backend:
     downloads: dict[str, dict[str, bytes]] = field(default_factory=dict)
     recordings: dict[str, dict[str, Any]] = field(default_factory=dict)
     transcripts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: what the real-time webhook endpoint received, in order
+    realtime: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     _work: set[asyncio.Task[None]] = field(default_factory=set)
     _collected: set[str] = field(default_factory=set)
@@ -124,9 +126,21 @@ class Backend:
             self._react(event, payload)
         return Response("ok" if status == 200 else "unavailable", status_code=status)
 
+    async def _realtime(self, request: Request) -> Response:
+        """A real-time `webhook` endpoint: unsigned POSTs of `{"event", "data"}`, in order."""
+        payload = json_object(await request.body())
+        self.realtime.append(payload)
+        self._note("realtime_webhook", event_type=payload.get("event"))
+        return Response("ok")
+
     @property
     def app(self) -> Starlette:
-        return Starlette(routes=[Route("/recall/webhook", self._webhook, methods=["POST"])])
+        return Starlette(
+            routes=[
+                Route("/recall/webhook", self._webhook, methods=["POST"]),
+                Route("/recall/realtime", self._realtime, methods=["POST"]),
+            ]
+        )
 
     def _react(self, event: str, payload: dict[str, Any]) -> None:
         data = payload.get("data") or {}

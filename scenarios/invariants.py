@@ -184,34 +184,34 @@ class _Checker:
         self.equal("participant events", actual, expected)
 
     def realtime(self) -> None:
-        """What the SDK's `realtime-event` listener heard: the streamed transcript's final words are the
-        words kept, and join/leave are the participant events part's."""
-        subscribed = set(self.run.scenario.upload.realtime_events)
-        heard = [
-            p
-            for name, p in (self.run.sdk_events[0] if self.run.sdk_events else [])
-            if name == "realtime-event"
-        ]
+        """What real-time listeners heard: the SDK's `realtime-event` listener and the backend's
+        real-time webhook endpoint. The streamed transcript's final words are the words kept, and
+        join/leave are the participant events part's."""
+        upload = self.run.scenario.upload
+        sdk = self.run.sdk_events[0] if self.run.sdk_events else []
+        heard = [p for name, p in sdk if name == "realtime-event"]
+        self._realtime("real-time listener", heard, set(upload.realtime_events))
+        self._realtime("real-time webhook", self.run.backend.realtime, set(upload.realtime_webhook_events))
+
+    def _realtime(self, where: str, heard: list[dict[str, Any]], subscribed: set[str]) -> None:
+        """`heard`: events as `{"event", "data"}` (the data object of contract section 6), in order."""
+        unasked = sorted({p["event"] for p in heard} - subscribed)
+        self.equal(f"{where}: only the events subscribed to", unasked, [])
         if self.run.scenario.upload.streaming_provider and "transcript.data" in subscribed:
             words = [
-                (
-                    p["data"]["data"]["participant"]["name"],
-                    w["text"],
-                    w["start_timestamp"]["relative"],
-                    w["start_timestamp"]["relative"],
-                )
+                (p["data"]["data"]["participant"]["name"], w["text"], w["start_timestamp"]["relative"], 0.0)
                 for p in heard
                 if p["event"] == "transcript.data"
                 for w in p["data"]["data"]["words"]
             ]
-            expected = [(w.speaker, w.text, w.start, w.start) for w in self.p.words]
+            expected = [(w.speaker, w.text, w.start, 0.0) for w in self.p.words]
             if self.p.exact_duration:
-                self._same_words("real-time transcript", words, expected)
+                self._same_words(f"{where} transcript", words, expected)
             else:
                 # Killed mid-call: the last finals die with the app; what it did hear was spoken.
                 spoken = Counter((s, t) for s, t, _, _ in expected)
                 invented = Counter((s, t) for s, t, _, _ in words) - spoken
-                self.equal("real-time words before the crash were spoken", sorted(invented), [])
+                self.equal(f"{where} words before the crash were spoken", sorted(invented), [])
         presence = {f"participant_events.{a}" for a in ("join", "leave")} & subscribed
         if presence and self.p.exact_duration:
             actual = [
@@ -224,7 +224,7 @@ class _Checker:
                 if p["event"] in presence
             ]
             seen = [e for e in self.p.participant_events if f"participant_events.{e[0]}" in presence]
-            self.equal("real-time join and leave", actual, seen)
+            self.equal(f"{where} join and leave", actual, seen)
 
     def promptness(self) -> None:
         """Without faults, the upload ends soon after the recording does: a couple of minutes for the

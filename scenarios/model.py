@@ -47,6 +47,8 @@ class UploadConfig:
     realtime_events: tuple[str, ...] = ()
     #: `video_mixed_mp4: null, audio_mixed_mp3: {}`
     audio_only: bool = False
+    #: a real-time `webhook` endpoint on the backend, subscribed to these events (none: no endpoint)
+    realtime_webhook_events: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

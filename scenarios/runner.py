@@ -43,6 +43,8 @@ from simulator.webhooks.control import EndpointCreate
 __all__ = ["BASE_URL", "Run", "run_scenario"]
 
 WEBHOOK_URL = "http://backend.test/recall/webhook"
+#: where the backend hears real-time events (a `webhook` real-time endpoint: unsigned POSTs)
+REALTIME_URL = "http://backend.test/recall/realtime"
 #: how long after its last outage the backend keeps listening: Svix's whole retry schedule, and more
 _AFTER_OUTAGE = 30 * 3600.0
 #: after a crash, the user opens the desktop app again this long after the meeting ended
@@ -335,10 +337,15 @@ def _recording_config(s: Scenario) -> dict[str, Any] | None:
         config.update({"video_mixed_mp4": None, "audio_mixed_mp3": {}})
     if s.upload.streaming_provider is not None:
         config["transcript"] = {"provider": {s.upload.streaming_provider: {}}}
+    endpoints = []
     if s.upload.realtime_events:
-        config["realtime_endpoints"] = [
-            {"type": "desktop_sdk_callback", "events": list(s.upload.realtime_events)}
-        ]
+        endpoints.append({"type": "desktop_sdk_callback", "events": list(s.upload.realtime_events)})
+    if s.upload.realtime_webhook_events:
+        endpoints.append(
+            {"type": "webhook", "url": REALTIME_URL, "events": list(s.upload.realtime_webhook_events)}
+        )
+    if endpoints:
+        config["realtime_endpoints"] = endpoints
     return config or None
 
 

@@ -146,6 +146,8 @@ def scenarios(draw: st.DrawFn, *, faults: bool = True, max_seconds: int = 90) ->
         t = resume + 1
     streaming = draw(st.sampled_from((None, *_STREAMING[profile])))
     realtime = ("transcript.data",) if streaming and draw(st.booleans()) else ()
+    presence = ("participant_events.join", "participant_events.leave")
+    realtime_webhook = (("transcript.data",) if streaming else ()) + presence if draw(st.booleans()) else ()
     app = AppBehaviour(
         upload_mode=mode,
         stop_at=stop_at,
@@ -167,7 +169,9 @@ def scenarios(draw: st.DrawFn, *, faults: bool = True, max_seconds: int = 90) ->
         seed=seed,
         meeting=meeting,
         profile=profile,
-        upload=UploadConfig(streaming_provider=streaming, realtime_events=realtime),
+        upload=UploadConfig(
+            streaming_provider=streaming, realtime_events=realtime, realtime_webhook_events=realtime_webhook
+        ),
         app=app,
         backend=backend,
         faults=chosen,
