@@ -20,24 +20,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from recorder.media.events import ACTIONS
 from recorder.meeting import MeetingScript
 from scenarios.model import Scenario
 
 __all__ = ["Prediction", "Word", "predict"]
-
-#: the order in which events at one instant are listed in the participant events part
-_ACTION_ORDER = (
-    "speech_off",
-    "screenshare_off",
-    "webcam_off",
-    "leave",
-    "join",
-    "update",
-    "webcam_on",
-    "screenshare_on",
-    "speech_on",
-    "chat_message",
-)
 
 
 @dataclass(frozen=True)
@@ -201,7 +188,7 @@ def _participant_events(
     for index, _, words in runs:
         pid = meeting.utterances[index].participant_id
         found += [("speech_on", pid, words[0].start), ("speech_off", pid, words[-1].end)]
-    rank = {action: i for i, action in enumerate(_ACTION_ORDER)}
+    rank = {action: i for i, action in enumerate(ACTIONS)}
     return sorted(((a, pid, round(t, 6)) for a, pid, t in found), key=lambda e: (e[2], rank[e[0]], e[1]))
 
 
