@@ -1,0 +1,519 @@
+"""Security: who may call what, signed links, upload tokens, body limits, the bind address, and logs.
+
+Everything runs against a region served by uvicorn on a loopback port (and, for the logs, the
+`recall-sim serve` command as a subprocess), with three callers: the start-up workspace (A), a second
+workspace in the same region (B) and a workspace of another region (C), all made through the control
+plane. Every part counts its requests (`tries`) and the answers that were not the expected ones
+(`failures`); a failure lists each unexpected answer, so one run shows every hole at once.
+
+- **matrix**: every route of the app is classified (API key, signed link, upload token, control plane,
+  docs); a route in no class fails the test, so a new route cannot slip in unauthenticated. Every
+  API-key route is called with no key, a wrong key (both header forms), C's key (both forms), B's key
+  and A's key (both forms), with the contract's answers: 401 bodies, 404 for another workspace's
+  object, lists showing nothing of it.
+- **downloads**: every signed link of a recording, intact (works without a key) and forged every way,
+  then expired by moving the region's clock.
+- **upload tokens**: a spent token, an expired one, one used on another upload's files, another
+  workspace's, and API keys and upload tokens swapped.
+- **body limits**: oversize JSON bodies (declared and chunked) to the REST API, the ingest calls and the
+  control plane, and oversize tus chunks, answered 413 early, leaving nothing behind.
+- **bind address** and **logs**: loopback by default; no key, secret, upload token or download
+  signature in any log line at DEBUG with the access log on, failures included.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import hashlib
+import inspect
+import io
+import json
+import logging
+import os
+import re
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from fastapi.routing import APIRoute, APIWebSocketRoute
+from starlette.routing import Route
+
+from recorder.ingest import IngestClient
+from reliability.conftest import Figures
+from simulator import Settings
+from simulator.serve import ServedRegion, served
+from tests.media import make_mp4, utterance
+from tests.simulator.ingest.helpers import events_part
+
+pytestmark = [pytest.mark.quick, pytest.mark.served]
+
+NO_CREDENTIALS = {"detail": "Authentication credentials were not provided."}
+INVALID_TOKEN = {"detail": "Invalid token."}
+NOT_FOUND = {"detail": "Not found."}
+INVALID_SIGNATURE = {"detail": "Invalid download signature."}
+LINK_EXPIRED = {"detail": "This download link has expired."}
+INVALID_UPLOAD_TOKEN = {"detail": "Invalid upload token."}
+UPLOAD_TOKEN_EXPIRED = {"detail": "Upload token has expired."}
+TOKEN_SPENT = {"detail": "This upload has already been finalized; its token is spent."}
+TOO_LARGE = {"detail": "Request body too large."}
+
+#: small, so oversize bodies are cheap to send; the default is 1 MiB
+BODY_LIMIT = 64 * 1024
+TUS = {"Tus-Resumable": "1.0.0"}
+UPLOAD_CONFIG = {
+    "recording_config": {
+        "video_mixed_mp4": {},
+        "audio_mixed_mp3": {},
+        "participant_events": {},
+        "meeting_metadata": {},
+    }
+}
+TRANSCRIPT_REQUEST = {"provider": {"recallai_async": {"language_code": "en"}}}
+
+
+# -- the world: a served region, three workspaces, recorded meetings ---------------------------------
+
+
+@dataclass
+class Meeting:
+    """One upload recorded end to end through the ingest protocol, processed, and transcribed."""
+
+    upload: dict[str, Any]
+    recording: dict[str, Any]
+    #: artifact kind -> id (video_mixed, audio_mixed, participant_events, meeting_metadata, transcript)
+    artifacts: dict[str, str]
+    #: part name -> tus file URL
+    files: dict[str, str]
+
+    @property
+    def ids(self) -> set[str]:
+        return {self.upload["id"], self.recording["id"], *self.artifacts.values()}
+
+
+@dataclass
+class World:
+    served: ServedRegion
+    key_a: str
+    key_b: str
+    key_c: str
+    workspace_b: str
+    clients: dict[tuple[str | None, bool], httpx.Client] = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        return self.served.base_url
+
+    def client(self, key: str | None = None, *, bare: bool = False) -> httpx.Client:
+        """One kept-alive client per credential (a new client costs an SSL context: ~30 ms)."""
+        if (key, bare) not in self.clients:
+            headers = {} if key is None else {"Authorization": key if bare else f"Token {key}"}
+            self.clients[key, bare] = httpx.Client(base_url=self.base_url, headers=headers, timeout=30)
+        return self.clients[key, bare]
+
+    def close(self) -> None:
+        for client in self.clients.values():
+            client.close()
+
+    def advance(self, seconds: float) -> None:
+        response = self.client().post("/_simulator/clock", json={"advance": seconds})
+        assert response.status_code == 200, response.text
+
+
+def _wait_for(check: Any, what: str, timeout: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        found = check()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+def record_meeting(base_url: str, key: str, *, transcript: bool = True) -> Meeting:
+    """A meeting as the desktop app uploads it (media with a speech track, participant events,
+    metadata), waited on until done, then an async transcript of it."""
+    api = httpx.Client(base_url=base_url, headers={"Authorization": f"Token {key}"}, timeout=30)
+    with api:
+        created = api.post("/api/v1/sdk_upload/", json=UPLOAD_CONFIG)
+        assert created.status_code == 201, created.text
+        upload = created.json()
+        media = make_mp4(2.0, speech=[utterance(100, "Alice", [("hello", 0.5, 0.9), ("team", 1.0, 1.4)])])
+        metadata = {"platform": "zoom", "title": "Security review", "url": None, "zoom": None}
+
+        async def ingest() -> dict[str, str]:
+            async with IngestClient(base_url, upload["upload_token"], chunk_size=64 * 1024) as client:
+                await client.start(platform="zoom", title="Security review")
+                media_ref = await client.upload_bytes(media, part="media")
+                events_ref = await client.upload_bytes(events_part(2.0), part="participant_events")
+                meta_ref = await client.upload_bytes(json.dumps(metadata).encode(), part="meeting_metadata")
+                await client.end(2.0)
+                await client.finalize(media_ref, events_ref, meta_ref)
+            return {
+                "media": media_ref.url,
+                "participant_events": events_ref.url,
+                "meeting_metadata": meta_ref.url,
+            }
+
+        files = asyncio.run(ingest())
+        path = f"/api/v1/recording/{upload['recording_id']}/"
+
+        def done() -> dict[str, Any] | None:
+            body: dict[str, Any] = api.get(path).json()
+            assert body["status"]["code"] != "failed", body
+            return body if body["status"]["code"] == "done" else None
+
+        recording = _wait_for(done, "the recording to be done")
+        artifacts = {k: v["id"] for k, v in recording["media_shortcuts"].items() if v is not None}
+        if transcript:
+            made = api.post(f"{path}create_transcript/", json=TRANSCRIPT_REQUEST)
+            assert made.status_code == 200, made.text
+            transcript_id = made.json()["id"]
+
+            def transcribed() -> dict[str, Any] | None:
+                body: dict[str, Any] = api.get(path).json()
+                shortcut = body["media_shortcuts"]["transcript"]
+                ready = shortcut and shortcut["id"] == transcript_id and shortcut["status"]["code"] == "done"
+                return body if ready else None
+
+            recording = _wait_for(transcribed, "the transcript to be done")
+            artifacts["transcript"] = transcript_id
+    return Meeting(upload=upload, recording=recording, artifacts=artifacts, files=files)
+
+
+@pytest.fixture(scope="module")
+def world() -> Iterator[World]:
+    with served(Settings(seed=7301, max_json_body=BODY_LIMIT)) as region:
+        with httpx.Client(base_url=region.base_url, timeout=30) as control:
+            b = control.post("/_simulator/workspaces", json={"name": "B"})
+            c = control.post("/_simulator/workspaces", json={"name": "C", "region": "eu-central-1"})
+            assert b.status_code == c.status_code == 201, (b.text, c.text)
+        world = World(
+            served=region,
+            key_a=region.api_key,
+            key_b=b.json()["api_keys"][0],
+            key_c=c.json()["api_keys"][0],
+            workspace_b=b.json()["id"],
+        )
+        try:
+            yield world
+        finally:
+            world.close()
+
+
+class Tally:
+    """Requests made and the unexpected answers among them, each described for the failure report."""
+
+    def __init__(self) -> None:
+        self.tries = 0
+        self.unexpected: list[str] = []
+
+    def check(self, label: str, response: httpx.Response, status: int, body: Any = None) -> bool:
+        self.tries += 1
+        try:
+            got: Any = response.json()
+        except ValueError:
+            got = response.text[:200]
+        if response.status_code != status or (body is not None and got != body):
+            self.unexpected.append(f"{label}: {response.status_code} {got!r}, expected {status} {body!r}")
+            return False
+        return True
+
+    def expect(self, label: str, ok: bool, detail: str = "") -> None:
+        self.tries += 1
+        if not ok:
+            self.unexpected.append(f"{label}: {detail}")
+
+    def report(self) -> str:
+        return "\n".join(self.unexpected)
+
+
+# -- 1. the matrix ---------------------------------------------------------------------------------
+
+#: routes anyone on the machine may call: the served document and its docs pages
+OPEN_DOCS = {"/_simulator/openapi.json", "/_simulator/docs", "/docs/oauth2-redirect"}
+#: tus discovery (`OPTIONS`) carries no credential in any tus server
+OPEN_INGEST = {("OPTIONS", "/ingest/v1/files/")}
+
+
+def classify(path: str, method: str) -> str:
+    """Which credential a route takes. A route in no class is a route nobody decided about."""
+    if path.startswith("/api/v1/download/"):
+        return "signed link"
+    if path.startswith("/api/"):
+        return "api key"
+    if path.startswith("/ingest/"):
+        return "open" if (method, path) in OPEN_INGEST else "upload token"
+    if path.startswith("/_simulator/"):
+        return "open" if path in OPEN_DOCS else "control plane"
+    if path in OPEN_DOCS:
+        return "open"
+    return "unclassified"
+
+
+def http_routes(world: World) -> list[tuple[str, str]]:
+    app: Any = world.served.server.config.app
+    found: list[tuple[str, str]] = []
+    for route in app.routes:
+        if isinstance(route, APIWebSocketRoute):
+            found.append(("WEBSOCKET", route.path))
+        elif isinstance(route, APIRoute | Route):
+            found += [(method, route.path) for method in sorted(route.methods or ())]
+    return found
+
+
+def object_id(path: str, meeting: Meeting) -> str:
+    """A's object for a route's `{id}`; a route of a kind not known here gets a made-up id (its
+    auth checks still apply, and another workspace still finds nothing)."""
+    resource = path.split("/")[3]
+    if resource in ("sdk_upload", "sdk-upload", "desktop-sdk-upload"):
+        return str(meeting.upload["id"])
+    if resource == "recording":
+        return str(meeting.recording["id"])
+    return meeting.artifacts.get(resource, str(uuid.UUID(int=1)))
+
+
+def body_for(method: str, path: str) -> dict[str, Any] | None:
+    if path.endswith("/create_transcript/"):
+        return TRANSCRIPT_REQUEST
+    if method == "PATCH":
+        return {"metadata": {"touched_by": "matrix"}}
+    if method == "POST":
+        return {}
+    return None
+
+
+def test_every_rest_endpoint_answers_each_caller_as_the_contract_says(world: World, figures: Figures) -> None:
+    meeting = record_meeting(world.base_url, world.key_a)
+    other = record_meeting(world.base_url, world.key_b, transcript=False)  # B's own objects
+    tally = Tally()
+
+    routes = http_routes(world)
+    classes = {(m, p): classify(p, m) for m, p in routes}
+    unclassified = sorted(k for k, v in classes.items() if v == "unclassified")
+    tally.expect(
+        "every route has a credential class", not unclassified, f"unclassified routes {unclassified}"
+    )
+    keyed = [(m, p) for (m, p), c in classes.items() if c == "api key"]
+    # The served document lists no REST operation the app does not route (and so leaves untested).
+    document = world.client().get("/_simulator/openapi.json").json()
+    documented = {
+        (method.upper(), path)
+        for path, operations in document["paths"].items()
+        for method in operations
+        if path.startswith("/api/") and not path.startswith("/api/v1/download/")
+    }
+    tally.expect(
+        "the OpenAPI document's REST operations are the routed ones",
+        documented == set(keyed),
+        f"documented only {sorted(documented - set(keyed))}, routed only {sorted(set(keyed) - documented)}",
+    )
+
+    # Deletes last (the recording's very last), so every other call finds A's objects in place.
+    keyed.sort(key=lambda mp: (mp[0] == "DELETE", mp[1].startswith("/api/v1/recording/"), mp))
+    a_ids = meeting.ids
+    b_ids = other.ids
+    callers = {
+        "no key": (None, False, 401, NO_CREDENTIALS),
+        "wrong key": (hashlib.sha1(b"wrong").hexdigest(), False, 401, INVALID_TOKEN),
+        "wrong bare key": (hashlib.sha1(b"wrong").hexdigest(), True, 401, INVALID_TOKEN),
+        "other region's key": (world.key_c, False, 401, INVALID_TOKEN),
+        "other region's bare key": (world.key_c, True, 401, INVALID_TOKEN),
+    }
+    for index, (method, template) in enumerate(keyed):
+        path = template.replace("{id}", object_id(template, meeting))
+        path = re.sub(r"\{[^}]+\}", str(uuid.UUID(int=2)), path)
+        body = body_for(method, template)
+        is_object = "{" in template
+        label = f"{method} {template}"
+        for caller, (key, bare, status, expected) in callers.items():
+            answer = world.client(key, bare=bare).request(method, path, json=body)
+            tally.check(f"{label} [{caller}]", answer, status, expected)
+        answer = world.client(world.key_b).request(method, path, json=body)
+        if is_object:
+            tally.check(f"{label} [other workspace]", answer, 404, NOT_FOUND)
+        else:
+            ok = 200 if method == "GET" else 201
+            if tally.check(f"{label} [other workspace]", answer, ok):
+                leaked = sorted(i for i in a_ids if i in answer.text)
+                tally.expect(f"{label} [other workspace] shows nothing of A", not leaked, f"A's ids {leaked}")
+        # A itself, Token and bare forms (deletes alternate: each deletes for real).
+        forms = [False, True] if method != "DELETE" else [index % 2 == 1]
+        for bare in forms:
+            answer = world.client(world.key_a, bare=bare).request(method, path, json=body)
+            want = {"GET": 200, "PATCH": 200, "DELETE": 204}.get(method, 201)
+            if template.endswith("/create_transcript/"):
+                want = 200
+            form = "bare" if bare else "Token"
+            if tally.check(f"{label} [own key, {form}]", answer, want) and method == "GET":
+                leaked = sorted(i for i in b_ids if i in answer.text)
+                tally.expect(f"{label} [own key] shows nothing of B", not leaked, f"B's ids {leaked}")
+                if not is_object:
+                    tally.expect(f"{label} [own key] lists A's objects", any(i in answer.text for i in a_ids))
+
+    # B's PATCHes and DELETEs changed nothing of A's: checked on a fresh meeting, B first, then A.
+    fresh = record_meeting(world.base_url, world.key_a, transcript=False)
+    recording_path = f"/api/v1/recording/{fresh.recording['id']}/"
+    patch = {"metadata": {"owner": "b"}}
+    a, b = world.client(world.key_a), world.client(world.key_b)
+    # An Idempotency-Key A used is B's own key space: no replay of A's answer to B.
+    first = a.patch(recording_path, json={"metadata": {"owner": "a"}}, headers={"Idempotency-Key": "k-1"})
+    tally.check("A's PATCH with an Idempotency-Key", first, 200)
+    replay = b.patch(recording_path, json={"metadata": {"owner": "a"}}, headers={"Idempotency-Key": "k-1"})
+    tally.check("B repeating A's Idempotency-Key", replay, 404, NOT_FOUND)
+    tally.check("B's PATCH", b.patch(recording_path, json=patch), 404, NOT_FOUND)
+    tally.check("B's DELETE", b.delete(recording_path), 404, NOT_FOUND)
+    kind_path = f"/api/v1/video_mixed/{fresh.artifacts['video_mixed']}/"
+    tally.check("B's artifact DELETE", b.delete(kind_path), 404, NOT_FOUND)
+    after = a.get(recording_path)
+    if tally.check("A's recording after B's attempts", after, 200):
+        tally.expect("A's metadata is A's", after.json()["metadata"] == {"owner": "a"}, after.text)
+        tally.expect("A's video is there", after.json()["media_shortcuts"]["video_mixed"] is not None)
+    gone = a.get(f"/api/v1/recording/{meeting.recording['id']}/")
+    tally.check("A's deleted recording", gone, 404, NOT_FOUND)
+
+    figures.record("security matrix", tries=tally.tries, failures=len(tally.unexpected), endpoints=len(keyed))
+    assert not tally.unexpected, tally.report()
+
+
+# -- 2. signed download links ------------------------------------------------------------------------
+
+
+def download_links(recording: dict[str, Any]) -> dict[str, str]:
+    """Every signed link of a recording, by download kind (the path's last segment)."""
+    links: dict[str, str] = {}
+    for shortcut in recording["media_shortcuts"].values():
+        for name, value in ((shortcut or {}).get("data") or {}).items():
+            if name.endswith("download_url") and value:
+                links[urlsplit(value).path.rsplit("/", 1)[-1]] = value
+    return links
+
+
+def token_of(url: str) -> str:
+    return parse_qs(urlsplit(url).query)["token"][0]
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _claims(token: str) -> dict[str, Any]:
+    payload = token.split(".")[0]
+    claims: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return claims
+
+
+def _flip(text: str, index: int) -> str:
+    return text[:index] + ("B" if text[index] == "A" else "A") + text[index + 1 :]
+
+
+def forgeries(kind: str, token: str, other_token: str, other_artifact: str) -> dict[str, str]:
+    """Forged tokens for one link: its bytes changed, its claims rewritten, another link's parts."""
+    payload, signature = token.split(".")
+    other_payload, other_signature = other_token.split(".")
+    claims = _claims(token)
+
+    swapped_kind = "video_mixed" if kind != "video_mixed" else "audio_mixed"
+
+    def rewritten(**changes: Any) -> str:
+        return _b64(json.dumps({**claims, **changes}, separators=(",", ":")).encode())
+
+    return {
+        "signature changed": f"{payload}.{_flip(signature, 0)}",
+        "signature's last char changed": f"{payload}.{_flip(signature, len(signature) - 1)}",
+        "payload changed": f"{_flip(payload, len(payload) // 2)}.{signature}",
+        "another artifact's id, this signature": f"{rewritten(a=other_artifact)}.{signature}",
+        "a later expiry, this signature": f"{rewritten(e=claims['e'] + 365 * 86400)}.{signature}",
+        "another kind, this signature": f"{rewritten(k=swapped_kind)}.{signature}",
+        "this payload, another link's signature": f"{payload}.{other_signature}",
+        "another link's payload, this signature": f"{other_payload}.{signature}",
+        "no signature": f"{payload}.",
+        "signature only": f".{signature}",
+        "empty": "",
+        "garbage": "not-a-token",
+    }
+
+
+def test_signed_download_links_refuse_every_forgery_and_expire(world: World, figures: Figures) -> None:
+    meeting = record_meeting(world.base_url, world.key_a)
+    other = record_meeting(world.base_url, world.key_b, transcript=False)
+    links = download_links(meeting.recording)
+    other_links = download_links(other.recording)
+    tally = Tally()
+    tally.expect("every download kind has a link", len(links) == 7, f"links for {sorted(links)}")
+    anonymous = world.client()
+
+    def refused(label: str, response: httpx.Response, status: int, body: dict[str, str]) -> None:
+        tally.check(label, response, status, body)
+        tally.expect(
+            f"{label}: JSON, no file",
+            response.headers.get("content-type") == "application/json"
+            and "content-disposition" not in response.headers,
+            str(response.headers),
+        )
+
+    for kind, url in links.items():
+        intact = anonymous.get(url)
+        if tally.check(f"{kind} intact, no key", intact, 200):
+            tally.expect(
+                f"{kind} intact is a file",
+                len(intact.content) > 0 and "attachment" in intact.headers.get("content-disposition", ""),
+            )
+        token = token_of(url)
+        other_kind = next(k for k in other_links if k != kind)
+        for case, forged in forgeries(
+            kind, token, token_of(other_links[other_kind]), other.artifacts["audio_mixed"]
+        ).items():
+            response = anonymous.get(f"/api/v1/download/{kind}", params={"token": forged})
+            refused(f"{kind}: {case}", response, 403, INVALID_SIGNATURE)
+        # A key does not stand in for a signature, whoever's it is.
+        for key in (world.key_a, world.key_b):
+            response = world.client(key).get(f"/api/v1/download/{kind}", params={"token": _flip(token, 0)})
+            refused(f"{kind}: forged, with an API key", response, 403, INVALID_SIGNATURE)
+        refused(f"{kind}: no token", anonymous.get(f"/api/v1/download/{kind}"), 403, INVALID_SIGNATURE)
+        # The path changed under an intact token: another download, or one that does not exist.
+        moved = next(k for k in links if k != kind)
+        refused(
+            f"{kind}: token moved to {moved}",
+            anonymous.get(f"/api/v1/download/{moved}", params={"token": token}),
+            404,
+            NOT_FOUND,
+        )
+        refused(
+            f"{kind}: token moved to an unknown kind",
+            anonymous.get("/api/v1/download/video_separate", params={"token": token}),
+            404,
+            NOT_FOUND,
+        )
+        # Another workspace's intact link is a link like any other (it names its own artifact only).
+        tally.check(f"{kind}: B's intact link", anonymous.get(other_links[other_kind]), 200)
+
+    ttl = world.served.region.settings.download_url_ttl
+    world.advance(ttl - 5)
+    for kind, url in links.items():
+        tally.check(f"{kind}: 5 s before expiry", anonymous.get(url), 200)
+    world.advance(5)
+    for kind, url in links.items():
+        refused(f"{kind}: expired", anonymous.get(url), 403, LINK_EXPIRED)
+        refused(
+            f"{kind}: expired, with the owner's key", world.client(world.key_a).get(url), 403, LINK_EXPIRED
+        )
+    # The recording hands out fresh links, which work.
+    fresh = world.client(world.key_a).get(f"/api/v1/recording/{meeting.recording['id']}/").json()
+    for kind, url in download_links(fresh).items():
+        tally.check(f"{kind}: a fresh link after expiry", anonymous.get(url), 200)
+
+    figures.record("security downloads", tries=tally.tries, failures=len(tally.unexpected), links=len(links))
+    assert not tally.unexpected, tally.report()
