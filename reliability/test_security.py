@@ -517,3 +517,258 @@ def test_signed_download_links_refuse_every_forgery_and_expire(world: World, fig
 
     figures.record("security downloads", tries=tally.tries, failures=len(tally.unexpected), links=len(links))
     assert not tally.unexpected, tally.report()
+
+
+# -- 3. upload tokens --------------------------------------------------------------------------------
+
+NOT_STARTED = {"detail": "No recording has been started with this upload token."}
+
+
+def raw_request(base_url: str, head: str, body: bytes = b"", *, wait: float = 10.0) -> tuple[int, bytes]:
+    """One request written by hand on a fresh connection (headers exactly as given, a body that may be
+    shorter than it says), and the status and body of the answer, read until the server closes or
+    the answer is whole."""
+    parts = urlsplit(base_url)
+    assert parts.hostname is not None and parts.port is not None
+    with socket.create_connection((parts.hostname, parts.port), timeout=wait) as sock:
+        sock.sendall(head.replace("\n", "\r\n").encode() + b"\r\n" + body)
+        answer = b""
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if not select.select([sock], [], [], max(0.0, deadline - time.monotonic()))[0]:
+                break
+            try:
+                chunk = sock.recv(65536)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            answer += chunk
+            header_end = answer.find(b"\r\n\r\n")
+            if header_end >= 0:
+                length = re.search(rb"(?i)\r\ncontent-length: *(\d+)", answer[:header_end])
+                if length and len(answer) >= header_end + 4 + int(length.group(1)):
+                    break
+    if not answer.startswith(b"HTTP/1.1 "):
+        return 0, answer
+    return int(answer[9:12]), answer.partition(b"\r\n\r\n")[2]
+
+
+def websocket_handshake(base_url: str, query: str = "", authorization: str | None = None) -> tuple[int, Any]:
+    host = urlsplit(base_url).netloc
+    head = (
+        f"GET /ingest/v1/realtime{query} HTTP/1.1\nHost: {host}\nUpgrade: websocket\nConnection: Upgrade\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\nSec-WebSocket-Version: 13\n"
+        + (f"Authorization: {authorization}\n" if authorization else "")
+    )
+    status, body = raw_request(base_url, head, wait=5.0)
+    with contextlib.suppress(ValueError):
+        return status, json.loads(body)
+    return status, body
+
+
+class Ingest:
+    """The ingest protocol with one credential, as `Authorization: <scheme> <token>`."""
+
+    def __init__(self, world: World, token: str | None, scheme: str = "UploadToken") -> None:
+        headers = {} if token is None else {"Authorization": f"{scheme} {token}"}
+        self.http = httpx.Client(base_url=world.base_url, headers=headers, timeout=30)
+
+    def __enter__(self) -> Ingest:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.http.close()
+
+    def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        return self.http.request(method, path, **kwargs)
+
+    def create(self, length: int, *, concat: str | None = None, part: str = "media") -> httpx.Response:
+        headers = {
+            **TUS,
+            "Upload-Length": str(length),
+            "Upload-Metadata": f"part {base64.b64encode(part.encode()).decode()}",
+        }
+        if concat:
+            headers["Upload-Concat"] = concat
+        return self.http.post("/ingest/v1/files/", headers=headers)
+
+    def patch(self, url: str, offset: int, data: bytes) -> httpx.Response:
+        headers = {**TUS, "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream"}
+        return self.http.patch(url, headers=headers, content=data)
+
+    def offset(self, url: str) -> int | None:
+        response = self.http.head(url, headers=TUS)
+        return int(response.headers["upload-offset"]) if response.status_code == 200 else None
+
+
+def started_upload(world: World, key: str) -> dict[str, Any]:
+    upload: dict[str, Any] = world.client(key).post("/api/v1/sdk_upload/", json={}).json()
+    with Ingest(world, upload["upload_token"]) as ingest:
+        response = ingest.call("POST", "/ingest/v1/recording/start", json={"platform": "zoom"})
+        assert response.status_code == 201, response.text
+    return upload
+
+
+def test_upload_tokens_are_refused_spent_expired_elsewhere_and_swapped(
+    world: World, figures: Figures
+) -> None:
+    tally = Tally()
+    routes = [(m, p) for m, p in http_routes(world) if classify(p, m) == "upload token"]
+    calls = len(routes)
+
+    # Without one, and with made-up or swapped credentials, every ingest route is closed.
+    meeting = record_meeting(world.base_url, world.key_a, transcript=False)
+    spent = meeting.upload["upload_token"]
+    media_url = meeting.files["media"]
+    file_path = urlsplit(media_url).path
+    for label, token, scheme in (
+        ("no upload token", None, "UploadToken"),
+        ("a made-up upload token", hashlib.sha256(b"made up").hexdigest(), "UploadToken"),
+        ("the API key as an upload token", world.key_a, "UploadToken"),
+        ("the upload token in the API key's scheme", spent, "Token"),
+        ("the upload token bare", spent, ""),
+    ):
+        with Ingest(world, token, scheme) as ingest:
+            if scheme == "" and token is not None:
+                ingest.http.headers["Authorization"] = token
+            for method, template in routes:
+                if method == "WEBSOCKET":
+                    auth = None if token is None else f"{scheme} {token}".strip()
+                    status, body = websocket_handshake(world.base_url, authorization=auth)
+                    tally.expect(
+                        f"{method} {template} [{label}]",
+                        (status, body) == (401, INVALID_UPLOAD_TOKEN),
+                        f"{status} {body!r}",
+                    )
+                    continue
+                path = template.replace("{file_id}", file_path.rsplit("/", 1)[-1])
+                body_json = {"platform": "zoom"} if path.endswith("/start") else None
+                headers = {
+                    **TUS,
+                    "Upload-Length": "4",
+                    "Upload-Offset": "0",
+                    "Content-Type": "application/offset+octet-stream",
+                }
+                response = (
+                    ingest.call(method, path, headers=headers, json=body_json)
+                    if body_json
+                    else ingest.call(method, path, headers=headers)
+                )
+                # A HEAD answer has no body: its status is the refusal.
+                expected = None if method == "HEAD" else INVALID_UPLOAD_TOKEN
+                tally.check(f"{method} {template} [{label}]", response, 401, expected)
+    # Upload tokens are not API keys, in either header form.
+    for bare in (False, True):
+        response = world.client(spent, bare=bare).get("/api/v1/sdk_upload/")
+        tally.check(
+            f"an upload token as an API key ({'bare' if bare else 'Token'})", response, 401, INVALID_TOKEN
+        )
+
+    # Spent: after finalize every call that would change the upload is refused, the files stay.
+    with Ingest(world, spent) as ingest:
+        for path, body in (
+            ("/ingest/v1/recording/start", {"platform": "zoom"}),
+            ("/ingest/v1/recording/pause", None),
+            ("/ingest/v1/recording/resume", None),
+            ("/ingest/v1/recording/end", {"duration": 1.0}),
+            ("/ingest/v1/recording/finalize", {"media": {"file": media_url, "sha256": "0" * 64}}),
+        ):
+            tally.check(f"spent token: {path}", ingest.call("POST", path, json=body), 409, TOKEN_SPENT)
+        tally.check("spent token: tus create", ingest.create(4), 409, TOKEN_SPENT)
+        length = ingest.offset(media_url)
+        tally.check("spent token: tus PATCH", ingest.patch(media_url, length or 0, b"more"), 409, TOKEN_SPENT)
+        tally.check(
+            "spent token: tus DELETE", ingest.call("DELETE", media_url, headers=TUS), 409, TOKEN_SPENT
+        )
+        status, body = websocket_handshake(world.base_url, authorization=f"UploadToken {spent}")
+        tally.expect(
+            "spent token: real-time channel", (status, body) == (409, TOKEN_SPENT), f"{status} {body!r}"
+        )
+        status, body = websocket_handshake(world.base_url, query=f"?token={spent}")
+        tally.expect(
+            "spent token: real-time channel, ?token=",
+            (status, body) == (409, TOKEN_SPENT),
+            f"{status} {body!r}",
+        )
+        tally.expect(
+            "spent token: the media file is intact", ingest.offset(media_url) == length and bool(length)
+        )
+    recording = world.client(world.key_a).get(f"/api/v1/recording/{meeting.recording['id']}/").json()
+    tally.expect(
+        "spent token: the recording is still done", recording["status"]["code"] == "done", str(recording)
+    )
+
+    # Expired before it started: refused, and nothing started.
+    fresh: dict[str, Any] = world.client(world.key_a).post("/api/v1/sdk_upload/", json={}).json()
+    world.advance(world.served.region.settings.upload_token_ttl + 1)
+    with Ingest(world, fresh["upload_token"]) as ingest:
+        tally.check(
+            "expired token: start",
+            ingest.call("POST", "/ingest/v1/recording/start", json={"platform": "zoom"}),
+            401,
+            UPLOAD_TOKEN_EXPIRED,
+        )
+        tally.check("expired token: tus create", ingest.create(4), 409, NOT_STARTED)
+        status, body = websocket_handshake(
+            world.base_url, authorization=f"UploadToken {fresh['upload_token']}"
+        )
+        tally.expect(
+            "expired token: real-time channel", (status, body) == (409, NOT_STARTED), f"{status} {body!r}"
+        )
+    after = world.client(world.key_a).get(f"/api/v1/sdk_upload/{fresh['id']}/").json()
+    tally.expect(
+        "expired token: the upload is still pending", after["status"]["code"] == "pending", str(after)
+    )
+    tally.check(
+        "expired token: no recording",
+        world.client(world.key_a).get(f"/api/v1/recording/{fresh['recording_id']}/"),
+        404,
+        NOT_FOUND,
+    )
+
+    # Another upload's files, from an upload of the same workspace and from another workspace.
+    owner = started_upload(world, world.key_a)
+    with Ingest(world, owner["upload_token"]) as mine:
+        created = mine.create(10)
+        assert created.status_code == 201, created.text
+        half = created.headers["location"]
+        tally.check("owner: PATCH half", mine.patch(half, 0, b"12345"), 204)
+        partial = mine.create(4, concat="partial").headers["location"]
+        tally.check("owner: PATCH a partial", mine.patch(partial, 0, b"abcd"), 204)
+        whole = mine.create(4).headers["location"]
+        tally.check("owner: PATCH a whole part", mine.patch(whole, 0, b"wxyz"), 204)
+        for label, key in (("same workspace", world.key_a), ("other workspace", world.key_b)):
+            thief = started_upload(world, key)
+            with Ingest(world, thief["upload_token"]) as theirs:
+                tally.check(f"{label}: HEAD", theirs.call("HEAD", half, headers=TUS), 404)
+                tally.check(f"{label}: PATCH", theirs.patch(half, 5, b"67890"), 404, NOT_FOUND)
+                tally.check(f"{label}: DELETE", theirs.call("DELETE", half, headers=TUS), 404, NOT_FOUND)
+                concat = theirs.http.post(
+                    "/ingest/v1/files/", headers={**TUS, "Upload-Concat": f"final;{partial}"}
+                )
+                tally.check(f"{label}: concatenating it", concat, 403)
+                manifest = {"media": {"file": whole, "sha256": hashlib.sha256(b"wxyz").hexdigest()}}
+                finalize = theirs.call("POST", "/ingest/v1/recording/finalize", json=manifest)
+                tally.check(
+                    f"{label}: finalizing with it",
+                    finalize,
+                    400,
+                    {"media": {"file": ["No such upload for this token."]}},
+                )
+                status_body = theirs.call("GET", "/ingest/v1/recording/").json()
+                tally.expect(
+                    f"{label}: its status lists none of them",
+                    not any(
+                        f["id"] in (half, partial, whole)
+                        or f["id"] in {u.rsplit("/", 1)[-1] for u in (half, partial, whole)}
+                        for f in status_body["files"]
+                    ),
+                    str(status_body["files"]),
+                )
+        tally.expect("owner: half is where it was", mine.offset(half) == 5)
+        tally.expect("owner: the partial is whole", mine.offset(partial) == 4)
+        tally.expect("owner: the part is whole", mine.offset(whole) == 4)
+
+    figures.record("security upload tokens", tries=tally.tries, failures=len(tally.unexpected), routes=calls)
+    assert not tally.unexpected, tally.report()
