@@ -772,3 +772,249 @@ def test_upload_tokens_are_refused_spent_expired_elsewhere_and_swapped(
 
     figures.record("security upload tokens", tries=tally.tries, failures=len(tally.unexpected), routes=calls)
     assert not tally.unexpected, tally.report()
+
+
+# -- 4. request body limits --------------------------------------------------------------------------
+
+
+def declared_head(method: str, path: str, host: str, length: int, **headers: str) -> str:
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", f"Content-Length: {length}"]
+    lines += [f"{name.replace('_', '-')}: {value}" for name, value in headers.items()]
+    return "\n".join(lines) + "\n"
+
+
+def chunked_head(method: str, path: str, host: str, **headers: str) -> str:
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", "Transfer-Encoding: chunked"]
+    lines += [f"{name.replace('_', '-')}: {value}" for name, value in headers.items()]
+    return "\n".join(lines) + "\n"
+
+
+def chunks(total: int, size: int = 8192) -> bytes:
+    """`total` bytes of chunked encoding, without the final zero-length chunk: the server can only
+    answer before the body ends if it counts while it reads."""
+    out = b""
+    while total > 0:
+        n = min(size, total)
+        out += f"{n:x}\r\n".encode() + b"x" * n + b"\r\n"
+        total -= n
+    return out
+
+
+def test_oversize_bodies_are_refused_early_and_leave_nothing(world: World, figures: Figures) -> None:
+    tally = Tally()
+    host = urlsplit(world.base_url).netloc
+    auth = f"Token {world.key_a}"
+    a = world.client(world.key_a)
+    uploads_before = len(world.served.region.store.find("sdk_uploads"))
+    huge = 1024**3  # declared, never sent: the answer must come without it
+
+    def raw(label: str, head: str, body: bytes, status: int, expected: Any) -> None:
+        got_status, got_body = raw_request(world.base_url, head, body, wait=5.0)
+        tally.tries += 1
+        try:
+            parsed: Any = json.loads(got_body)
+        except ValueError:
+            parsed = got_body[:200]
+        if (got_status, parsed) != (status, expected):
+            tally.unexpected.append(f"{label}: {got_status} {parsed!r}, expected {status} {expected!r}")
+
+    # The REST API: declared too long, chunked past the limit, and through the Idempotency-Key path.
+    json_type = {"Content_Type": "application/json"}
+    raw(
+        "REST, declared 1 GiB",
+        declared_head("POST", "/api/v1/sdk_upload/", host, huge, Authorization=auth, **json_type),
+        b'{"metadata": {',
+        413,
+        TOO_LARGE,
+    )
+    raw(
+        "REST, chunked past the limit",
+        chunked_head("POST", "/api/v1/sdk_upload/", host, Authorization=auth, **json_type),
+        chunks(BODY_LIMIT + 8192),
+        413,
+        TOO_LARGE,
+    )
+    raw(
+        "REST, chunked, with an Idempotency-Key",
+        chunked_head(
+            "POST", "/api/v1/sdk_upload/", host, Authorization=auth, Idempotency_Key="big-1", **json_type
+        ),
+        chunks(BODY_LIMIT + 8192),
+        413,
+        TOO_LARGE,
+    )
+    raw(
+        "REST, declared 1 GiB, with an Idempotency-Key",
+        declared_head(
+            "POST",
+            "/api/v1/sdk_upload/",
+            host,
+            huge,
+            Authorization=auth,
+            Idempotency_Key="big-2",
+            **json_type,
+        ),
+        b"{",
+        413,
+        TOO_LARGE,
+    )
+    # Authentication still comes first, as Django REST Framework does it.
+    raw(
+        "REST, declared 1 GiB, no key",
+        declared_head("POST", "/api/v1/sdk_upload/", host, huge, **json_type),
+        b"{",
+        401,
+        NO_CREDENTIALS,
+    )
+    padded = {"metadata": {"pad": "x" * BODY_LIMIT}}
+    tally.check(
+        "REST, an ordinary client's oversize JSON", a.post("/api/v1/sdk_upload/", json=padded), 413, TOO_LARGE
+    )
+    # The refused Idempotency-Keys were not spent: the same keys with a small body do the work.
+    for key in ("big-1", "big-2"):
+        retried = a.post("/api/v1/sdk_upload/", json={}, headers={"Idempotency-Key": key})
+        tally.check(f"REST, {key} again with a small body", retried, 201)
+        tally.expect(f"REST, {key} was not a replay", "idempotent-replayed" not in retried.headers)
+    fits = json.dumps({"metadata": {"pad": ""}})
+    exact = fits.replace('""', '"' + "y" * (BODY_LIMIT - len(fits)) + '"')
+    tally.check(
+        "REST, exactly at the limit",
+        a.post("/api/v1/sdk_upload/", content=exact, headers={"content-type": "application/json"}),
+        201,
+    )
+    uploads_after = len(world.served.region.store.find("sdk_uploads"))
+    tally.expect(
+        "REST, only the accepted creates made uploads",
+        uploads_after == uploads_before + 3,
+        f"{uploads_after - uploads_before} new uploads",
+    )
+
+    meeting = record_meeting(world.base_url, world.key_a, transcript=False)
+    recording_path = f"/api/v1/recording/{meeting.recording['id']}/"
+    raw(
+        "REST PATCH, chunked past the limit",
+        chunked_head("PATCH", recording_path, host, Authorization=auth, **json_type),
+        chunks(BODY_LIMIT + 1),
+        413,
+        TOO_LARGE,
+    )
+    tally.expect("REST PATCH changed nothing", a.get(recording_path).json()["metadata"] == {})
+
+    # The ingest calls and the control plane have the same ceiling.
+    upload = started_upload(world, world.key_a)
+    token = f"UploadToken {upload['upload_token']}"
+    raw(
+        "ingest finalize, chunked past the limit",
+        chunked_head("POST", "/ingest/v1/recording/finalize", host, Authorization=token, **json_type),
+        chunks(BODY_LIMIT + 1),
+        413,
+        TOO_LARGE,
+    )
+    raw(
+        "ingest end, declared 1 GiB",
+        declared_head("POST", "/ingest/v1/recording/end", host, huge, Authorization=token, **json_type),
+        b"{",
+        413,
+        TOO_LARGE,
+    )
+    workspaces_before = len(world.client().get("/_simulator/workspaces").json())
+    raw(
+        "control plane, declared 1 GiB",
+        declared_head("POST", "/_simulator/workspaces", host, huge, **json_type),
+        b"{",
+        413,
+        TOO_LARGE,
+    )
+    raw(
+        "control plane, chunked past the limit",
+        chunked_head("POST", "/_simulator/workspaces", host, **json_type),
+        chunks(BODY_LIMIT + 1),
+        413,
+        TOO_LARGE,
+    )
+    tally.expect(
+        "control plane made no workspace",
+        len(world.client().get("/_simulator/workspaces").json()) == workspaces_before,
+    )
+    with Ingest(world, upload["upload_token"]) as ingest:
+        status = ingest.call("GET", "/ingest/v1/recording/").json()
+        tally.expect(
+            "ingest: still recording, not ended",
+            not status["recording_ended"] and not status["finalized"],
+            str(status),
+        )
+
+        # tus: a chunk past the upload's length, declared or streamed, and creation-with-upload.
+        created = ingest.create(1000)
+        url = created.headers["location"]
+        path = urlsplit(url).path
+        file_id = path.rsplit("/", 1)[-1]
+        tus_headers = {
+            "Authorization": token,
+            "Tus_Resumable": "1.0.0",
+            "Upload_Offset": "0",
+            "Content_Type": "application/offset+octet-stream",
+        }
+        over = {"detail": "The request body goes past Upload-Length."}
+        raw(
+            "tus PATCH, declared past Upload-Length",
+            declared_head("PATCH", path, host, 2000, **tus_headers),
+            b"x" * 10,
+            413,
+            over,
+        )
+        raw(
+            "tus PATCH, declared 1 GiB",
+            declared_head("PATCH", path, host, huge, **tus_headers),
+            b"x" * 10,
+            413,
+            over,
+        )
+        raw(
+            "tus PATCH, chunked past Upload-Length",
+            chunked_head("PATCH", path, host, **tus_headers),
+            chunks(1500, 500),
+            413,
+            over,
+        )
+        record = world.served.region.tus.files.get(file_id)
+        tally.expect("tus: the offset did not move", ingest.offset(url) == 0)
+        tally.expect(
+            "tus: nothing was written",
+            record is not None and world.served.region.blobs.size(record.blob) == 0,
+        )
+        files_before = len(ingest.call("GET", "/ingest/v1/recording/").json()["files"])
+        creation = {
+            "Authorization": token,
+            "Tus_Resumable": "1.0.0",
+            "Upload_Length": "10",
+            "Upload_Metadata": f"part {base64.b64encode(b'media').decode()}",
+            "Content_Type": "application/offset+octet-stream",
+        }
+        raw(
+            "tus creation-with-upload, declared past Upload-Length",
+            declared_head("POST", "/ingest/v1/files/", host, 100, **creation),
+            b"x" * 100,
+            413,
+            over,
+        )
+        raw(
+            "tus creation-with-upload, chunked past Upload-Length",
+            chunked_head("POST", "/ingest/v1/files/", host, **creation),
+            chunks(100, 20) + b"0\r\n\r\n",
+            413,
+            over,
+        )
+        files_after = len(ingest.call("GET", "/ingest/v1/recording/").json()["files"])
+        tally.expect(
+            "tus: refused creations left no file",
+            files_after == files_before,
+            f"{files_after - files_before} files left",
+        )
+        tally.check("tus: the whole chunk afterwards", ingest.patch(url, 0, b"z" * 1000), 204)
+        tally.expect("tus: now complete", ingest.offset(url) == 1000)
+
+    figures.record(
+        "security body limits", tries=tally.tries, failures=len(tally.unexpected), limit=BODY_LIMIT
+    )
+    assert not tally.unexpected, tally.report()
