@@ -28,7 +28,6 @@ import base64
 import contextlib
 import hashlib
 import inspect
-import io
 import json
 import logging
 import os
@@ -38,6 +37,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -529,7 +529,8 @@ def raw_request(base_url: str, head: str, body: bytes = b"", *, wait: float = 10
     shorter than it says), and the status and body of the answer, read until the server closes or
     the answer is whole."""
     parts = urlsplit(base_url)
-    assert parts.hostname is not None and parts.port is not None
+    assert parts.hostname is not None
+    assert parts.port is not None
     with socket.create_connection((parts.hostname, parts.port), timeout=wait) as sock:
         sock.sendall(head.replace("\n", "\r\n").encode() + b"\r\n" + body)
         answer = b""
@@ -1016,5 +1017,252 @@ def test_oversize_bodies_are_refused_early_and_leave_nothing(world: World, figur
 
     figures.record(
         "security body limits", tries=tally.tries, failures=len(tally.unexpected), limit=BODY_LIMIT
+    )
+    assert not tally.unexpected, tally.report()
+
+
+# -- 5. the bind address -----------------------------------------------------------------------------
+
+
+def listening_addresses(port: int) -> set[str]:
+    """The local IPv4/IPv6 addresses something listens on at `port`, from /proc/net/tcp{,6}."""
+    found: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(FileNotFoundError), open(table) as fh:
+            for line in fh.readlines()[1:]:
+                fields = line.split()
+                address, _, hex_port = fields[1].rpartition(":")
+                if int(hex_port, 16) == port and fields[3] == "0A":  # 0A: LISTEN
+                    if len(address) == 8:
+                        found.add(socket.inet_ntop(socket.AF_INET, bytes.fromhex(address)[::-1]))
+                    else:
+                        raw = b"".join(bytes.fromhex(address[i : i + 8])[::-1] for i in range(0, 32, 8))
+                        found.add(socket.inet_ntop(socket.AF_INET6, raw))
+    return found
+
+
+def test_the_server_binds_loopback_unless_told_otherwise(figures: Figures) -> None:
+    from simulator.cli import serve
+
+    tally = Tally()
+    tally.expect("Settings().host", Settings().host == "127.0.0.1", Settings().host)
+    default = inspect.signature(serve).parameters["host"].default
+    tally.expect("recall-sim serve --host default", default == "127.0.0.1", repr(default))
+    tally.expect(
+        "served() takes its host from Settings only", "host" not in inspect.signature(served).parameters
+    )
+    with served() as region:
+        port = int(urlsplit(region.base_url).port or 0)
+        tally.expect("served() base URL", urlsplit(region.base_url).hostname == "127.0.0.1", region.base_url)
+        bound = {sock.getsockname()[0] for server in region.server.servers for sock in server.sockets}
+        tally.expect("served() socket", bound == {"127.0.0.1"}, str(bound))
+        tally.expect(
+            "served() listens on loopback only",
+            listening_addresses(port) == {"127.0.0.1"},
+            str(listening_addresses(port)),
+        )
+    # The command itself, run as a partner runs it (its socket is checked with the logs, below).
+    figures.record("security bind address", tries=tally.tries, failures=len(tally.unexpected))
+    assert not tally.unexpected, tally.report()
+
+
+# -- 6. credentials never in the logs ----------------------------------------------------------------
+
+
+class Capture(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.NOTSET)  # uvicorn's TRACE (5) is below DEBUG
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # Only the server's: the test's own httpx client logs its requests, links included, on the
+        # main thread; the served region runs on its own thread.
+        if record.threadName and record.threadName.startswith("recall-sim:"):
+            self.lines.append(f"{record.name} {record.levelname} {self.format(record)}")
+
+
+@contextlib.contextmanager
+def captured_logs() -> Iterator[Capture]:
+    """Every record at DEBUG: the root logger (the region's own loggers) and uvicorn's, which do not
+    propagate to the root."""
+    capture = Capture()
+    loggers = [logging.getLogger(), logging.getLogger("uvicorn"), logging.getLogger("uvicorn.access")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(capture)
+    logging.getLogger().setLevel(logging.DEBUG)
+    try:
+        yield capture
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.removeHandler(capture)
+            logger.setLevel(level)
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def lifecycle_with_failures(base_url: str, key: str, hook: str) -> set[str]:
+    """A meeting recorded and transcribed, webhooks failing to a closed port, and failures of every
+    kind on the way; the credentials it saw (keys, secrets, upload tokens, download tokens and their
+    signatures) are returned, to be looked for in the logs."""
+    secrets = {key}
+    with httpx.Client(base_url=base_url, timeout=30) as control:
+        endpoint = control.post("/_simulator/webhooks/endpoints", json={"url": hook}).json()
+        secrets.add(control.get(f"/_simulator/webhooks/endpoints/{endpoint['id']}/secret").json()["key"])
+        other = control.post("/_simulator/workspaces", json={"name": "B"}).json()
+        for workspace in control.get("/_simulator/workspaces").json():
+            secrets |= {*workspace["api_keys"], workspace["webhook_secret"]}
+        meeting = record_meeting(base_url, key)
+        secrets.add(meeting.upload["upload_token"])
+        links = download_links(meeting.recording)
+        for url in links.values():
+            token = token_of(url)
+            secrets |= {token, token.split(".")[1]}
+            control.get(url)  # served
+            control.get(url.replace(token, _flip(token, 0)))  # forged: 403
+        for bare in (False, True):
+            wrong = {"Authorization": other["api_keys"][0] if bare else f"Token {other['api_keys'][0]}"}
+            control.get(f"/api/v1/recording/{meeting.recording['id']}/", headers=wrong)  # 404
+            control.get("/api/v1/sdk_upload/", headers={"Authorization": f"Token {key}x"})  # 401
+        control.post(
+            "/api/v1/sdk_upload/",
+            headers={"Authorization": f"Token {key}"},
+            json={"metadata": {"pad": "x" * (2 * 1024 * 1024)}},
+        )  # 413
+        spent = meeting.upload["upload_token"]
+        control.post(
+            "/ingest/v1/recording/start",
+            headers={"Authorization": f"UploadToken {spent}"},
+            json={"platform": "zoom"},
+        )  # 409
+        control.get("/ingest/v1/recording/", headers={"Authorization": f"UploadToken {spent}x"})  # 401
+        websocket_handshake(base_url, query=f"?token={spent}")  # 409, its query logged by uvicorn
+        websocket_handshake(base_url, authorization=f"UploadToken {spent}")
+        created = control.post("/api/v1/sdk_upload/", headers={"Authorization": key}, json={}).json()
+        secrets.add(created["upload_token"])
+
+        def failed_attempts() -> bool:
+            attempts = control.get(
+                f"/_simulator/webhooks/endpoints/{endpoint['id']}/attempts", params={"status": "failed"}
+            ).json()
+            return len(attempts) >= 3
+
+        _wait_for(failed_attempts, "webhook attempts to the closed port to fail")
+    return secrets
+
+
+def leaks(text: str, secrets: set[str]) -> list[str]:
+    return sorted(s[:12] + "..." for s in secrets if s and s in text)
+
+
+def test_no_credential_reaches_a_log_line(figures: Figures) -> None:
+    tally = Tally()
+    settings = Settings(seed=7302, rate_limits=False)
+    # Capture from inside: uvicorn's Config replaces the handlers of its loggers when it is made.
+    # trace: uvicorn logs every ASGI message and scope (headers included) on top of DEBUG.
+    with served(settings, log_level="trace", access_log=True) as region, captured_logs() as capture:
+        secrets = lifecycle_with_failures(
+            region.base_url, region.api_key, f"http://127.0.0.1:{closed_port()}/hook"
+        )
+        text = "\n".join(capture.lines)
+    tally.expect("served: the access log was captured", '"GET /api/v1/download/' in text, text[-500:])
+    tally.expect("served: the real-time handshake was logged", "WebSocket /ingest/v1/realtime" in text)
+    found = leaks(text, secrets)
+    tally.expect("served: no credential in the logs", not found, f"{found} in {len(capture.lines)} lines")
+
+    # The command, as a partner runs it: its panel prints the key and secrets once; nothing after it may.
+    hook = f"http://127.0.0.1:{closed_port()}/hook"
+    command = [
+        sys.executable,
+        "-c",
+        "from scenarios.cli import main; main()",
+        "serve",
+        "--port",
+        "0",
+        "--in-memory",
+        "--seed",
+        "7303",
+        "--delays",
+        "instant",
+        "--log-level",
+        "debug",
+        "--access-log",
+        "--webhook-url",
+        hook,
+    ]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200", "NO_COLOR": "1"}
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    out: dict[str, bytes] = {"stdout": b"", "stderr": b""}
+    try:
+        streams = {proc.stdout.fileno(): "stdout", proc.stderr.fileno(): "stderr"}  # type: ignore[union-attr]
+
+        def pump(timeout: float) -> None:
+            for fd in select.select(list(streams), [], [], timeout)[0]:
+                chunk = os.read(fd, 65536)
+                if chunk:
+                    out[streams[fd]] += chunk
+                else:
+                    streams.pop(fd)
+
+        deadline = time.monotonic() + 30
+        while b"curl " not in out["stdout"] or not out["stdout"].rstrip(b" ").endswith(b"\n"):
+            assert time.monotonic() < deadline, out
+            assert proc.poll() is None, out
+            pump(0.5)
+        panel = out["stdout"].decode()
+        out["stdout"], startup_err = b"", out["stderr"]
+        base_url = re.search(r"base URL\s+(http://[\d.]+:\d+)", panel)
+        key = re.search(r"API key\s+([0-9a-f]{40})", panel)
+        assert base_url is not None, panel
+        assert key is not None, panel
+        port = int(base_url.group(1).rsplit(":", 1)[1])
+        tally.expect(
+            "recall-sim serve binds loopback",
+            base_url.group(1).startswith("http://127.0.0.1:") and listening_addresses(port) == {"127.0.0.1"},
+            str(listening_addresses(port)),
+        )
+        tally.expect("the panel shows the key", key.group(1) in panel)
+        stop = threading.Event()
+
+        def drain() -> None:
+            while streams and not stop.is_set():
+                pump(0.1)
+
+        reader = threading.Thread(target=drain, daemon=True)
+        reader.start()
+        secrets = lifecycle_with_failures(base_url.group(1), key.group(1), hook)
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=20)
+        stop.set()
+        reader.join(timeout=5)
+        pump(0)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for pipe in (proc.stdout, proc.stderr):
+            if pipe is not None:
+                pipe.close()
+    after = (startup_err + out["stdout"] + out["stderr"]).decode(errors="replace")
+    tally.expect(
+        "recall-sim serve: the access log was written", '"GET /api/v1/download/' in after, after[-500:]
+    )
+    found = leaks(after, secrets)
+    tally.expect(
+        "recall-sim serve: nothing after the panel names a credential",
+        not found,
+        f"{found} in {after.count(chr(10))} lines",
+    )
+
+    figures.record(
+        "security logs",
+        tries=tally.tries,
+        failures=len(tally.unexpected),
+        lines=len(capture.lines) + after.count("\n"),
+        secrets=len(secrets),
     )
     assert not tally.unexpected, tally.report()
