@@ -3,8 +3,9 @@
 Everything runs against a region served by uvicorn on a loopback port (and, for the logs, the
 `recall-sim serve` command as a subprocess), with three callers: the start-up workspace (A), a second
 workspace in the same region (B) and a workspace of another region (C), all made through the control
-plane. Every part counts its requests (`tries`) and the answers that were not the expected ones
-(`failures`); a failure lists each unexpected answer, so one run shows every hole at once.
+plane. Every part counts its requests (`tries`; the bind and log parts, which check rather than
+send, count their checks), its checks, and the answers that were not the expected ones (`failures`); a
+failure lists each unexpected answer, so one run shows every hole at once.
 
 - **matrix**: every route of the app is classified (API key, signed link, upload token, control plane,
   docs); a route in no class fails the test, so a new route cannot slip in unauthenticated. Every
@@ -18,7 +19,9 @@ plane. Every part counts its requests (`tries`) and the answers that were not th
 - **body limits**: oversize JSON bodies (declared and chunked) to the REST API, the ingest calls and the
   control plane, and oversize tus chunks, answered 413 early, leaving nothing behind.
 - **bind address** and **logs**: loopback by default; no key, secret, upload token or download
-  signature in any log line at DEBUG with the access log on, failures included.
+  signature in any log line at uvicorn's trace level (below DEBUG: every ASGI scope is logged) with the
+  access log on, through a lifecycle with failures (401s, 404s, 413s, forged links, refused real-time
+  handshakes, webhooks failing to a closed port).
 """
 
 from __future__ import annotations
