@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Route
 
 from seams import Clock
+from simulator.api.body_limit import BodyLimitMiddleware
 from simulator.api.faults import FaultMiddleware
 from simulator.api.idempotency import IdempotencyMiddleware
 from simulator.api.openapi import install_openapi
@@ -29,8 +30,15 @@ from simulator.api.routes import (
     sdk_upload,
     webhooks,
 )
-from simulator.api.routes.ingest import TusHeadersMiddleware
-from simulator.errors import ApiError, BadRequest, MethodNotAllowed, NotFound, ValidationFailed
+from simulator.api.routes.ingest import FILES_PATH, TusHeadersMiddleware
+from simulator.errors import (
+    ApiError,
+    BadRequest,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    ValidationFailed,
+)
 from simulator.region import Region
 from simulator.settings import Settings
 from simulator.store import BlobStore, Store
@@ -68,6 +76,9 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         return response
     if exc.status_code == 404:
         return error_response(NotFound())
+    if isinstance(exc.__cause__, PayloadTooLarge):
+        # FastAPI turns any error while it reads a body into a 400; this one was the size limit.
+        return error_response(exc.__cause__)
     return JSONResponse(status_code=exc.status_code, content={"detail": exc.detail}, headers=exc.headers)
 
 
@@ -127,6 +138,8 @@ def create_app(
     # The last added is outermost: faults act before anything else, as a broken network would.
     app.add_middleware(TusHeadersMiddleware)
     app.add_middleware(IdempotencyMiddleware)
+    # Outside the Idempotency-Key middleware, which reads the body before the route does.
+    app.add_middleware(BodyLimitMiddleware, exempt_prefix=FILES_PATH)
     app.add_middleware(FaultMiddleware)
     # The routers are built once, at import, with their full paths; every app shares their routes.
     # (`include_router` would rebuild every route for each app: most of a test suite's time.)

@@ -39,6 +39,9 @@ def serve(
     ] = 1.0,
     delays: Annotated[str, typer.Option(help="Status timing: instant or realistic")] = "realistic",
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "warning",
+    access_log: Annotated[
+        bool, typer.Option("--access-log", help="Log every request (credentials redacted)")
+    ] = False,
     webhook_url: Annotated[
         Optional[list[str]],  # noqa: UP045
         typer.Option(help="Send the start-up workspace's webhooks here (repeatable)"),
@@ -104,7 +107,7 @@ def serve(
     console.print(
         f'curl -X POST -H "Authorization: Token {simulated.default_api_key.id}" {base_url}/api/v1/sdk_upload/'
     )
-    serve_forever(simulated, sock, log_level=log_level)
+    serve_forever(simulated, sock, log_level=log_level, access_log=access_log)
 
 
 def register_webhooks(region: Region, urls: list[str], secrets: list[str]) -> list[Endpoint]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import uvicorn
 
 from simulator.app import create_app
+from simulator.logs import install_redaction
 from simulator.region import Region
 from simulator.settings import Settings
 
@@ -32,19 +33,29 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _server(region: Region, log_level: str) -> uvicorn.Server:
+def _server(region: Region, log_level: str, access_log: bool) -> uvicorn.Server:
     app = create_app(region=region)
     # wsproto: uvicorn's websockets implementation logs a spurious error for every refused handshake
     # that answers with a denial response (the real-time channel's 401/409).
     config = uvicorn.Config(
-        app, log_level=log_level, access_log=False, lifespan="on", timeout_graceful_shutdown=5, ws="wsproto"
+        app,
+        log_level=log_level,
+        access_log=access_log,
+        lifespan="on",
+        timeout_graceful_shutdown=5,
+        ws="wsproto",
     )
+    # After the Config, which (re)configures uvicorn's loggers: request lines carry signed links'
+    # tokens in their query strings.
+    install_redaction()
     return uvicorn.Server(config)
 
 
-def serve_forever(region: Region, sock: socket.socket, *, log_level: str = "warning") -> None:
+def serve_forever(
+    region: Region, sock: socket.socket, *, log_level: str = "warning", access_log: bool = False
+) -> None:
     """Serve until Ctrl-C (uvicorn turns SIGINT/SIGTERM into a graceful shutdown)."""
-    server = _server(region, log_level)
+    server = _server(region, log_level, access_log)
     try:
         server.run(sockets=[sock])
     finally:
@@ -69,14 +80,19 @@ class ServedRegion:
 
 @contextlib.contextmanager
 def served(
-    settings: Settings | None = None, *, region: Region | None = None, log_level: str = "warning"
+    settings: Settings | None = None,
+    *,
+    region: Region | None = None,
+    log_level: str = "warning",
+    access_log: bool = False,
 ) -> Iterator[ServedRegion]:
-    """A region on a free loopback port, served on a background thread, for tests that need sockets."""
+    """A region on a free loopback port (`Settings.host`), served on a background thread, for tests
+    that need sockets."""
     owned = region is None
     region = region or Region(settings or Settings())
     sock = bind_socket(region.settings.host, 0)
     port = sock.getsockname()[1]
-    server = _server(region, log_level)
+    server = _server(region, log_level, access_log)
 
     def run() -> None:
         asyncio.run(server.serve(sockets=[sock]))

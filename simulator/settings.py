@@ -127,8 +127,8 @@ class Settings(BaseModel):
     retention: float = 7 * 24 * 3600.0
     #: Idempotency-Key replay window
     idempotency_ttl: float = 3600.0
-    #: largest JSON request body the REST API accepts
-    max_json_body: int = 1024 * 1024
+    #: largest request body accepted outside tus (REST, ingest calls, control plane); bigger is a 413
+    max_json_body: int = Field(default=1024 * 1024, ge=1)
     rate_limits: bool = True
     #: largest media file the ingest endpoint accepts (Tus-Max-Size)
     ingest_max_size: int = 16 * 1024**3

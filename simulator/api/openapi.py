@@ -34,9 +34,16 @@ async def _read_json(request: Request, region: Region) -> Any:
     limit = region.settings.max_json_body
     if length is not None and length.isdigit() and int(length) > limit:
         raise PayloadTooLarge()
-    raw = await request.body()
-    if len(raw) > limit:
-        raise PayloadTooLarge()
+    # Counted as it arrives: a chunked body without Content-Length is refused once it passes the
+    # limit, not after all of it was held in memory.
+    chunks: list[bytes] = []
+    received = 0
+    async for chunk in request.stream():
+        received += len(chunk)
+        if received > limit:
+            raise PayloadTooLarge()
+        chunks.append(chunk)
+    raw = b"".join(chunks)
     if not raw:  # DRF reads an empty body as no data; whitespace is malformed JSON
         return None
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()

@@ -213,7 +213,10 @@ class TusFiles:
         offset: str | None,
         checksum: tuple[str, bytes] | None,
         body: AsyncIterator[bytes],
+        declared: int | None = None,
     ) -> IngestFile:
+        """Append `body` at `offset`. `declared` is the request's Content-Length: a body that says it
+        goes past Upload-Length is refused before any of it is read."""
         record = self.get(auth, file_id)
         if record.concat == "final":
             raise PermissionDenied("A final upload is assembled from its parts and cannot be patched.")
@@ -221,6 +224,8 @@ class TusFiles:
             raise BadRequest("Upload-Offset must be a non-negative integer.")
         if int(offset) != record.offset:
             raise Conflict(f"Upload-Offset {offset} does not match the upload's offset {record.offset}.")
+        if declared is not None and record.offset + declared > record.length:
+            raise PayloadTooLarge("The request body goes past Upload-Length.")
         if file_id in self._writing:
             raise Conflict("Another PATCH to this upload is in progress.")
         self._writing.add(file_id)

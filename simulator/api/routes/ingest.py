@@ -16,7 +16,7 @@ from starlette.requests import ClientDisconnect
 
 from simulator.api.deps import base_url, get_region
 from simulator.api.responses import errors_doc
-from simulator.errors import ApiError, UnsupportedMediaType
+from simulator.errors import ApiError, PayloadTooLarge, UnsupportedMediaType
 from simulator.ingest.records import IngestFile
 from simulator.ingest.session import EndRecording, FinalizeManifest, StartRecording
 from simulator.ingest.tokens import UploadTokenAuth
@@ -30,7 +30,7 @@ from simulator.ingest.tus import (
 )
 from simulator.region import Region
 
-__all__ = ["TusHeadersMiddleware", "router"]
+__all__ = ["FILES_PATH", "TusHeadersMiddleware", "router"]
 
 router = APIRouter(prefix="/ingest/v1", tags=["ingest"])
 
@@ -171,6 +171,11 @@ async def _body_stream(request: Request) -> AsyncIterator[bytes]:
         raise ClientGone() from None
 
 
+def _content_length(request: Request) -> int | None:
+    value = request.headers.get("content-length", "").strip()
+    return int(value) if value.isdigit() else None
+
+
 def _check_patch_content_type(request: Request) -> None:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != "application/offset+octet-stream":
@@ -195,6 +200,17 @@ async def tus_create(
     region: Region = Depends(get_region),
 ) -> Response:
     region.upload_tokens.for_upload(auth)
+    declared = _content_length(request)
+    if (
+        declared
+        and upload_concat is None
+        and upload_length is not None
+        and upload_length.isdigit()
+        and declared > int(upload_length)
+    ):
+        # creation-with-upload whose first chunk is longer than the whole upload: refused unread,
+        # before a file exists.
+        raise PayloadTooLarge("The request body goes past Upload-Length.")
     record = region.tus.create(
         auth,
         length=upload_length,
@@ -202,12 +218,23 @@ async def tus_create(
         metadata=parse_metadata(upload_metadata),
         concat=upload_concat,
     )
-    if request.headers.get("content-length", "0") not in ("", "0") and record.concat != "final":
-        # creation-with-upload: the POST body is the first chunk
-        _check_patch_content_type(request)
-        record = await region.tus.append(
-            auth, record.id, offset="0", checksum=parse_checksum(upload_checksum), body=_body_stream(request)
-        )
+    chunked = "chunked" in request.headers.get("transfer-encoding", "").lower()
+    if (declared or chunked) and record.concat != "final":
+        # creation-with-upload: the POST body is the first chunk (with a length, or chunked)
+        try:
+            _check_patch_content_type(request)
+            record = await region.tus.append(
+                auth,
+                record.id,
+                offset="0",
+                checksum=parse_checksum(upload_checksum),
+                body=_body_stream(request),
+                declared=declared,
+            )
+        except ApiError:
+            # The client never learns this file's URL: leave no empty file behind.
+            region.tus.terminate(auth, record.id)
+            raise
     headers = _file_headers(record, region)
     headers["Location"] = _files_url(request, region) + record.id
     return Response(status_code=201, headers=headers)
@@ -254,6 +281,7 @@ async def tus_patch(
         offset=upload_offset,
         checksum=parse_checksum(upload_checksum),
         body=_body_stream(request),
+        declared=_content_length(request),
     )
     return Response(status_code=204, headers=_file_headers(record, region))
 

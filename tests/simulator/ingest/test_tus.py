@@ -221,3 +221,64 @@ async def test_finalize_checks_completeness_and_sha256(sim: Sim) -> None:
         status = await client.status()
         assert status["finalized"] is False
         await client.finalize(PartRef(url, hashlib.sha256(data).hexdigest()))
+
+
+class _Counted:
+    def __init__(self, data: bytes, size: int) -> None:
+        self.data, self.size, self.sent = data, size, 0
+
+    async def __aiter__(self):  # type: ignore[no-untyped-def]
+        for start in range(0, len(self.data), self.size):
+            self.sent += 1
+            yield self.data[start : start + self.size]
+
+
+async def test_a_patch_declared_past_upload_length_is_refused_unread(sim: Sim) -> None:
+    _, token = await _started(sim)
+    created = await sim.client(None).post(
+        "/ingest/v1/files/", headers=_auth(token, **{"Upload-Length": "100"})
+    )
+    url = created.headers["location"]
+    body = _Counted(b"x" * 200, 50)
+    headers = _auth(
+        token,
+        **{
+            "Upload-Offset": "0",
+            "Content-Type": "application/offset+octet-stream",
+            "Content-Length": "200",
+        },
+    )
+    response = await sim.client(None).patch(url, content=body, headers=headers)
+    assert (response.status_code, response.json()) == (
+        413,
+        {"detail": "The request body goes past Upload-Length."},
+    )
+    assert body.sent == 0
+    head = await sim.client(None).head(url, headers=_auth(token))
+    assert head.headers["upload-offset"] == "0"
+
+
+async def test_creation_with_upload_takes_a_chunked_body_and_refuses_one_too_long(sim: Sim) -> None:
+    _, token = await _started(sim)
+    creation = {
+        "Upload-Length": "100",
+        "Upload-Metadata": f"part {base64.b64encode(b'media').decode()}",
+        "Content-Type": "application/offset+octet-stream",
+    }
+    fits = await sim.client(None).post(
+        "/ingest/v1/files/", content=_Counted(b"y" * 60, 20), headers=_auth(token, **creation)
+    )
+    assert fits.status_code == 201
+    assert fits.headers["upload-offset"] == "60"
+    files_before = len(sim.region.tus.files.find())
+    too_long = await sim.client(None).post(
+        "/ingest/v1/files/", content=_Counted(b"z" * 150, 50), headers=_auth(token, **creation)
+    )
+    assert too_long.status_code == 413
+    declared = await sim.client(None).post(
+        "/ingest/v1/files/", content=b"z" * 150, headers=_auth(token, **creation)
+    )
+    assert declared.status_code == 413
+    # The refused creations left no file behind (the client never learnt their URLs).
+    live = [f for f in sim.region.tus.files.find() if not f.terminated]
+    assert len(live) == files_before
