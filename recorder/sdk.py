@@ -44,6 +44,7 @@ from recorder.errors import (
     WindowAlreadyRecordedError,
 )
 from recorder.session import RecordingSession, SessionEnded
+from recorder.session_open import recover_session, start_session
 from recorder.storage import RecordingStore
 
 __all__ = ["REGION_HOSTS", "RecallAiSdk", "region_of"]
@@ -277,7 +278,7 @@ class RecallAiSdk:
                 raise PermissionMissingError(permission)
         async with self._lock:
             assert self.api_url is not None
-            session = await RecordingSession.start(
+            session = await start_session(
                 self.config, self._emit, window, upload_token, self.api_url, realtime_events
             )
             # Only once the region has accepted the new recording: a refused token leaves the
@@ -394,7 +395,7 @@ class RecallAiSdk:
 
     async def _resume_unfinished(self, local: Any) -> None:
         """A recording left by an SDK that died: finish its upload as its mode would have."""
-        session = RecordingSession.recover(self.config, self._emit, local)
+        session = recover_session(self.config, self._emit, local)
         self._sessions[session.window.id] = session
         self._recorded.add(session.window.id)
         self._log("resuming an unfinished recording", "recovery", session.window.id)

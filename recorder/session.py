@@ -5,14 +5,13 @@ go to crash-safe storage as they complete, and in `current` mode straight on to 
 what it observes in the meeting as it happens. Stopping closes the media, writes the side parts
 (participant events, meeting metadata, the MP3 speech header) and tells the region; the upload then
 follows the SDK's mode. Every step is journaled, so a session can be rebuilt from its directory after
-the process was killed (`recover`).
+the process was killed (`recorder.session_open`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import json
 import math
 from collections.abc import Callable
@@ -23,26 +22,20 @@ from typing import Any
 from recorder import events
 from recorder.config import SdkConfig, UploadMode
 from recorder.desktop import MeetingWindow
-from recorder.errors import InvalidUploadTokenError, UploadFailedError, UploadTokenReusedError
+from recorder.errors import UploadFailedError
 from recorder.ingest import IngestClient, IngestError, PartRef, StartedRecording
 from recorder.live import LiveReporting
 from recorder.media import (
     MeetingEncoder,
     RecordedSpans,
     Segment,
-    get_profile,
-    media_kind_for,
     meeting_metadata,
     participant_events,
-    recorded_utterances,
 )
-from recorder.media.reader import id3_speech_header
-from recorder.media.speech import speaker_labels_for
-from recorder.meeting import MeetingScript
 from recorder.observed import NOBODY, MeetingWatch
 from recorder.realtime import OnEvent, RealtimeChannel
 from recorder.retry import Retrier
-from recorder.storage import LocalRecording, RecordingStore
+from recorder.storage import LocalRecording
 from recorder.uploader import Uploader
 
 __all__ = ["Emit", "RecordingSession", "SessionEnded"]
@@ -65,7 +58,9 @@ class SessionEnded:
 
 
 @dataclass
-class _Spans:
+class Spans:
+    """The spans recorded so far: closed ones, and the one open since its start (None while paused)."""
+
     closed: list[tuple[float, float]] = field(default_factory=list)
     open_since: float | None = 0.0
 
@@ -110,7 +105,7 @@ class RecordingSession:
         )
         self.uploader = Uploader(client, local, self.retrying)
         self.state = "recording"
-        self.spans = _Spans()
+        self.spans = Spans()
         self.live: LiveReporting | None = None
         self._live_ended: asyncio.Task[None] | None = None
         self.ended = asyncio.Event()
@@ -138,78 +133,10 @@ class RecordingSession:
 
     # -- starting ------------------------------------------------------------------------------
 
-    @classmethod
-    async def start(
-        cls,
-        config: SdkConfig,
-        emit: Emit,
-        window: MeetingWindow,
-        upload_token: str,
-        api_url: str,
-        realtime_events: list[str] | None,
-    ) -> RecordingSession:
-        clock = config.clock
-        kind = media_kind_for(window.script, desktop_audio=window.desktop_audio)
-        client = IngestClient(api_url, upload_token, transport=config.transport)
-        retrying = Retrier(clock, config.randomness.stream("retry/start"), config.retry)
-        try:
-            started: StartedRecording = await retrying(
-                "start",
-                lambda: client.start(
-                    platform=window.platform,
-                    title=window.title,
-                    url=window.url,
-                    upload_mode=config.upload_mode,
-                    media_format=kind,
-                ),
-            )
-        except IngestError as error:
-            await client.aclose()
-            if error.status == 409 and "already" in str(error.body):
-                raise UploadTokenReusedError() from None
-            raise InvalidUploadTokenError(str(error.body)) from None
-        except UploadFailedError:
-            await client.aclose()
-            raise
-        now = clock.timestamp()
-        start_at = now - window.opened_at
-        store = RecordingStore(config.recordings_dir)
-        local = store.create(
-            started.sdk_upload_id,
-            window_id=window.id,
-            platform=window.platform,
-            title=window.title,
-            url=window.url,
-            desktop_audio=window.desktop_audio,
-            script=window.script.to_dict(),
-            start_at=start_at,
-            started_clock=now,
-            started_at=clock.now().isoformat(),
-            upload_token=upload_token,
-            api_url=api_url,
-            upload_mode=config.upload_mode,
-            kind=kind,
-            profile=config.media_profile.name,
-            recording_id=started.recording_id,
-            sdk_upload_id=started.sdk_upload_id,
-        )
-        session = cls(
-            config,
-            emit,
-            window,
-            local,
-            client,
-            start_at=start_at,
-            started_clock=now,
-            started_at=clock.now(),
-            mode=config.upload_mode,
-            kind=kind,
-        )
-        session.live = session.watch.live = session._live_reporting(
-            realtime_events or [], started, upload_token
-        )
-        session._begin()
-        return session
+    def begin(self, started: StartedRecording, upload_token: str, realtime_events: list[str]) -> None:
+        """Start capturing, the ordered calls to the region and (in `current` mode) segment uploads."""
+        self.live = self.watch.live = self._live_reporting(realtime_events, started, upload_token)
+        self._begin()
 
     def _live_reporting(self, requested: list[str], started: StartedRecording, token: str) -> LiveReporting:
         config = self.config
@@ -254,7 +181,7 @@ class RecordingSession:
         )
         loop = asyncio.get_running_loop()
         self._driver = loop.create_task(self._drive(), name=f"recording {self.window.id}")
-        self._server_worker = loop.create_task(self._call_server(), name=f"server calls {self.window.id}")
+        self.call_server_in_order()
         if self.mode == "current":
             self._upload_worker = loop.create_task(self._upload_segments(), name=f"uploads {self.window.id}")
 
@@ -371,6 +298,20 @@ class RecordingSession:
 
     # -- talking to the region -----------------------------------------------------------------
 
+    def end_recovered(self, recorded: RecordedSpans) -> None:
+        """A recovered session that never stopped: write the side parts for what was kept and tell the
+        region where the recording ended."""
+        end = recorded.duration
+        self._write_parts(recorded)
+        self.local.append("stopped", duration=end, recovered=True)
+        self._server_calls.put_nowait(("end", lambda: self.client.end(end)))
+
+    def call_server_in_order(self) -> None:
+        """Run the queued calls to the region (a recovered session has no capture to start)."""
+        self._server_worker = asyncio.get_running_loop().create_task(
+            self._call_server(), name=f"server calls {self.window.id}"
+        )
+
     async def _call_server(self) -> None:
         """Pause, resume and end go to the region in order, each retried; a network outage during the
         recording (the real SDK rides out two minutes of one) does not stop the capture."""
@@ -436,60 +377,3 @@ class RecordingSession:
         if self.live is not None:
             await self.live.close()
         await self.client.aclose()
-
-    # -- recovering after a crash --------------------------------------------------------------
-
-    @classmethod
-    def recover(cls, config: SdkConfig, emit: Emit, local: LocalRecording) -> RecordingSession:
-        """Rebuild a session from its journal. What was recorded ends with the last whole segment;
-        the side parts are derived from that span, as the region will see the media."""
-        started = local.first("started") or {}
-        script = MeetingScript.from_dict(started["script"])
-        window = MeetingWindow(
-            id=started["window_id"],
-            platform=started["platform"],
-            script=script,
-            opened_at=started["started_clock"] - started["start_at"],
-            title=started.get("title"),
-            url=started.get("url"),
-            desktop_audio=started.get("desktop_audio", False),
-        )
-        client = IngestClient(started["api_url"], started["upload_token"], transport=config.transport)
-        recovered_config = dataclasses.replace(
-            config, upload_mode=started["upload_mode"], media_profile=get_profile(started["profile"])
-        )
-        session = cls(
-            recovered_config,
-            emit,
-            window,
-            local,
-            client,
-            start_at=started["start_at"],
-            started_clock=started["started_clock"],
-            started_at=datetime.fromisoformat(started["started_at"]),
-            mode=started["upload_mode"],
-            kind=started["kind"],
-        )
-        session.state = "recovered"
-        stopped = local.first("stopped")
-        if stopped is None:
-            segments = local.segments()
-            end = segments[-1].end if segments else 0.0
-            spans = _Spans()
-            for entry in local.entries:
-                if entry["type"] == "paused" and entry["at"] <= end:
-                    spans.closed.append((spans.open_since or 0.0, entry["at"]))
-                    spans.open_since = None
-                elif entry["type"] == "resumed" and entry["at"] <= end:
-                    spans.open_since = entry["at"]
-            recorded = spans.frozen(end)
-            if session.kind == "mp3" and local.part("speech_header") is None:
-                labels = speaker_labels_for(script, window.desktop_audio)
-                header = id3_speech_header(recorded_utterances(script, session.start_at, recorded, labels))
-                local.add_part("speech_header", header)
-            session._write_parts(recorded)
-            local.append("stopped", duration=end, recovered=True)
-            session._server_calls.put_nowait(("end", lambda: client.end(end)))
-        loop = asyncio.get_running_loop()
-        session._server_worker = loop.create_task(session._call_server(), name=f"server calls {window.id}")
-        return session
