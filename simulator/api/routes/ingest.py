@@ -171,6 +171,12 @@ async def _body_stream(request: Request) -> AsyncIterator[bytes]:
         raise ClientGone() from None
 
 
+def _content_length(request: Request) -> int | None:
+    """The declared body length (the HTTP server has already refused a malformed one)."""
+    value = request.headers.get("content-length")
+    return int(value) if value is not None and value.isascii() and value.isdigit() else None
+
+
 def _check_patch_content_type(request: Request) -> None:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != "application/offset+octet-stream":
@@ -206,7 +212,12 @@ async def tus_create(
         # creation-with-upload: the POST body is the first chunk
         _check_patch_content_type(request)
         record = await region.tus.append(
-            auth, record.id, offset="0", checksum=parse_checksum(upload_checksum), body=_body_stream(request)
+            auth,
+            record.id,
+            offset="0",
+            checksum=parse_checksum(upload_checksum),
+            body=_body_stream(request),
+            content_length=_content_length(request),
         )
     headers = _file_headers(record, region)
     headers["Location"] = _files_url(request, region) + record.id
@@ -254,6 +265,7 @@ async def tus_patch(
         offset=upload_offset,
         checksum=parse_checksum(upload_checksum),
         body=_body_stream(request),
+        content_length=_content_length(request),
     )
     return Response(status_code=204, headers=_file_headers(record, region))
 

@@ -132,6 +132,61 @@ async def test_bodies_past_the_length_and_bad_content_types_are_refused(sim: Sim
         assert response.status_code in (400, 413), length
 
 
+async def test_digits_int_cannot_read_are_refused_not_a_server_error(sim: Sim) -> None:
+    # `"²".isdigit()` is true, and a header byte 0xB2 reaches the app as "²": it used to answer 500.
+    _, token = await _started(sim)
+    api = sim.client(None)
+    for value in (b"\xb2", b"\xb9\xb2\xb3"):
+        created = await api.post("/ingest/v1/files/", headers={**_auth(token), "Upload-Length": value})
+        assert created.status_code == 400, value
+        assert created.json() == {"detail": "Upload-Length must be a non-negative integer."}
+    url = (await api.post("/ingest/v1/files/", headers=_auth(token, **{"Upload-Length": "4"}))).headers[
+        "location"
+    ]
+    octets = {"Content-Type": "application/offset+octet-stream"}
+    patched = await api.patch(
+        url, content=b"1234", headers={**_auth(token, **octets), "Upload-Offset": b"\xb2"}
+    )
+    assert patched.status_code == 400
+    assert (await api.head(url, headers=_auth(token))).headers["upload-offset"] == "0"
+
+
+async def test_a_body_declared_past_the_length_is_refused_before_it_is_read(sim: Sim) -> None:
+    _, token = await _started(sim)
+    api = sim.client(None)
+    url = (await api.post("/ingest/v1/files/", headers=_auth(token, **{"Upload-Length": "10"}))).headers[
+        "location"
+    ]
+    headers = _auth(
+        token,
+        **{"Upload-Offset": "0", "Content-Type": "application/offset+octet-stream", "Content-Length": "11"},
+    )
+    # The body sent is short of what Content-Length promises: the refusal must not wait for the rest.
+    response = await api.patch(url, content=b"12", headers=headers)
+    assert response.status_code == 413
+    assert response.json() == {"detail": "The request body goes past Upload-Length."}
+    assert (await api.head(url, headers=_auth(token))).headers["upload-offset"] == "0"
+
+
+async def test_metadata_too_long_to_echo_in_a_head_answer_is_refused(sim: Sim) -> None:
+    _, token = await _started(sim)
+    api = sim.client(None)
+    name = base64.b64encode(b"a" * 70_000).decode()
+    refused = await api.post(
+        "/ingest/v1/files/",
+        headers=_auth(token, **{"Upload-Length": "4", "Upload-Metadata": f"filename {name}"}),
+    )
+    assert refused.status_code == 400
+    assert refused.json() == {"detail": "Upload-Metadata is longer than 8192 bytes."}
+    assert sim.region.tus.files.find({}) == []
+    longest = base64.b64encode(b"a" * 6000).decode()
+    kept = await api.post(
+        "/ingest/v1/files/",
+        headers=_auth(token, **{"Upload-Length": "4", "Upload-Metadata": f"filename {longest}"}),
+    )
+    assert kept.status_code == 201
+
+
 async def test_creation_with_upload_takes_the_first_chunk(sim: Sim) -> None:
     _, token = await _started(sim)
     response = await sim.client(None).post(
