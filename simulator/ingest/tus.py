@@ -116,7 +116,9 @@ class TusFiles:
         return record
 
     def _reconcile(self, record: IngestFile) -> None:
-        if record.concat == "final":
+        """Trim what a crash left past the committed offset. Not while a PATCH is writing: its bytes
+        are past the offset until it commits, and a HEAD meanwhile must not cut them away."""
+        if record.concat == "final" or record.id in self._writing:
             return
         if not self.ctx.blobs.exists(record.blob):
             self.ctx.blobs.write_bytes(record.blob, b"")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import itertools
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -185,6 +187,40 @@ async def test_metadata_too_long_to_echo_in_a_head_answer_is_refused(sim: Sim) -
         headers=_auth(token, **{"Upload-Length": "4", "Upload-Metadata": f"filename {longest}"}),
     )
     assert kept.status_code == 201
+
+
+async def test_a_head_while_a_patch_is_streaming_does_not_cut_the_bytes_in_flight(sim: Sim) -> None:
+    # A client whose PATCH seems stuck asks HEAD where it is (tus's resume step) while the server is
+    # still writing that PATCH: the answer is the last committed offset, and the bytes being written
+    # stay (they used to be truncated away, the PATCH then committing an offset past the file's end).
+    _, token = await _started(sim)
+    api = sim.client(None)
+    half = 100_000  # past the file buffer, so the first half is on disk when HEAD comes
+    length = str(2 * half)
+    url = (await api.post("/ingest/v1/files/", headers=_auth(token, **{"Upload-Length": length}))).headers[
+        "location"
+    ]
+    first_half_written = asyncio.Event()
+    head_done = asyncio.Event()
+
+    async def body() -> AsyncIterator[bytes]:
+        yield b"1" * half
+        first_half_written.set()
+        await head_done.wait()
+        yield b"2" * half
+
+    headers = _auth(token, **{"Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"})
+    patch = asyncio.ensure_future(api.patch(url, content=body(), headers=headers))
+    await first_half_written.wait()
+    await asyncio.sleep(0)  # the server takes the first chunk
+    head = await api.head(url, headers=_auth(token))
+    head_done.set()
+    assert head.headers["upload-offset"] == "0"
+    assert (await patch).status_code == 204
+    record = sim.region.tus.files.get(url.rsplit("/", 1)[-1])
+    assert record is not None
+    assert record.offset == 2 * half
+    assert sim.region.blobs.read_bytes(record.blob) == b"1" * half + b"2" * half
 
 
 async def test_creation_with_upload_takes_the_first_chunk(sim: Sim) -> None:
