@@ -315,5 +315,9 @@ class TusFiles:
         return self.files.find({"sdk_upload_id": upload_id})
 
 
-class ClientGone(Exception):
-    """The client went away mid-body: without a checksum the bytes received are kept (tus allows it)."""
+class ClientGone(BadRequest):
+    """The client went away mid-body: without a checksum the bytes received are kept (tus allows it);
+    with one, nothing is. Rendered like any refusal, for a client no longer there to read it, rather
+    than escaping as a server error."""
+
+    default_detail = "The client went away before the body was complete; nothing of it was stored."

@@ -223,6 +223,57 @@ async def test_a_head_while_a_patch_is_streaming_does_not_cut_the_bytes_in_fligh
     assert sim.region.blobs.read_bytes(record.blob) == b"1" * half + b"2" * half
 
 
+async def test_a_checksummed_patch_whose_client_goes_away_is_a_refusal_not_a_server_error(
+    sim: Sim,
+) -> None:
+    # Driven as raw ASGI, the only way to have the client disconnect mid-body: the app used to let
+    # ClientGone escape, which the server logs as an exception and answers 500 (to nobody).
+    _, token = await _started(sim)
+    api = sim.client(None)
+    url = (await api.post("/ingest/v1/files/", headers=_auth(token, **{"Upload-Length": "10"}))).headers[
+        "location"
+    ]
+    headers = _auth(
+        token,
+        **{
+            "Upload-Offset": "0",
+            "Content-Type": "application/offset+octet-stream",
+            "Upload-Checksum": "sha256 " + base64.b64encode(hashlib.sha256(b"0123456789").digest()).decode(),
+            "Content-Length": "10",
+            "Host": "testserver",
+        },
+    )
+    incoming = [
+        {"type": "http.request", "body": b"01234", "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "PATCH",
+        "scheme": "http",
+        "path": "/ingest/v1/files/" + url.rsplit("/", 1)[-1],
+        "raw_path": b"",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "client": ("127.0.0.1", 1),
+        "server": ("testserver", 80),
+    }
+    await sim.app(scope, receive, send)
+    assert sent[0]["status"] == 400
+    assert (await api.head(url, headers=_auth(token))).headers["upload-offset"] == "0"
+
+
 async def test_creation_with_upload_takes_the_first_chunk(sim: Sim) -> None:
     _, token = await _started(sim)
     response = await sim.client(None).post(
