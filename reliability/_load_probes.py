@@ -52,6 +52,8 @@ class Probe:
     #: sent byte for byte on a socket (what an HTTP client would not send)
     raw: bool = False
     opaque: bool = False
+    #: the client hangs up mid-body: there is no answer to read, only what it left behind
+    hang_up: bool = False
     touches_own: bool = False
     note: str = field(default="")
 
@@ -154,9 +156,10 @@ def opaque_metadata(rng: random.Random, t: Target) -> Probe:
     pairs = [b"part " + _b64(b"media"), b"filename " + _b64(name)]
     if rng.random() < 0.5:
         pairs.append(b"relativePath " + _b64(name))
-    headers = [*_create_headers(t, rng), (b"Upload-Metadata", b",".join(pairs))]
     # creation-with-upload: the first bytes come with the POST, so they land somewhere on disk too
     body = b"\x00" * rng.randint(0, 64)
+    length = str(rng.randint(64, 4096)).encode()  # room for the body: the request is a valid one
+    headers = [TUS, _auth(t.token), (b"Upload-Length", length), (b"Upload-Metadata", b",".join(pairs))]
     if body:
         headers.append(OCTETS)
     return Probe(
@@ -444,6 +447,32 @@ def raw_framing(rng: random.Random, t: Target) -> Probe:
     )
 
 
+def abandoned(rng: random.Random, t: Target) -> Probe:
+    """A PATCH with a checksum whose client dies mid-body: nothing of it may be kept."""
+    declared = rng.randint(2, t.own_length - t.own_offset)
+    body = b"h" * rng.randint(1, declared - 1)
+    digest = _b64(bytes(32))
+    headers = [
+        TUS,
+        _auth(t.token),
+        OCTETS,
+        (b"Upload-Offset", str(t.own_offset).encode()),
+        (b"Upload-Checksum", b"sha256 " + digest),
+        (b"Content-Length", str(declared).encode()),
+    ]
+    return Probe(
+        "checksummed PATCH abandoned mid-body",
+        "PATCH",
+        FILES + t.own_file,
+        headers,
+        body,
+        raw=True,
+        hang_up=True,
+        touches_own=True,
+        note=f"{len(body)} of {declared}",
+    )
+
+
 KINDS: list[Callable[[random.Random, Target], Probe]] = [
     bad_length,
     missing_tus,
@@ -460,6 +489,7 @@ KINDS: list[Callable[[random.Random, Target], Probe]] = [
     bad_finalize,
     bad_auth,
     raw_framing,
+    abandoned,
 ]
 
 

@@ -25,15 +25,19 @@ def raw_request(
     body: bytes = b"",
     *,
     timeout: float = 5.0,
+    hang_up: bool = False,
 ) -> RawAnswer:
     """Send exactly these bytes (no Content-Length is added) and read the answer's head. The socket
-    stays open for writing, so a server still waiting for a promised body shows as a timeout (status 0)."""
+    stays open for writing, so a server still waiting for a promised body shows as a timeout (status 0).
+    `hang_up`: close the connection right after sending, as a client that dies mid-body does."""
     parts = urlsplit(base_url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     head = f"{method} {path} HTTP/1.1\r\n".encode() + f"Host: {host}:{port}\r\n".encode()
     head += b"".join(name + b": " + value + b"\r\n" for name, value in headers) + b"Connection: close\r\n\r\n"
     with socket.create_connection((host, port), timeout=timeout) as sock:
         sock.sendall(head + body)
+        if hang_up:
+            return RawAnswer(0, b"")
         received = b""
         try:
             while b"\r\n" not in received:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import os
 import random
 import threading
@@ -129,7 +130,7 @@ def _send(api: httpx.Client, base_url: str, probe: Probe) -> tuple[int, bytes]:
             return 0, repr(error).encode()
         else:
             return response.status_code, response.content[:200]
-    answer = raw_request(base_url, probe.method, probe.path, headers, probe.body)
+    answer = raw_request(base_url, probe.method, probe.path, headers, probe.body, hang_up=probe.hang_up)
     return answer.status, answer.head[:200]
 
 
@@ -191,14 +192,19 @@ def _fuzz(region: tuple[ServedRegion, Path], tmp_path: Path, tries: int, seed: i
     before = _tree(tmp_path, data_dir)
     passwd = Path("/etc/passwd").stat().st_mtime_ns
     failures: list[str] = []
-    server_errors = hostile = accepted = 0
+    server_errors = hostile = accepted = hung_up = 0
+    logged = _ErrorLog()
+    logging.getLogger("uvicorn.error").addHandler(logged)
     for n in range(tries):
         probe = draw(rng, target)
         status, head = _send(api, handle.base_url, probe)
         where = (
             f"seed {seed} try {n}: {probe.kind} {probe.method} {probe.path} {probe.note} -> {status} {head!r}"
         )
-        if status >= 500 or status == 0:
+        if probe.hang_up:
+            hung_up += 1
+            _wait_until_written(handle, own_file)
+        elif status >= 500 or status == 0:
             server_errors += status >= 500
             failures.append(where)
         elif probe.opaque:
@@ -214,6 +220,13 @@ def _fuzz(region: tuple[ServedRegion, Path], tmp_path: Path, tries: int, seed: i
             target.own_offset = offset
         threading.Event().wait(0)  # let the server thread breathe between probes
 
+    logging.getLogger("uvicorn.error").removeHandler(logged)
+    # A 500 to a client that is gone is seen by nobody but the log: it counts like any 5xx.
+    for record in logged.records:
+        server_errors += 1
+        failures.append(
+            f"seed {seed}: the region logged {record.getMessage()} {record.exc_info and record.exc_info[1]!r}"
+        )
     after = _tree(tmp_path, data_dir)
     outside = sorted(after - before) + _escapes(data_dir)
     lost = 0
@@ -253,7 +266,28 @@ def _fuzz(region: tuple[ServedRegion, Path], tmp_path: Path, tries: int, seed: i
         "lost": lost,
         "hostile": hostile,
         "accepted": accepted,
+        "hung_up": hung_up,
     }
+
+
+class _ErrorLog(logging.Handler):
+    """What the served region logs at ERROR or above (uvicorn's logger does not reach pytest's)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def _wait_until_written(handle: ServedRegion, file_id: str) -> None:
+    """Until the region has seen the client go and closed that PATCH (a later probe must not meet it
+    as "another PATCH in progress"); at most 5 s."""
+    for _ in range(500):
+        if file_id not in handle.region.tus._writing:
+            return
+        threading.Event().wait(0.01)
 
 
 def _downloaded_video(api: httpx.Client, key: str, recording_id: str) -> bytes | None:
@@ -279,6 +313,7 @@ def _run(region: tuple[ServedRegion, Path], tmp_path: Path, figures: Any, part: 
         lost=found["lost"],
         hostile=found["hostile"],
         accepted_opaque=found["accepted"],
+        abandoned=found["hung_up"],
         **{"5xx": found["server_errors"], "outside_data_dir": len(found["outside"])},
     )
     assert not found["outside"], f"seed {SEED}: written outside the data directory: {found['outside'][:10]}"
