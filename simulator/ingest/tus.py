@@ -297,6 +297,15 @@ class TusFiles:
             self.files.put(record.model_copy(update={"terminated": True, "updated_at": self.ctx.now()}))
         self.ctx.blobs.delete(record.blob)
 
+    def discard(self, file_id: str) -> None:
+        """Forget a file just created by a creation-with-upload whose body was refused."""
+        record = self.files.get(file_id)
+        if record is None:
+            return
+        with self.ctx.unit_of_work():
+            self.files.put(record.model_copy(update={"terminated": True}))
+        self.ctx.blobs.delete(record.blob)
+
     def expire(self, file_id: str) -> None:
         """The expiry job: an upload still unfinished at its expiry loses its bytes."""
         record = self.files.get(file_id)

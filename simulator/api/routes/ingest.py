@@ -201,6 +201,12 @@ async def tus_create(
     region: Region = Depends(get_region),
 ) -> Response:
     region.upload_tokens.for_upload(auth)
+    final = upload_concat is not None and upload_concat.startswith("final;")
+    with_body = request.headers.get("content-length", "0") not in ("", "0") and not final
+    checksum = None
+    if with_body:  # creation-with-upload: the POST body is the first chunk; refuse it before creating
+        _check_patch_content_type(request)
+        checksum = parse_checksum(upload_checksum)
     record = region.tus.create(
         auth,
         length=upload_length,
@@ -208,17 +214,20 @@ async def tus_create(
         metadata=parse_metadata(upload_metadata),
         concat=upload_concat,
     )
-    if request.headers.get("content-length", "0") not in ("", "0") and record.concat != "final":
-        # creation-with-upload: the POST body is the first chunk
-        _check_patch_content_type(request)
-        record = await region.tus.append(
-            auth,
-            record.id,
-            offset="0",
-            checksum=parse_checksum(upload_checksum),
-            body=_body_stream(request),
-            content_length=_content_length(request),
-        )
+    if with_body:
+        try:
+            record = await region.tus.append(
+                auth,
+                record.id,
+                offset="0",
+                checksum=checksum,
+                body=_body_stream(request),
+                content_length=_content_length(request),
+            )
+        except ApiError:
+            # One call: refused, it leaves no file behind (a refused call changes nothing).
+            region.tus.discard(record.id)
+            raise
     headers = _file_headers(record, region)
     headers["Location"] = _files_url(request, region) + record.id
     return Response(status_code=201, headers=headers)

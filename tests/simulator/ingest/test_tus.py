@@ -284,6 +284,31 @@ async def test_creation_with_upload_takes_the_first_chunk(sim: Sim) -> None:
     assert (response.status_code, response.headers["upload-offset"]) == (201, "3")
 
 
+async def test_a_refused_creation_with_upload_creates_nothing(sim: Sim) -> None:
+    # A refused call changes nothing: the body's refusal used to come after the file was created.
+    _, token = await _started(sim)
+    api = sim.client(None)
+    octets = {"Content-Type": "application/offset+octet-stream"}
+    refusals = [
+        ({"Upload-Length": "2", **octets}, b"abc", 413),
+        ({"Upload-Length": "6", "Content-Type": "text/plain"}, b"abc", 415),
+        ({"Upload-Length": "6", "Upload-Checksum": "md5 AAAA", **octets}, b"abc", 400),
+        (
+            {
+                "Upload-Length": "6",
+                "Upload-Checksum": "sha256 " + base64.b64encode(bytes(32)).decode(),
+                **octets,
+            },
+            b"abc",
+            460,
+        ),
+    ]
+    for headers, body, status in refusals:
+        response = await api.post("/ingest/v1/files/", content=body, headers=_auth(token, **headers))
+        assert response.status_code == status, headers
+    assert [f for f in sim.region.tus.files.find({}) if not f.terminated] == []
+
+
 async def test_segments_concatenate_in_the_order_listed(sim: Sim) -> None:
     _, token = await _started(sim)
     data = make_mp4(3.0)
