@@ -167,6 +167,24 @@ def opaque_metadata(rng: random.Random, t: Target) -> Probe:
     )
 
 
+def refused_first_chunk(rng: random.Random, t: Target) -> Probe:
+    """creation-with-upload whose body is refused: no file may be left behind."""
+    length = rng.randint(8, 512)
+    body = b"f" * rng.randint(1, length)
+    extra: list[tuple[bytes, bytes]]
+    choice = rng.randrange(4)
+    if choice == 0:
+        body, extra, expect = b"f" * (length + rng.randint(1, 64)), [OCTETS], {413}
+    elif choice == 1:
+        extra, expect = [(b"Content-Type", rng.choice([b"text/plain", b"application/json"]))], {415}
+    elif choice == 2:
+        extra, expect = [OCTETS, (b"Upload-Checksum", rng.choice([b"md5 AAAA", b"sha256 %%%"]))], {400}
+    else:
+        extra, expect = [OCTETS, (b"Upload-Checksum", b"sha256 " + _b64(bytes(32)))], {460}
+    headers = [TUS, _auth(t.token), (b"Upload-Length", str(length).encode()), *extra]
+    return Probe("refused creation-with-upload", "POST", FILES, headers, body, frozenset(expect))
+
+
 def wrong_offset(rng: random.Random, t: Target) -> Probe:
     candidates = [str(t.own_offset + rng.randint(1, 500)).encode(), str(10**30).encode(), *_BAD_OFFSETS]
     if t.own_offset > 0:
@@ -478,6 +496,7 @@ KINDS: list[Callable[[random.Random, Target], Probe]] = [
     missing_tus,
     bad_metadata,
     opaque_metadata,
+    refused_first_chunk,
     wrong_offset,
     bad_content_type,
     past_length,

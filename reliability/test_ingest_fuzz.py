@@ -89,6 +89,13 @@ def _head_offset(api: httpx.Client, up: Upload, file_id: str) -> int:
     return int(response.headers["upload-offset"])
 
 
+def _files(api: httpx.Client, up: Upload) -> dict[str, int]:
+    """The upload's live files and their offsets, as `GET /ingest/v1/recording/` reports them."""
+    response = api.get("/ingest/v1/recording/", headers=up.auth)
+    assert response.status_code == 200, response.text
+    return {f["id"]: f["offset"] for f in response.json()["files"]}
+
+
 def _tree(root: Path, skip: Path) -> set[str]:
     """Every path under `root`, except the data directory's own subtree."""
     found: set[str] = set()
@@ -195,6 +202,7 @@ def _fuzz(region: tuple[ServedRegion, Path], tmp_path: Path, tries: int, seed: i
     server_errors = hostile = accepted = hung_up = 0
     logged = _ErrorLog()
     logging.getLogger("uvicorn.error").addHandler(logged)
+    known = _files(api, prober)
     for n in range(tries):
         probe = draw(rng, target)
         status, head = _send(api, handle.base_url, probe)
@@ -215,9 +223,13 @@ def _fuzz(region: tuple[ServedRegion, Path], tmp_path: Path, tries: int, seed: i
             hostile += 1
             if not 400 <= status < 500 or (probe.expect is not None and status not in probe.expect):
                 failures.append(where + f" (expected {sorted(probe.expect or [])} or another 4xx)")
-        if probe.touches_own and (offset := _head_offset(api, prober, own_file)) != target.own_offset:
-            failures.append(where + f" (the prober's own offset moved to {offset})")
-            target.own_offset = offset
+        # A refusal changes nothing: the prober's files are the same ones, at the same offsets.
+        files = _files(api, prober)
+        if not probe.opaque and files != known:
+            failures.append(where + f" (the prober's files changed: {known} -> {files})")
+        known = files
+        if files.get(own_file) != target.own_offset:
+            target.own_offset = files.get(own_file, target.own_offset)
         threading.Event().wait(0)  # let the server thread breathe between probes
 
     logging.getLogger("uvicorn.error").removeHandler(logged)
