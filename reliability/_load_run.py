@@ -168,9 +168,7 @@ def _control(server: ServedProcess, path: str, **params: Any) -> Any:
         return response.json()
 
 
-def _settle_webhooks(
-    server: ServedProcess, receiver: FlakyReceiver, endpoint_id: str, grace: float
-) -> list[Any]:
+def _settle_webhooks(server: ServedProcess, endpoint_id: str, grace: float) -> list[Any]:
     """Wait (polling the control plane) until every message the region made is delivered to the
     endpoint and nothing is left to dispatch; returns the region's messages."""
     waited = 0.0
@@ -203,19 +201,19 @@ def run_load(work: Path, *, recorders: int, meeting: MeetingScript, scale: float
         args += ["--webhook-url", f"{receiver_url}/webhooks", "--webhook-secret", secret]
         args += ["--webhook-retry-schedule", RETRY_SCHEDULE]
         with serve_process(work / "serve.log", *args) as server:
-            started = asyncio.run(_started(server, work, meeting, recorders, scale, seed, result))
+            elapsed = asyncio.run(_record_and_check(server, work, meeting, recorders, scale, seed, result))
             endpoints = _control(server, "/webhooks/endpoints")
             endpoint_id = next(e["id"] for e in endpoints if e["url"] == f"{receiver_url}/webhooks")
-            messages = _settle_webhooks(server, receiver, endpoint_id, grace=60.0)
+            messages = _settle_webhooks(server, endpoint_id, grace=60.0)
             log = server.output()
-        result.seconds = started
+        result.seconds = elapsed
     _compare_webhooks(result, receiver, messages)
     if "Traceback" in log or "Exception in ASGI" in log:
         result.problems.append("the region logged an exception:\n" + log[-3000:])
     return result
 
 
-async def _started(
+async def _record_and_check(
     server: ServedProcess,
     work: Path,
     meeting: MeetingScript,

@@ -234,10 +234,10 @@ def _fuzz(region: tuple[ServedRegion, Path], tmp_path: Path, tries: int, seed: i
 
     logging.getLogger("uvicorn.error").removeHandler(logged)
     # A 500 to a client that is gone is seen by nobody but the log: it counts like any 5xx.
-    for record in logged.records:
+    for entry in logged.records:
         server_errors += 1
         failures.append(
-            f"seed {seed}: the region logged {record.getMessage()} {record.exc_info and record.exc_info[1]!r}"
+            f"seed {seed}: the region logged {entry.getMessage()} {entry.exc_info and entry.exc_info[1]!r}"
         )
     after = _tree(tmp_path, data_dir)
     outside = sorted(after - before) + _escapes(data_dir)
