@@ -12,7 +12,7 @@ from rich.panel import Panel
 from simulator.errors import ApiError
 from simulator.region import Region
 from simulator.serve import bind_socket, serve_forever
-from simulator.settings import REGIONS, DelayProfile, Profile, Settings
+from simulator.settings import REGIONS, DelayProfile, Profile, Settings, WebhookSettings
 from simulator.webhooks.control import WebhooksControl
 from simulator.webhooks.models import Endpoint
 
@@ -55,6 +55,13 @@ def serve(
         # Hidden: only load benchmarks want a region that never throttles; partners see Recall's limits.
         typer.Option("--rate-limits/--no-rate-limits", hidden=True, help="Apply Recall's rate limits"),
     ] = True,
+    webhook_retry_schedule: Annotated[
+        Optional[str],  # noqa: UP045
+        # Hidden: load tests want failed webhooks retried within seconds; partners see Svix's schedule.
+        typer.Option(
+            hidden=True, help="Seconds between failed webhook attempts, comma-separated (default: Svix's)"
+        ),
+    ] = None,
 ) -> None:
     """Serve one simulated Recall region over HTTP until Ctrl-C."""
     console = Console()
@@ -64,6 +71,9 @@ def serve(
         raise typer.BadParameter("profile is seed or current", param_hint="--profile")
     if delays not in ("instant", "realistic"):
         raise typer.BadParameter("delays is instant or realistic", param_hint="--delays")
+    webhooks = WebhookSettings()
+    if webhook_retry_schedule is not None:
+        webhooks = WebhookSettings(retry_schedule=_retry_schedule(webhook_retry_schedule))
     settings = Settings(
         region=region,
         profile=profile,
@@ -75,6 +85,7 @@ def serve(
         port=port,
         delays=delays,
         rate_limits=rate_limits,
+        webhooks=webhooks,
         # A fresh current-profile workspace starts with the one secret asked for, nothing to rotate.
         webhook_secret=webhook_secret[0] if profile == "current" and webhook_secret else None,
     )
@@ -108,6 +119,19 @@ def serve(
         f'curl -X POST -H "Authorization: Token {simulated.default_api_key.id}" {base_url}/api/v1/sdk_upload/'
     )
     serve_forever(simulated, sock, log_level=log_level, access_log=access_log)
+
+
+def _retry_schedule(value: str) -> tuple[float, ...]:
+    """`--webhook-retry-schedule 0.2,0.5,1`: the delays before each retry, in seconds."""
+    try:
+        delays = tuple(float(part) for part in value.split(",") if part.strip())
+    except ValueError:
+        delays = ()
+    if not delays or any(not 0 <= d < float("inf") for d in delays):
+        raise typer.BadParameter(
+            "comma-separated non-negative seconds, e.g. 0.2,0.5,1", param_hint="--webhook-retry-schedule"
+        )
+    return delays
 
 
 def register_webhooks(region: Region, urls: list[str], secrets: list[str]) -> list[Endpoint]:

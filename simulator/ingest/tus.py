@@ -38,6 +38,9 @@ TUS_EXTENSIONS = "creation,creation-with-upload,checksum,termination,expiration,
 CHECKSUM_ALGORITHMS = ("sha256", "sha1")
 #: an unfinished upload is forgotten this long after its last PATCH
 EXPIRY = timedelta(hours=24)
+#: the longest Upload-Metadata header taken: HEAD answers echo it, and HTTP clients (h11, as httpx uses)
+#: refuse a response head past 16 KiB, so a longer one would make the file unreadable to its own client
+MAX_METADATA = 8 * 1024
 EXPIRE_JOB = "expire_ingest_file"
 
 
@@ -53,6 +56,8 @@ def parse_metadata(header: str | None) -> dict[str, str]:
     out: dict[str, str] = {}
     if not header or not header.strip():
         return out
+    if len(header) > MAX_METADATA:
+        raise BadRequest(f"Upload-Metadata is longer than {MAX_METADATA} bytes.")
     for pair in header.split(","):
         key, _, encoded = pair.strip().partition(" ")
         if not key or " " in encoded.strip():
@@ -79,6 +84,14 @@ def parse_checksum(header: str | None) -> tuple[str, bytes] | None:
         raise BadRequest("Upload-Checksum digest is not valid base64.") from None
 
 
+def _non_negative(value: str | None) -> int | None:
+    """A header's non-negative decimal integer, or None. ASCII digits only: `str.isdigit` also says yes
+    to `²` and other digits `int` cannot read (a header value reaches the app decoded as Latin-1)."""
+    if value is None or not value.isascii() or not value.isdigit():
+        return None
+    return int(value)
+
+
 def file_id_from_url(url: str) -> str:
     return urlsplit(url.strip()).path.rstrip("/").rsplit("/", 1)[-1]
 
@@ -103,7 +116,9 @@ class TusFiles:
         return record
 
     def _reconcile(self, record: IngestFile) -> None:
-        if record.concat == "final":
+        """Trim what a crash left past the committed offset. Not while a PATCH is writing: its bytes
+        are past the offset until it commits, and a HEAD meanwhile must not cut them away."""
+        if record.concat == "final" or record.id in self._writing:
             return
         if not self.ctx.blobs.exists(record.blob):
             self.ctx.blobs.write_bytes(record.blob, b"")
@@ -146,9 +161,10 @@ class TusFiles:
             partials = [self._partial_for_final(auth, pid) for pid in partial_ids]
             total = sum(p.length for p in partials)
         else:
-            if length is None or not length.isdigit():
+            parsed = _non_negative(length)
+            if parsed is None:
                 raise BadRequest("Upload-Length must be a non-negative integer.")
-            total = int(length)
+            total = parsed
         if total > self.max_size:
             raise PayloadTooLarge(f"Upload-Length exceeds Tus-Max-Size ({self.max_size} bytes).")
 
@@ -213,18 +229,19 @@ class TusFiles:
         offset: str | None,
         checksum: tuple[str, bytes] | None,
         body: AsyncIterator[bytes],
-        declared: int | None = None,
+        content_length: int | None = None,
     ) -> IngestFile:
-        """Append `body` at `offset`. `declared` is the request's Content-Length: a body that says it
-        goes past Upload-Length is refused before any of it is read."""
+        """Append the body at `offset`. A body declared (`content_length`) to go past Upload-Length is
+        refused before any of it is read, so a client promising more than fits is not waited for."""
         record = self.get(auth, file_id)
         if record.concat == "final":
             raise PermissionDenied("A final upload is assembled from its parts and cannot be patched.")
-        if offset is None or not offset.isdigit():
+        parsed = _non_negative(offset)
+        if parsed is None:
             raise BadRequest("Upload-Offset must be a non-negative integer.")
-        if int(offset) != record.offset:
+        if parsed != record.offset:
             raise Conflict(f"Upload-Offset {offset} does not match the upload's offset {record.offset}.")
-        if declared is not None and record.offset + declared > record.length:
+        if content_length is not None and record.offset + content_length > record.length:
             raise PayloadTooLarge("The request body goes past Upload-Length.")
         if file_id in self._writing:
             raise Conflict("Another PATCH to this upload is in progress.")
@@ -280,6 +297,15 @@ class TusFiles:
             self.files.put(record.model_copy(update={"terminated": True, "updated_at": self.ctx.now()}))
         self.ctx.blobs.delete(record.blob)
 
+    def discard(self, file_id: str) -> None:
+        """Forget a file just created by a creation-with-upload whose body was refused."""
+        record = self.files.get(file_id)
+        if record is None:
+            return
+        with self.ctx.unit_of_work():
+            self.files.put(record.model_copy(update={"terminated": True}))
+        self.ctx.blobs.delete(record.blob)
+
     def expire(self, file_id: str) -> None:
         """The expiry job: an upload still unfinished at its expiry loses its bytes."""
         record = self.files.get(file_id)
@@ -298,5 +324,9 @@ class TusFiles:
         return self.files.find({"sdk_upload_id": upload_id})
 
 
-class ClientGone(Exception):
-    """The client went away mid-body: without a checksum the bytes received are kept (tus allows it)."""
+class ClientGone(BadRequest):
+    """The client went away mid-body: without a checksum the bytes received are kept (tus allows it);
+    with one, nothing is. Rendered like any refusal, for a client no longer there to read it, rather
+    than escaping as a server error."""
+
+    default_detail = "The client went away before the body was complete; nothing of it was stored."

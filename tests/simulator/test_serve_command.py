@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from scenarios.cli import app
 from simulator.region import Region
+from simulator.settings import WebhookSettings
 
 
 @pytest.mark.parametrize(("flags", "limited"), [([], True), (["--no-rate-limits"], False)])
@@ -28,3 +29,28 @@ def test_rate_limits_stay_on_unless_a_benchmark_turns_them_off(
     assert served[0].settings.rate_limits is limited
     assert served[0].limiter.enabled is limited
     assert "--no-rate-limits" not in CliRunner().invoke(app, ["serve", "--help"]).output
+
+
+def _served_settings(monkeypatch: pytest.MonkeyPatch, flags: list[str]) -> tuple[list[Region], str]:
+    served: list[Region] = []
+
+    def serve_forever(region: Region, sock: socket.socket, **_: object) -> None:
+        served.append(region)
+        sock.close()
+        region.close()
+
+    monkeypatch.setattr("simulator.cli.serve_forever", serve_forever)
+    result = CliRunner().invoke(app, ["serve", "--in-memory", "--port", "0", *flags])
+    return served, result.output if result.exit_code == 0 else f"exit {result.exit_code}: {result.output}"
+
+
+def test_a_load_test_can_shorten_the_webhook_retry_schedule(monkeypatch: pytest.MonkeyPatch) -> None:
+    served, output = _served_settings(monkeypatch, [])
+    assert served[0].settings.webhooks.retry_schedule == WebhookSettings().retry_schedule, output
+    served, output = _served_settings(monkeypatch, ["--webhook-retry-schedule", "0.2, 0.5,1"])
+    assert served[0].settings.webhooks.retry_schedule == (0.2, 0.5, 1.0), output
+    for bad in ("", "soon", "1,-2", "inf"):
+        served, output = _served_settings(monkeypatch, ["--webhook-retry-schedule", bad])
+        assert not served, bad
+        assert "--webhook-retry-schedule" in output, bad
+    assert "--webhook-retry-schedule" not in CliRunner().invoke(app, ["serve", "--help"]).output

@@ -172,8 +172,9 @@ async def _body_stream(request: Request) -> AsyncIterator[bytes]:
 
 
 def _content_length(request: Request) -> int | None:
-    value = request.headers.get("content-length", "").strip()
-    return int(value) if value.isdigit() else None
+    """The declared body length (the HTTP server has already refused a malformed one)."""
+    value = request.headers.get("content-length")
+    return int(value) if value is not None and value.isascii() and value.isdigit() else None
 
 
 def _check_patch_content_type(request: Request) -> None:
@@ -200,17 +201,13 @@ async def tus_create(
     region: Region = Depends(get_region),
 ) -> Response:
     region.upload_tokens.for_upload(auth)
-    declared = _content_length(request)
-    if (
-        declared
-        and upload_concat is None
-        and upload_length is not None
-        and upload_length.isdigit()
-        and declared > int(upload_length)
-    ):
-        # creation-with-upload whose first chunk is longer than the whole upload: refused unread,
-        # before a file exists.
-        raise PayloadTooLarge("The request body goes past Upload-Length.")
+    final = upload_concat is not None and upload_concat.startswith("final;")
+    chunked = "chunked" in request.headers.get("transfer-encoding", "").lower()
+    with_body = (bool(_content_length(request)) or chunked) and not final
+    checksum = None
+    if with_body:  # creation-with-upload: the POST body is the first chunk; refuse it before creating
+        _check_patch_content_type(request)
+        checksum = parse_checksum(upload_checksum)
     record = region.tus.create(
         auth,
         length=upload_length,
@@ -218,22 +215,19 @@ async def tus_create(
         metadata=parse_metadata(upload_metadata),
         concat=upload_concat,
     )
-    chunked = "chunked" in request.headers.get("transfer-encoding", "").lower()
-    if (declared or chunked) and record.concat != "final":
-        # creation-with-upload: the POST body is the first chunk (with a length, or chunked)
+    if with_body:
         try:
-            _check_patch_content_type(request)
             record = await region.tus.append(
                 auth,
                 record.id,
                 offset="0",
-                checksum=parse_checksum(upload_checksum),
+                checksum=checksum,
                 body=_body_stream(request),
-                declared=declared,
+                content_length=_content_length(request),
             )
         except ApiError:
-            # The client never learns this file's URL: leave no empty file behind.
-            region.tus.terminate(auth, record.id)
+            # One call: refused, it leaves no file behind (a refused call changes nothing).
+            region.tus.discard(record.id)
             raise
     headers = _file_headers(record, region)
     headers["Location"] = _files_url(request, region) + record.id
@@ -281,7 +275,7 @@ async def tus_patch(
         offset=upload_offset,
         checksum=parse_checksum(upload_checksum),
         body=_body_stream(request),
-        declared=_content_length(request),
+        content_length=_content_length(request),
     )
     return Response(status_code=204, headers=_file_headers(record, region))
 

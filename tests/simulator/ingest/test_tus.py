@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import itertools
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -132,6 +134,146 @@ async def test_bodies_past_the_length_and_bad_content_types_are_refused(sim: Sim
         assert response.status_code in (400, 413), length
 
 
+async def test_digits_int_cannot_read_are_refused_not_a_server_error(sim: Sim) -> None:
+    # `"²".isdigit()` is true, and a header byte 0xB2 reaches the app as "²": it used to answer 500.
+    _, token = await _started(sim)
+    api = sim.client(None)
+    for value in (b"\xb2", b"\xb9\xb2\xb3"):
+        created = await api.post("/ingest/v1/files/", headers={**_auth(token), "Upload-Length": value})
+        assert created.status_code == 400, value
+        assert created.json() == {"detail": "Upload-Length must be a non-negative integer."}
+    url = (await api.post("/ingest/v1/files/", headers=_auth(token, **{"Upload-Length": "4"}))).headers[
+        "location"
+    ]
+    octets = {"Content-Type": "application/offset+octet-stream"}
+    patched = await api.patch(
+        url, content=b"1234", headers={**_auth(token, **octets), "Upload-Offset": b"\xb2"}
+    )
+    assert patched.status_code == 400
+    assert (await api.head(url, headers=_auth(token))).headers["upload-offset"] == "0"
+
+
+async def test_a_body_declared_past_the_length_is_refused_before_it_is_read(sim: Sim) -> None:
+    _, token = await _started(sim)
+    api = sim.client(None)
+    url = (await api.post("/ingest/v1/files/", headers=_auth(token, **{"Upload-Length": "10"}))).headers[
+        "location"
+    ]
+    headers = _auth(
+        token,
+        **{"Upload-Offset": "0", "Content-Type": "application/offset+octet-stream", "Content-Length": "11"},
+    )
+    # The body sent is short of what Content-Length promises: the refusal must not wait for the rest.
+    response = await api.patch(url, content=b"12", headers=headers)
+    assert response.status_code == 413
+    assert response.json() == {"detail": "The request body goes past Upload-Length."}
+    assert (await api.head(url, headers=_auth(token))).headers["upload-offset"] == "0"
+
+
+async def test_metadata_too_long_to_echo_in_a_head_answer_is_refused(sim: Sim) -> None:
+    _, token = await _started(sim)
+    api = sim.client(None)
+    name = base64.b64encode(b"a" * 70_000).decode()
+    refused = await api.post(
+        "/ingest/v1/files/",
+        headers=_auth(token, **{"Upload-Length": "4", "Upload-Metadata": f"filename {name}"}),
+    )
+    assert refused.status_code == 400
+    assert refused.json() == {"detail": "Upload-Metadata is longer than 8192 bytes."}
+    assert sim.region.tus.files.find({}) == []
+    longest = base64.b64encode(b"a" * 6000).decode()
+    kept = await api.post(
+        "/ingest/v1/files/",
+        headers=_auth(token, **{"Upload-Length": "4", "Upload-Metadata": f"filename {longest}"}),
+    )
+    assert kept.status_code == 201
+
+
+async def test_a_head_while_a_patch_is_streaming_does_not_cut_the_bytes_in_flight(sim: Sim) -> None:
+    # A client whose PATCH seems stuck asks HEAD where it is (tus's resume step) while the server is
+    # still writing that PATCH: the answer is the last committed offset, and the bytes being written
+    # stay (they used to be truncated away, the PATCH then committing an offset past the file's end).
+    _, token = await _started(sim)
+    api = sim.client(None)
+    half = 100_000  # past the file buffer, so the first half is on disk when HEAD comes
+    length = str(2 * half)
+    url = (await api.post("/ingest/v1/files/", headers=_auth(token, **{"Upload-Length": length}))).headers[
+        "location"
+    ]
+    first_half_written = asyncio.Event()
+    head_done = asyncio.Event()
+
+    async def body() -> AsyncIterator[bytes]:
+        yield b"1" * half
+        first_half_written.set()
+        await head_done.wait()
+        yield b"2" * half
+
+    headers = _auth(token, **{"Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"})
+    patch = asyncio.ensure_future(api.patch(url, content=body(), headers=headers))
+    await first_half_written.wait()
+    await asyncio.sleep(0)  # the server takes the first chunk
+    head = await api.head(url, headers=_auth(token))
+    head_done.set()
+    assert head.headers["upload-offset"] == "0"
+    assert (await patch).status_code == 204
+    record = sim.region.tus.files.get(url.rsplit("/", 1)[-1])
+    assert record is not None
+    assert record.offset == 2 * half
+    assert sim.region.blobs.read_bytes(record.blob) == b"1" * half + b"2" * half
+
+
+async def test_a_checksummed_patch_whose_client_goes_away_is_a_refusal_not_a_server_error(
+    sim: Sim,
+) -> None:
+    # Driven as raw ASGI, the only way to have the client disconnect mid-body: the app used to let
+    # ClientGone escape, which the server logs as an exception and answers 500 (to nobody).
+    _, token = await _started(sim)
+    api = sim.client(None)
+    url = (await api.post("/ingest/v1/files/", headers=_auth(token, **{"Upload-Length": "10"}))).headers[
+        "location"
+    ]
+    headers = _auth(
+        token,
+        **{
+            "Upload-Offset": "0",
+            "Content-Type": "application/offset+octet-stream",
+            "Upload-Checksum": "sha256 " + base64.b64encode(hashlib.sha256(b"0123456789").digest()).decode(),
+            "Content-Length": "10",
+            "Host": "testserver",
+        },
+    )
+    incoming = [
+        {"type": "http.request", "body": b"01234", "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "PATCH",
+        "scheme": "http",
+        "path": "/ingest/v1/files/" + url.rsplit("/", 1)[-1],
+        "raw_path": b"",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "client": ("127.0.0.1", 1),
+        "server": ("testserver", 80),
+    }
+    await sim.app(scope, receive, send)
+    assert sent[0]["status"] == 400
+    assert (await api.head(url, headers=_auth(token))).headers["upload-offset"] == "0"
+
+
 async def test_creation_with_upload_takes_the_first_chunk(sim: Sim) -> None:
     _, token = await _started(sim)
     response = await sim.client(None).post(
@@ -140,6 +282,31 @@ async def test_creation_with_upload_takes_the_first_chunk(sim: Sim) -> None:
         headers=_auth(token, **{"Upload-Length": "6", "Content-Type": "application/offset+octet-stream"}),
     )
     assert (response.status_code, response.headers["upload-offset"]) == (201, "3")
+
+
+async def test_a_refused_creation_with_upload_creates_nothing(sim: Sim) -> None:
+    # A refused call changes nothing: the body's refusal used to come after the file was created.
+    _, token = await _started(sim)
+    api = sim.client(None)
+    octets = {"Content-Type": "application/offset+octet-stream"}
+    refusals = [
+        ({"Upload-Length": "2", **octets}, b"abc", 413),
+        ({"Upload-Length": "6", "Content-Type": "text/plain"}, b"abc", 415),
+        ({"Upload-Length": "6", "Upload-Checksum": "md5 AAAA", **octets}, b"abc", 400),
+        (
+            {
+                "Upload-Length": "6",
+                "Upload-Checksum": "sha256 " + base64.b64encode(bytes(32)).decode(),
+                **octets,
+            },
+            b"abc",
+            460,
+        ),
+    ]
+    for headers, body, status in refusals:
+        response = await api.post("/ingest/v1/files/", content=body, headers=_auth(token, **headers))
+        assert response.status_code == status, headers
+    assert [f for f in sim.region.tus.files.find({}) if not f.terminated] == []
 
 
 async def test_segments_concatenate_in_the_order_listed(sim: Sim) -> None:
