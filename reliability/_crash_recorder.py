@@ -173,11 +173,11 @@ def run_trial(seed: int, base_url: str, api: httpx.Client, work: Path) -> Record
         trial.problems.append(f"final parts {parts}, expected {expected}")
         trial.duplicates += max(0, len(parts) - len(expected))
     if trial.mode == "current":
+        # A segment's upload cut by a kill is resumed (or its unjournaled file adopted), never redone.
         partials = [f for f in status["files"] if f["concat"] == "partial"]
-        # An interrupted segment upload may leave one unfinished partial per kill, never more.
-        if not len(segments) <= len(partials) <= len(segments) + 1 + trial.upload_kills:
+        if len(partials) != len(segments):
             trial.problems.append(f"{len(partials)} partial files for {len(segments)} segments")
-            trial.duplicates += max(0, len(partials) - len(segments) - 1 - trial.upload_kills)
+            trial.duplicates += max(0, len(partials) - len(segments))
     if "shutdown" not in names:
         trial.problems.append("the restarted SDK never shut down")
     return trial

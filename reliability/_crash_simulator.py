@@ -1,8 +1,9 @@
 """One simulator crash trial: a served region (its own process, on a data directory) killed with SIGKILL
 four times over one recording's life, and started again on the same directory each time:
 
-1. during an Idempotency-Key request stream (creating the upload): every request the region answered
-   replays the same answer after the restart, and the one cut off runs when retried (never 409);
+1. while an Idempotency-Key request (creating an upload) is being answered: every request the region
+   answered before replays the same answer after the restart, and the one cut off runs when retried
+   (never 409);
 2. in the middle of a tus PATCH: the file resumes at the offset the region had acknowledged, or beyond,
    and the bytes stored are the bytes sent;
 3. while processing the finalized upload: processing completes, the recording is `done` with the media
@@ -159,7 +160,6 @@ def _upload(
     media: bytes,
     rng: random.Random,
     trial: SimulatorTrial,
-    clocks: _Clocks,
 ) -> str:
     """Phase 2: the media in chunks; one PATCH cut in the middle by a kill; the rest after the restart."""
     with _ingest(region, token) as client:
@@ -318,7 +318,7 @@ def run_trial(seed: int, work: Path) -> SimulatorTrial:
             token = _upload_token(region, rng, trial)
             if not token:
                 return trial
-            url = _upload(region, token, media, rng, trial, clocks)
+            url = _upload(region, token, media, rng, trial)
             _finalize_and_process(region, token, url, media, rng, trial, clocks)
             _webhooks(region, receiver, rng, trial)
         finally:
