@@ -128,6 +128,9 @@ class Delivery:
     event: str
     status: int
     verified: bool
+    #: the signature's timestamp and the region's clock when the request arrived (None while failing)
+    signed_at: str = ""
+    region_now: float | None = None
 
 
 @dataclass
@@ -162,15 +165,19 @@ class CrashReceiver:
             event = str(json.loads(body).get("event", ""))
         except ValueError:
             event = ""
+        now: float | None = None
         if self.failing or self.region is None:
             status, verified = 503, False
         else:
             async with httpx.AsyncClient(timeout=10) as client:
-                now = (await client.get(f"{self.region.base_url}/_simulator/clock")).json()["timestamp"]
-            verified = signed_by(self.region.webhook_secret, headers, body, float(now))
+                now = float(
+                    (await client.get(f"{self.region.base_url}/_simulator/clock")).json()["timestamp"]
+                )
+            verified = signed_by(self.region.webhook_secret, headers, body, now)
             status = 200 if verified else 401
         with self._lock:
-            self.deliveries.append(Delivery(msg_id, event, status, verified))
+            stamp = headers.get("svix-timestamp") or headers.get("webhook-timestamp") or ""
+            self.deliveries.append(Delivery(msg_id, event, status, verified, stamp, now))
         return Response("ok" if status == 200 else "refused", status_code=status)
 
 

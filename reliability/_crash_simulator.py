@@ -289,7 +289,7 @@ def _webhooks(
     if not set(pending) <= made:
         trial.problems.append("messages the region had made were gone after the restart")
     if bad := receiver.unverified():
-        trial.problems.append(f"{len(bad)} deliveries svix could not verify")
+        trial.problems.append(f"{len(bad)} deliveries svix could not verify: {bad}")
     events = set(receiver.delivered().values())
     # The upload's end is `sdk_upload.completed` to a seed workspace, `sdk_upload.complete` to a current one.
     if "recording.done" not in events or not events & {"sdk_upload.complete", "sdk_upload.completed"}:
