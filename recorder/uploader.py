@@ -10,11 +10,17 @@ Every call goes through a Retrier (retry.py): network errors, 5xx and 429 are re
 retry resuming from the region's offset; after the retry budget the uploader gives up with
 UploadFailedError and the local recording stays as it was. Everything it achieves is journaled, so a new
 process resumes instead of starting over.
+
+Each tus file is journaled the moment the region has created it (`file_created`), before any byte goes,
+so a process killed mid-upload resumes that file at the region's offset instead of sending the part
+again as a second file. The one gap left, a kill between the region's answer and the journal entry, is
+closed by journaling the intent first (`file_creating`): a new process that finds an intent without its
+file adopts the region's file of that part and length which no entry names and which holds no bytes yet.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from recorder.ingest import IngestClient, IngestError, PartRef
@@ -25,6 +31,8 @@ __all__ = ["Uploader"]
 
 T = TypeVar("T")
 PART_NAMES = ("participant_events", "meeting_metadata")
+#: journal entries that name a region file the recording uses
+_URL_ENTRIES = ("file_created", "segment_uploaded", "header_uploaded", "media_file", "media_concatenated")
 
 
 class Uploader:
@@ -52,12 +60,50 @@ class Uploader:
         return url
 
     async def _upload_blob(self, what: str, data: bytes, *, part: str, partial: bool = False) -> str:
-        url = await self.retrying(
-            f"create {what}",
-            lambda: self.client.create_file(len(data), part=part, concat="partial" if partial else None),
+        concat = "partial" if partial else None
+        url = await self._file(
+            what,
+            lambda: self.client.create_file(len(data), part=part, concat=concat),
+            part=part,
+            length=len(data),
+            concat=concat or "none",
         )
         await self._send(what, url, len(data), lambda offset, size: data[offset : offset + size])
         return url
+
+    async def _file(
+        self, what: str, create: Callable[[], Awaitable[str]], *, part: str, length: int, concat: str
+    ) -> str:
+        """The region file for `what`: the journaled one, else one a killed process had the region
+        create but never journaled, else a new one (journaled before its first byte is sent)."""
+        for entry in self.local.all("file_created"):
+            if entry["what"] == what:
+                return str(entry["url"])
+        intended = any(e["what"] == what for e in self.local.all("file_creating"))
+        url = await self._unjournaled(part, length, concat) if intended else None
+        if url is None:
+            self.local.append("file_creating", what=what)
+            url = await self.retrying(f"create {what}", create)
+        self.local.append("file_created", what=what, url=url)
+        return url
+
+    async def _unjournaled(self, part: str, length: int, concat: str) -> str | None:
+        """A file of the upload's on the region with this part, length and kind that no journal entry
+        names and that holds no bytes yet (a final one is complete at creation): what a create whose
+        answer was lost to a crash left behind."""
+        known = {self._file_id(str(e["url"])) for t in _URL_ENTRIES for e in self.local.all(t)}
+        known |= {self._file_id(str(e["url"])) for e in self.local.all("part_uploaded")}
+        status = await self.retrying("status", self.client.status)
+        for found in status["files"]:
+            empty = concat == "final" or found["offset"] == 0
+            alike = (found["part"], found["length"], found["concat"]) == (part, length, concat)
+            if alike and empty and found["id"] not in known:
+                return f"{self.client.base_url}/ingest/v1/files/{found['id']}"
+        return None
+
+    @staticmethod
+    def _file_id(url: str) -> str:
+        return url.rstrip("/").rsplit("/", 1)[-1]
 
     async def _send(
         self,
@@ -109,10 +155,22 @@ class Uploader:
         if final is None and not urls:
             # Nothing was captured before the process died: finalize an empty media file, so the
             # region fails the upload (media_empty) instead of the upload waiting forever.
-            url = await self.retrying("create empty media", lambda: self.client.create_file(0, part="media"))
+            url = await self._file(
+                "empty media",
+                lambda: self.client.create_file(0, part="media"),
+                part="media",
+                length=0,
+                concat="none",
+            )
             final = self.local.append("media_concatenated", url=url)
         if final is None:
-            url = await self.retrying("concatenate", lambda: self.client.concatenate(urls, part="media"))
+            url = await self._file(
+                "media concatenated",
+                lambda: self.client.concatenate(urls, part="media"),
+                part="media",
+                length=self.local.media_size(),
+                concat="final",
+            )
             final = self.local.append("media_concatenated", url=url)
         return PartRef(final["url"], self.local.media_sha256())
 
@@ -122,7 +180,13 @@ class Uploader:
         length = self.local.media_size()
         entry = self.local.first("media_file")
         if entry is None:
-            url = await self.retrying("create media", lambda: self.client.create_file(length, part="media"))
+            url = await self._file(
+                "media",
+                lambda: self.client.create_file(length, part="media"),
+                part="media",
+                length=length,
+                concat="none",
+            )
             entry = self.local.append("media_file", url=url, length=length)
         ratio = (lambda offset: progress(offset * 100 // length if length else 100)) if progress else None
         await self._send("media", entry["url"], length, self.local.read_media, ratio)

@@ -97,6 +97,8 @@ class ControlPlane:
 
     def clock(self) -> dict[str, Any]:
         clock = self.region.clock
+        # What the control plane shows is kept, so a restart never goes back before it.
+        self.region.ctx.remember_clock()
         return {
             "now": isoformat(clock.now()),
             "timestamp": clock.timestamp(),

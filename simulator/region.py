@@ -28,7 +28,7 @@ from simulator.ingest.tokens import UploadTokens
 from simulator.ingest.tus import EXPIRE_JOB, TusFiles
 from simulator.processing.pipeline import Processing
 from simulator.realtime.service import Realtime
-from simulator.records import ApiKey, Workspace
+from simulator.records import ApiKey, IdempotencyRecord, Repository, Workspace
 from simulator.scheduler import Job
 from simulator.settings import Settings
 from simulator.store import BlobStore, MemoryStore, SqliteStore, Store
@@ -83,6 +83,8 @@ class Region:
         positions = self.store.get_meta("rng_positions") if seed == stored_seed else None
         self.store.put_meta("seed", seed)
         self.ctx = Context(self.settings, self.clock, Randomness(seed, positions), self.store, self.blobs)
+        self.ctx.resume_clock()
+        self._forget_interrupted_requests()
         self.workspaces = Workspaces(self.ctx)
         self.sdk_uploads = SdkUploads(self.ctx)
         self.recordings = Recordings(self.ctx)
@@ -112,6 +114,15 @@ class Region:
         self.webhooks = WebhookEmitter(self.ctx, transport=self.webhook_transport)
         self.webhooks.register(self.scheduler)
         self.scheduler.register(EXPIRE_JOB, self._expire_ingest_file)
+
+    def _forget_interrupted_requests(self) -> None:
+        """Idempotency-Key requests still marked running were cut off when the last process died: none
+        runs now, so their keys are free again and a retry runs (instead of answering 409 for an hour)."""
+        records = Repository(self.store, "idempotency", IdempotencyRecord)
+        with self.ctx.unit_of_work():
+            for record in records.find():
+                if record.state == "running":
+                    records.delete(record.id)
 
     async def _expire_ingest_file(self, job: Job) -> None:
         self.tus.expire(job.payload["file_id"])

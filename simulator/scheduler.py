@@ -158,7 +158,13 @@ class Scheduler:
     async def advance(self, seconds: float) -> None:
         """Move the clock forward by `seconds`, stopping at each due job's moment to run it."""
         target = self.clock.timestamp() + seconds
-        while (due := self.next_due_at()) is not None and due <= target:
+        while True:
+            # Work already in flight (started by the runner, not by this advance) ends at the moment
+            # it began: a webhook attempt signed now must not reach its receiver hours later.
+            await self.drain()
+            due = self.next_due_at()
+            if due is None or due > target:
+                break
             now = self.clock.timestamp()
             if due > now:
                 self.clock.advance(due - now)

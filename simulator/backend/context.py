@@ -15,7 +15,10 @@ from simulator.scheduler import Scheduler
 from simulator.settings import Settings
 from simulator.store import BlobStore, Store
 
-__all__ = ["Context"]
+__all__ = ["CLOCK_META", "Context"]
+
+#: the store's meta key holding the latest clock reading the region made durable
+CLOCK_META = "clock"
 
 T = TypeVar("T")
 
@@ -45,7 +48,21 @@ class Context:
     @contextmanager
     def unit_of_work(self) -> Iterator[None]:
         """One atomic change of state. The random streams' positions are saved with it, so a region
-        restarted on its data directory never hands out an id twice."""
+        restarted on its data directory never hands out an id twice, and so is the clock's reading, so
+        that it never restarts before a moment it has stamped on anything."""
         with self.store.transaction():
             yield
             self.store.put_meta("rng_positions", self.randomness.positions())
+            self.remember_clock()
+
+    def remember_clock(self) -> None:
+        """Keep the clock's reading: a restart on the data directory goes on from at least here."""
+        self.store.put_meta(CLOCK_META, self.clock.timestamp())
+
+    def resume_clock(self) -> None:
+        """After a restart, move the clock up to the latest reading kept, if it is behind it: a clock
+        moved on by hand or running faster than real time would otherwise start again from the
+        machine's time, and the region would stamp moments earlier than ones it already handed out."""
+        kept = self.store.get_meta(CLOCK_META)
+        if kept is not None and float(kept) > self.clock.timestamp():
+            self.clock.advance(float(kept) - self.clock.timestamp())

@@ -1,12 +1,16 @@
-"""The uploader against a region with faults: retries, backoff, Retry-After, network status, giving up."""
+"""The uploader against a region with faults: retries, backoff, Retry-After, network status, giving up, and
+a process killed mid-upload (the next one resumes its files, never creates a part twice)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import httpx
 import pytest
 
 from recorder.errors import UploadFailedError
+from recorder.ingest import IngestClient
 from recorder.retry import Retrier, RetryPolicy
 from recorder.storage import LocalRecording, RecordingStore
 from recorder.uploader import Uploader
@@ -14,7 +18,7 @@ from seams import Randomness
 from simulator.api.faults import FaultRuleCreate
 from tests.media import make_mp4
 from tests.simulator.ingest.helpers import create_upload, ingest_client
-from tests.support import Sim
+from tests.support import BASE_URL, Sim
 
 
 async def _local_recording(sim: Sim, tmp_path: Path) -> tuple[LocalRecording, str, bytes]:
@@ -114,3 +118,108 @@ async def test_refusals_that_retrying_cannot_fix_are_raised_at_once(sim: Sim, tm
             await uploader.upload_whole()
     assert refused.value.status == 403
     assert sim.clock.timestamp() == started
+
+
+class _Killed(BaseException):
+    """The process died here: nothing after this point runs (not an error anything retries)."""
+
+
+class _DiesAfter(httpx.AsyncBaseTransport):
+    """Passes requests to the region; dies right after the region answered the `nth` one `matching`."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, matching: str, nth: int = 1) -> None:
+        self.inner = inner
+        self.matching = matching
+        self.left = nth
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if request.method == self.matching:
+            self.left -= 1
+            if self.left == 0:
+                await response.aread()
+                raise _Killed()
+        return response
+
+
+def _dying_client(sim: Sim, token: str, method: str, nth: int = 1) -> IngestClient:
+    transport = _DiesAfter(httpx.ASGITransport(app=sim.app), method, nth)
+    return IngestClient(BASE_URL, token, transport=transport)
+
+
+@pytest.mark.parametrize("store_kind", ["memory"])
+async def test_a_part_killed_mid_upload_resumes_the_same_file(sim: Sim, tmp_path: Path) -> None:
+    local, token, _ = await _local_recording(sim, tmp_path)
+    metadata = json.dumps({"platform": "zoom", "title": "x" * 10_000, "url": None, "zoom": None}).encode()
+    local.add_part("meeting_metadata", metadata)
+    async with _dying_client(sim, token, "PATCH", nth=3) as client:
+        uploader = Uploader(client, local, Retrier(sim.clock, Randomness(4).stream("j")), chunk_size=4096)
+        with pytest.raises(_Killed):
+            await uploader.upload_parts()  # participant_events in one PATCH, then metadata's first two
+    [file] = [f for f in sim.region.tus.files.find() if f.part == "meeting_metadata"]
+    assert file.offset == 2 * 4096  # what the region acknowledged before the process died
+    async with ingest_client(sim, token) as client:
+        again = Uploader(
+            client, LocalRecording(local.directory), Retrier(sim.clock, Randomness(5).stream("j"))
+        )
+        refs = await again.upload_parts()
+    # The same file, finished: the part was not sent a second time.
+    assert sorted(f.part for f in sim.region.tus.files.find()) == ["meeting_metadata", "participant_events"]
+    [same] = [f for f in sim.region.tus.files.find() if f.part == "meeting_metadata"]
+    assert (same.id, same.offset) == (file.id, len(metadata))
+    assert refs["meeting_metadata"].url.endswith(file.id)
+    assert sim.region.blobs.read_bytes(same.blob) == metadata
+
+
+@pytest.mark.parametrize("store_kind", ["memory"])
+@pytest.mark.parametrize("mode", ["seed", "current"])
+async def test_a_file_created_just_before_the_kill_is_adopted_not_created_again(
+    sim: Sim, tmp_path: Path, mode: str
+) -> None:
+    local, token, media = await _local_recording(sim, tmp_path)
+    rng = Randomness(6)
+    # The region created the file; the process died before the journal heard of it.
+    async with _dying_client(sim, token, "POST") as client:
+        uploader = Uploader(client, local, Retrier(sim.clock, rng.stream("a")))
+        first = uploader.upload_whole() if mode == "seed" else uploader.upload_segment(local.segments()[0])
+        with pytest.raises(_Killed):
+            await first
+    assert len(sim.region.tus.files.find()) == 1
+    async with ingest_client(sim, token) as client:
+        again = Uploader(client, LocalRecording(local.directory), Retrier(sim.clock, rng.stream("b")))
+        if mode == "seed":
+            ref = await again.upload_whole()
+        else:
+            for segment in local.segments():
+                await again.upload_segment(segment)
+            ref = await again.finish_segments()
+        await again.finalize(ref, await again.upload_parts())
+    files = sim.region.tus.files.find()
+    # One file per piece: the orphan was taken over (three partials and their final in current mode).
+    expected = {"seed": ["media", "participant_events"], "current": ["media"] + ["segment"] * 3}[mode]
+    assert sorted(f.part for f in files) == sorted(
+        [*expected, *(["participant_events"] * (mode == "current"))]
+    )
+    [final] = [f for f in files if f.part == "media"]
+    assert sim.region.blobs.read_bytes(final.blob) == media
+
+
+@pytest.mark.parametrize("store_kind", ["memory"])
+async def test_a_concatenation_the_kill_kept_from_the_journal_is_adopted(sim: Sim, tmp_path: Path) -> None:
+    local, token, media = await _local_recording(sim, tmp_path)
+    async with ingest_client(sim, token) as client:
+        uploader = Uploader(client, local, Retrier(sim.clock, Randomness(7).stream("a")))
+        for segment in local.segments():
+            await uploader.upload_segment(segment)
+    async with _dying_client(sim, token, "POST") as client:
+        with pytest.raises(_Killed):
+            await Uploader(client, local, Retrier(sim.clock, Randomness(7).stream("b"))).finish_segments()
+    async with ingest_client(sim, token) as client:
+        again = Uploader(
+            client, LocalRecording(local.directory), Retrier(sim.clock, Randomness(7).stream("c"))
+        )
+        ref = await again.finish_segments()
+        await again.finalize(ref, await again.upload_parts())
+    [final] = [f for f in sim.region.tus.files.find() if f.concat == "final"]
+    assert ref.url.endswith(final.id)
+    assert sim.region.blobs.read_bytes(final.blob) == media

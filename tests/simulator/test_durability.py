@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from seams import VirtualClock
+from seams import RealClock, VirtualClock
 from simulator import Region, Settings
-from simulator.control import WorkspaceCreate
+from simulator.control import ControlPlane, WorkspaceCreate
 from simulator.records import ARTIFACT_KINDS
 from tests.simulator.factories import Built, add_artifact, build_recording, create_upload, start_recording
 from tests.support import Sim, make_sim
@@ -132,3 +132,22 @@ def test_a_data_directory_keeps_the_generated_key_and_seed(tmp_path: Path, store
         assert third.workspaces.authenticate(key) == workspace
     finally:
         third.close()
+
+
+def test_the_clock_goes_on_from_where_it_was_after_a_restart(tmp_path: Path, store_kind: str) -> None:
+    # Frozen real clocks, as `serve --time-scale 0` runs: only advances move them.
+    first = Region(Settings(data_dir=tmp_path, seed=3), clock=RealClock(scale=0))
+    control = ControlPlane(first)
+    first.clock.advance(3 * 3600)
+    key = control.create_api_key(first.default_workspace.id)  # a unit of work, stamped now
+    stamped = first.workspaces.keys.get(key).created_at  # type: ignore[union-attr]
+    first.clock.advance(60)
+    shown = control.clock()["timestamp"]  # what the control plane showed is kept too
+    first.close()
+
+    second = Region(Settings(data_dir=tmp_path, seed=3), clock=RealClock(scale=0))
+    try:
+        assert second.clock.timestamp() >= shown > stamped.timestamp()
+        assert second.clock.timestamp() - shown < 60  # not pushed further than it had gone
+    finally:
+        second.close()

@@ -1,5 +1,6 @@
 """`Idempotency-Key` on POST, PATCH and PUT: replays within the hour, 409 while the first request runs,
-400 for a different request under the same key, per-workspace keys, and failures that are not kept."""
+400 for a different request under the same key, per-workspace keys, failures that are not kept, and a
+key a crash cut off, free again after the restart."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from seams import VirtualClock
 from simulator.api.faults import FaultRuleCreate
 from simulator.control import WorkspaceCreate
 from simulator.errors import ServiceUnavailable
+from simulator.records import IdempotencyRecord, Repository
 from tests.simulator.factories import build_recording
 from tests.support import Sim
 
@@ -225,6 +227,33 @@ async def test_keys_survive_a_restart(sim: Sim) -> None:
         assert again.content == first.content
         assert again.headers["idempotent-replayed"] == "true"
         assert count_uploads(restarted) == 1
+    finally:
+        await restarted.aclose()
+        restarted.close()
+
+
+async def test_a_key_cut_off_by_a_crash_runs_again_after_the_restart(sim: Sim) -> None:
+    # The process died while the first request was running: its key is still marked running.
+    Repository(sim.region.store, "idempotency", IdempotencyRecord).put(
+        IdempotencyRecord(
+            id=f"{sim.region.default_workspace.id}:{KEY['Idempotency-Key']}",
+            workspace_id=sim.region.default_workspace.id,
+            fingerprint="of the request that was cut off",
+            state="running",
+            created_at=sim.region.ctx.now(),
+        )
+    )
+    assert (await sim.client().post("/api/v1/sdk_upload/", headers=KEY)).status_code == 409
+    await sim.region.stop()
+    restarted = sim.restart()
+    await restarted.region.start()
+    try:
+        retry = await restarted.client().post("/api/v1/sdk_upload/", headers=KEY)
+        assert retry.status_code == 201, retry.text
+        assert "idempotent-replayed" not in retry.headers
+        again = await restarted.client().post("/api/v1/sdk_upload/", headers=KEY)
+        assert again.content == retry.content
+        assert again.headers["idempotent-replayed"] == "true"
     finally:
         await restarted.aclose()
         restarted.close()
