@@ -43,6 +43,10 @@ def _server(region: Region, log_level: str, access_log: bool) -> uvicorn.Server:
         access_log=access_log,
         lifespan="on",
         timeout_graceful_shutdown=5,
+        # Recall's API sits behind load balancers that keep idle connections for a minute or more;
+        # uvicorn's 5 s default closes a pooled connection under a client that polls every few seconds,
+        # and a request sent as it closes is reset.
+        timeout_keep_alive=75,
         ws="wsproto",
     )
     # After the Config, which (re)configures uvicorn's loggers: request lines carry signed links'

@@ -96,3 +96,17 @@ def test_the_serve_command_starts_serves_and_stops_on_ctrl_c() -> None:
     # A graceful shutdown, no traceback; Typer reports an interrupted command with 130, as shells do.
     assert proc.returncode == 130, stderr.decode()
     assert b"Traceback" not in stderr, stderr.decode()
+
+
+def test_an_idle_keep_alive_connection_outlives_uvicorns_default(tmp_path: Path) -> None:
+    # A client polling every few seconds reuses its pooled connection; with uvicorn's 5 s default the
+    # server closed it under the client and a request sent at that moment was reset.
+    with served(Settings(data_dir=tmp_path, seed=5)) as region:
+        with httpx.Client(base_url=region.base_url, timeout=10, trust_env=False) as client:
+            first = client.get("/_simulator/health")
+            time.sleep(6)
+            second = client.get("/_simulator/health")
+        assert (first.status_code, second.status_code) == (200, 200)
+        assert region.server.server_state.total_requests == 2
+        assert len(region.server.server_state.connections) <= 1
+    region.region.close()
