@@ -72,6 +72,58 @@ def request_body(model: type[BaseModel]) -> dict[str, Any]:
     return {"requestBody": {"required": False, "content": {"application/json": {"schema": ref}}}}
 
 
+#: How the REST API and the ingest calls authenticate (Recall's document names the first `tokenAuth`).
+SECURITY_SCHEMES = {
+    "tokenAuth": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": 'Token-based authentication with required prefix "Token"',
+    },
+    "uploadTokenAuth": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": 'An sdk_upload\'s upload_token with the prefix "UploadToken" (or `?token=`)',
+    },
+}
+
+_FIELD_ERRORS = {
+    "description": 'Invalid request: a field-keyed body (`{"field": ["message"]}`) or `{"detail": ...}`',
+    "content": {"application/json": {"schema": {"type": "object", "additionalProperties": True}}},
+}
+
+
+def _security_of(path: str) -> str | None:
+    if path.startswith("/api/") and not path.startswith("/api/v1/download/"):
+        return "tokenAuth"
+    if path.startswith("/ingest/"):
+        return "uploadTokenAuth"
+    return None
+
+
+def _as_served(document: dict[str, Any]) -> None:
+    """What FastAPI's generator gets wrong for this app, put right.
+
+    FastAPI declares a 422 on every operation with parameters or a body; this app answers those
+    validation errors with DRF's field-keyed 400 (app.py), so the 422 goes and a 400 stands in its
+    place. And each operation says how it authenticates.
+    """
+    components = document.setdefault("components", {})
+    components["securitySchemes"] = SECURITY_SCHEMES
+    for path, operations in document.get("paths", {}).items():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            if responses.pop("422", None) is not None:
+                responses.setdefault("400", _FIELD_ERRORS)
+            scheme = _security_of(path)
+            if scheme is not None:
+                operation["security"] = [{scheme: []}]
+    schemas = components.get("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+
+
 def install_openapi(app: FastAPI) -> None:
     """Generate the document as FastAPI does, then add the schemas of hand-declared bodies."""
 
@@ -85,11 +137,13 @@ def install_openapi(app: FastAPI) -> None:
             description=app.description,
             routes=app.routes,
         )
-        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        components = document.setdefault("components", {})
+        schemas = components.setdefault("schemas", {})
         for name, model in _DOCUMENTED.items():
             schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
             schemas.update(schema.pop("$defs", {}))
             schemas[name] = schema
+        _as_served(document)
         app.openapi_schema = document
         return document
 

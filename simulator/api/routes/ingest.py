@@ -43,6 +43,19 @@ class PreconditionFailed(ApiError):
     default_detail = "Tus-Resumable 1.0.0 is required."
 
 
+#: tus requests must name the protocol version (checked by `tus_request`, declared here)
+TUS_RESUMABLE: dict[str, Any] = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": "Tus-Resumable",
+            "required": True,
+            "schema": {"type": "string", "enum": [TUS_VERSION]},
+        }
+    ]
+}
+
+
 async def upload_auth(request: Request, region: Region = Depends(get_region)) -> UploadTokenAuth:
     return region.upload_tokens.authenticate(
         request.headers.get("authorization"), request.query_params.get("token")
@@ -182,7 +195,8 @@ def _check_patch_content_type(request: Request) -> None:
     status_code=201,
     operation_id="ingest_file_create",
     dependencies=[Depends(tus_request)],
-    responses=errors_doc(400, 401, 403, 409, 413, 415),
+    openapi_extra=TUS_RESUMABLE,
+    responses=errors_doc(400, 401, 403, 409, 412, 413, 415),
 )
 async def tus_create(
     request: Request,
@@ -217,7 +231,8 @@ async def tus_create(
     "/files/{file_id}",
     operation_id="ingest_file_head",
     dependencies=[Depends(tus_request)],
-    responses=errors_doc(401, 404),
+    openapi_extra=TUS_RESUMABLE,
+    responses=errors_doc(401, 404, 410, 412),
 )
 async def tus_head(
     file_id: str, auth: UploadTokenAuth = Depends(upload_auth), region: Region = Depends(get_region)
@@ -236,7 +251,8 @@ async def tus_head(
     status_code=204,
     operation_id="ingest_file_patch",
     dependencies=[Depends(tus_request)],
-    responses=errors_doc(400, 401, 403, 404, 409, 413, 415),
+    openapi_extra=TUS_RESUMABLE,
+    responses=errors_doc(400, 401, 403, 404, 409, 410, 412, 413, 415, 460),
 )
 async def tus_patch(
     request: Request,
@@ -263,7 +279,8 @@ async def tus_patch(
     status_code=204,
     operation_id="ingest_file_delete",
     dependencies=[Depends(tus_request)],
-    responses=errors_doc(401, 404, 409),
+    openapi_extra=TUS_RESUMABLE,
+    responses=errors_doc(401, 404, 409, 410, 412),
 )
 async def tus_delete(
     file_id: str, auth: UploadTokenAuth = Depends(upload_auth), region: Region = Depends(get_region)
