@@ -94,6 +94,101 @@ _FIELD_ERRORS = {
 }
 
 
+_KINDS = ("video_mixed", "audio_mixed", "participant_events", "meeting_metadata", "transcript")
+
+
+def _to(operations: list[str], parameter: str, expression: str) -> dict[str, Any]:
+    return {op: {"operationId": op, "parameters": {parameter: expression}} for op in operations}
+
+
+def _links() -> dict[tuple[str, str], dict[str, Any]]:
+    """(operationId, status) -> the OpenAPI links from that response: where an id it answers with is
+    the path or query parameter of another operation. Clients read these; so does stateful fuzzing."""
+    uploads = ["sdk_upload_retrieve", "sdk_upload_retrieve_hyphen", "desktop_sdk_upload_retrieve"]
+    recording = ["recording_retrieve", "recording_partial_update", "recording_destroy"]
+    recording += ["recording_create_transcript_create"]
+    created_upload = {
+        **_to(uploads, "id", "$response.body#/id"),
+        "recording_list": {
+            "operationId": "recording_list",
+            "parameters": {"desktop_sdk_upload_id": "$response.body#/id"},
+        },
+        **_to(recording, "id", "$response.body#/recording_id"),
+    }
+    out: dict[tuple[str, str], dict[str, Any]] = {
+        ("sdk_upload_create", "201"): created_upload,
+        ("sdk_upload_create_hyphen", "201"): created_upload,
+        ("sdk_upload_list", "200"): _to(uploads, "id", "$response.body#/results/0/id"),
+        ("sdk_upload_list_hyphen", "200"): _to(uploads, "id", "$response.body#/results/0/id"),
+        ("recording_list", "200"): _to(recording, "id", "$response.body#/results/0/id"),
+        ("recording_retrieve", "200"): {
+            **{
+                f"{kind}_{verb}": {
+                    "operationId": f"{kind}_{verb}",
+                    "parameters": {"id": f"$response.body#/media_shortcuts/{kind}/id"},
+                }
+                for kind in _KINDS
+                for verb in ("retrieve", "partial_update", "destroy")
+            },
+            **{
+                f"{kind}_list": {
+                    "operationId": f"{kind}_list",
+                    "parameters": {"recording_id": "$response.body#/id"},
+                }
+                for kind in _KINDS
+            },
+        },
+        ("recording_create_transcript_create", "200"): _to(
+            ["transcript_retrieve", "transcript_partial_update", "transcript_destroy"],
+            "id",
+            "$response.body#/id",
+        ),
+        ("control_workspace_create", "201"): _to(
+            [
+                "control_workspace_retrieve",
+                "control_workspace_update",
+                "control_api_key_create",
+                "webhook_workspace_secret_rotate",
+            ],
+            "workspace_id",
+            "$response.body#/id",
+        ),
+        ("control_workspace_list", "200"): _to(
+            ["control_workspace_retrieve"], "workspace_id", "$response.body#/0/id"
+        ),
+        ("control_fault_create", "201"): _to(["control_fault_delete"], "rule_id", "$response.body#/id"),
+        ("control_realtime_delivery_list", "200"): _to(
+            ["control_realtime_delivery_retrieve"], "delivery_id", "$response.body#/0/id"
+        ),
+        ("webhook_message_list", "200"): _to(
+            ["webhook_message_retrieve", "webhook_message_attempts"], "message_id", "$response.body#/0/id"
+        ),
+    }
+    for kind in _KINDS:
+        out[(f"{kind}_list", "200")] = _to(
+            [f"{kind}_retrieve", f"{kind}_partial_update", f"{kind}_destroy"],
+            "id",
+            "$response.body#/results/0/id",
+        )
+    endpoint = [
+        "webhook_endpoint_retrieve",
+        "webhook_endpoint_update",
+        "webhook_endpoint_delete",
+        "webhook_endpoint_enable",
+        "webhook_endpoint_disable",
+        "webhook_endpoint_secret",
+        "webhook_endpoint_secret_rotate",
+        "webhook_endpoint_attempts",
+        "webhook_endpoint_recover",
+    ]
+    out[("webhook_endpoint_create", "201")] = _to(endpoint, "endpoint_id", "$response.body#/id")
+    out[("webhook_endpoint_list", "200")] = _to(endpoint, "endpoint_id", "$response.body#/0/id")
+    return out
+
+
+LINKS = _links()
+
+
 def _security_of(path: str) -> str | None:
     if path.startswith("/api/") and not path.startswith("/api/v1/download/"):
         return "tokenAuth"
@@ -107,7 +202,8 @@ def _as_served(document: dict[str, Any]) -> None:
 
     FastAPI declares a 422 on every operation with parameters or a body; this app answers those
     validation errors with DRF's field-keyed 400 (app.py), so the 422 goes and a 400 stands in its
-    place. And each operation says how it authenticates.
+    place. Each operation says how it authenticates, and responses name the operations their ids
+    feed (`LINKS`).
     """
     components = document.setdefault("components", {})
     components["securitySchemes"] = SECURITY_SCHEMES
@@ -116,6 +212,9 @@ def _as_served(document: dict[str, Any]) -> None:
             responses = operation.setdefault("responses", {})
             if responses.pop("422", None) is not None:
                 responses.setdefault("400", _FIELD_ERRORS)
+            for (operation_id, status), links in LINKS.items():
+                if operation.get("operationId") == operation_id:
+                    responses[status]["links"] = links
             scheme = _security_of(path)
             if scheme is not None:
                 operation["security"] = [{scheme: []}]
