@@ -199,6 +199,31 @@ INVALID: list[tuple[str, Any, dict[str, Any]]] = [
         {"recording_config": {"realtime_endpoints": [{"url": ["Enter a valid URL."]}]}},
     ),
     (
+        "webhook-url-with-an-unclosed-bracket",
+        endpoints({"type": "webhook", "url": "http://[", "events": []}),
+        {"recording_config": {"realtime_endpoints": [{"url": ["Enter a valid URL."]}]}},
+    ),
+    (
+        "websocket-url-with-a-stray-bracket",
+        endpoints({"type": "websocket", "url": "ws://example.com]/ws", "events": []}),
+        {"recording_config": {"realtime_endpoints": [{"url": ["Enter a valid URL."]}]}},
+    ),
+    (
+        "websocket-url-with-an-unclosed-ipv6-host",
+        endpoints({"type": "websocket", "url": "ws://[::1", "events": []}),
+        {"recording_config": {"realtime_endpoints": [{"url": ["Enter a valid URL."]}]}},
+    ),
+    (
+        "webhook-url-with-a-port-out-of-range",
+        endpoints({"type": "webhook", "url": "https://example.com:99999/hook", "events": []}),
+        {"recording_config": {"realtime_endpoints": [{"url": ["Enter a valid URL."]}]}},
+    ),
+    (
+        "webhook-url-with-a-space-in-its-host",
+        endpoints({"type": "webhook", "url": "https://exa mple.com/hook", "events": []}),
+        {"recording_config": {"realtime_endpoints": [{"url": ["Enter a valid URL."]}]}},
+    ),
+    (
         "webhook-url-without-host",
         endpoints({"type": "webhook", "url": "https:///hook", "events": []}),
         {"recording_config": {"realtime_endpoints": [{"url": ["Enter a valid URL."]}]}},
