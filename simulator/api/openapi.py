@@ -197,18 +197,29 @@ def _security_of(path: str) -> str | None:
     return None
 
 
+def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """`X | None` for a parameter is X: a query parameter or header is sent or not, never JSON null."""
+    branches = [b for b in schema.get("anyOf", []) if b != {"type": "null"}]
+    if "anyOf" not in schema or len(branches) != 1:
+        return schema
+    rest = {k: v for k, v in schema.items() if k != "anyOf"}
+    return {**branches[0], **rest}
+
+
 def _as_served(document: dict[str, Any]) -> None:
     """What FastAPI's generator gets wrong for this app, put right.
 
     FastAPI declares a 422 on every operation with parameters or a body; this app answers those
     validation errors with DRF's field-keyed 400 (app.py), so the 422 goes and a 400 stands in its
-    place. Each operation says how it authenticates, and responses name the operations their ids
-    feed (`LINKS`).
+    place. Optional parameters are not nullable. Each operation says how it authenticates, and
+    responses name the operations their ids feed (`LINKS`).
     """
     components = document.setdefault("components", {})
     components["securitySchemes"] = SECURITY_SCHEMES
     for path, operations in document.get("paths", {}).items():
         for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                parameter["schema"] = _not_null(parameter.get("schema", {}))
             responses = operation.setdefault("responses", {})
             if responses.pop("422", None) is not None:
                 responses.setdefault("400", _FIELD_ERRORS)

@@ -62,7 +62,7 @@ def test_tus_operations_declare_their_version_header_and_its_412(document: dict[
 def test_each_operation_names_how_it_authenticates(document: dict[str, Any]) -> None:
     assert set(document["components"]["securitySchemes"]) == {"tokenAuth", "uploadTokenAuth"}
     for path, method, op in operations(document):
-        if path.startswith("/api/v1/download/") or path.startswith("/_simulator/"):
+        if path.startswith(("/api/v1/download/", "/_simulator/")):
             expected = None
         elif path.startswith("/ingest/"):
             expected = [{"uploadTokenAuth": []}]
