@@ -10,11 +10,12 @@ document by hand (`request_body`), so clients and fuzzers still see exactly what
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
 
 from simulator.api.deps import get_region
@@ -22,11 +23,45 @@ from simulator.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, 
 from simulator.region import Region
 from simulator.validation import drf_errors
 
-__all__ = ["install_openapi", "json_body_of", "request_body"]
+__all__ = ["StrictJSONRoute", "install_openapi", "json_body_of", "loads", "request_body"]
 
 M = TypeVar("M", bound=BaseModel)
 
 _DOCUMENTED: dict[str, type[BaseModel]] = {}
+
+
+class _OutOfRange(json.JSONDecodeError):
+    """A JSONDecodeError, so FastAPI's own body parsing reports it as it reports malformed JSON."""
+
+
+def _strict_constant(value: str) -> Any:
+    # DRF parses with `parse_constant=json.strict_constant` (STRICT_JSON): NaN and Infinity are not
+    # JSON, and a float that is not finite would otherwise come back as `null` in the answer.
+    raise _OutOfRange(f"Out of range float values are not JSON compliant: {value!r}", value, 0)
+
+
+def loads(raw: bytes | str) -> Any:
+    """JSON as DRF's JSONParser reads it."""
+    return json.loads(raw, parse_constant=_strict_constant)
+
+
+class _StrictJSONRequest(Request):
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            self._json = loads(await self.body())
+        return self._json
+
+
+class StrictJSONRoute(APIRoute):
+    """A route whose body FastAPI decodes with `loads` (the control plane's and the ingest calls')."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def strict(request: Request) -> Response:
+            return await handler(_StrictJSONRequest(request.scope, request.receive))
+
+        return strict
 
 
 async def _read_json(request: Request, region: Region) -> Any:
@@ -43,7 +78,9 @@ async def _read_json(request: Request, region: Region) -> Any:
     if media_type != "application/json" and not media_type.endswith("+json"):
         raise UnsupportedMediaType(media_type)
     try:
-        return json.loads(raw)
+        return loads(raw)
+    except _OutOfRange as error:
+        raise BadRequest(f"JSON parse error - {error.msg}") from None
     except ValueError as error:  # JSONDecodeError, or bytes that are not UTF-8
         raise BadRequest(f"JSON parse error - {error}") from None
 

@@ -354,6 +354,23 @@ async def test_assembly_ai_streaming_is_refused_for_a_current_workspace(sim: Sim
         assert accepted.status_code == 201, name
 
 
+async def test_numbers_that_are_not_json_are_a_parse_error(sim: Sim) -> None:
+    """DRF parses strictly: NaN and Infinity are no JSON numbers."""
+    client = sim.client()
+    for constant in (b"NaN", b"Infinity", b"-Infinity"):
+        content = (
+            b'{"metadata": {}, "recording_config": {"transcript": {"provider": {"deepgram_streaming": {"x": '
+        )
+        response = await client.post(
+            "/api/v1/sdk_upload/",
+            content=content + constant + b"}}}}}",
+            headers={"content-type": "application/json"},
+        )
+        reason = f"Out of range float values are not JSON compliant: {constant.decode()!r}"
+        assert (response.status_code, response.json()) == (400, {"detail": f"JSON parse error - {reason}"})
+    assert uploads_in_store(sim) == 0
+
+
 async def test_malformed_json_is_a_parse_error(sim: Sim) -> None:
     client = sim.client()
     for content in (b"{bad", b'{"metadata": {}', b"{'metadata': {}}", b"   ", b'{"a": 1} trailing'):

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from simulator.api.deps import get_region
 from simulator.api.faults import FaultRule, FaultRuleCreate
+from simulator.api.openapi import StrictJSONRoute
 from simulator.api.responses import errors_doc
 from simulator.control import ControlPlane, WorkspaceCreate, WorkspaceOut, WorkspaceUpdate
 from simulator.errors import NotFound
@@ -19,7 +20,7 @@ from simulator.region import Region
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/_simulator", tags=["control plane"])
+router = APIRouter(route_class=StrictJSONRoute, prefix="/_simulator", tags=["control plane"])
 
 
 async def control(region: Region = Depends(get_region)) -> ControlPlane:

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Body, Depends, Header, Request, Response
 from starlette.requests import ClientDisconnect
 
 from simulator.api.deps import base_url, get_region
+from simulator.api.openapi import StrictJSONRoute
 from simulator.api.responses import errors_doc
 from simulator.errors import ApiError, UnsupportedMediaType
 from simulator.ingest.records import IngestFile
@@ -32,7 +33,7 @@ from simulator.region import Region
 
 __all__ = ["TusHeadersMiddleware", "router"]
 
-router = APIRouter(prefix="/ingest/v1", tags=["ingest"])
+router = APIRouter(route_class=StrictJSONRoute, prefix="/ingest/v1", tags=["ingest"])
 
 FILES_PATH = "/ingest/v1/files/"
 REALTIME_PATH = "/ingest/v1/realtime"

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Body, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from simulator.api.deps import get_region
+from simulator.api.openapi import StrictJSONRoute
 from simulator.api.responses import errors_doc
 from simulator.region import Region
 from simulator.webhooks.control import (
@@ -24,7 +25,9 @@ from simulator.webhooks.models import Attempt, DestinationStatus, Outcome
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/_simulator/webhooks", tags=["control plane: webhooks"])
+router = APIRouter(
+    route_class=StrictJSONRoute, prefix="/_simulator/webhooks", tags=["control plane: webhooks"]
+)
 
 
 async def control(region: Region = Depends(get_region)) -> WebhooksControl:
