@@ -45,6 +45,8 @@ def test_every_operation_with_an_id_in_its_path_declares_404(document: dict[str,
     for path, method, op in operations(document):
         if "{" in path:
             assert "404" in op["responses"], (method, path)
+    # and one with an id in its body: an endpoint for an unknown workspace
+    assert "404" in document["paths"]["/_simulator/webhooks/endpoints"]["post"]["responses"]
 
 
 def test_tus_operations_declare_their_version_header_and_its_412(document: dict[str, Any]) -> None:

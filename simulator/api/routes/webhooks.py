@@ -63,7 +63,11 @@ async def list_endpoints(
 
 
 @router.post(
-    "/endpoints", status_code=201, response_model=EndpointOut, operation_id="webhook_endpoint_create"
+    "/endpoints",
+    status_code=201,
+    response_model=EndpointOut,
+    operation_id="webhook_endpoint_create",
+    responses=errors_doc(404),  # an unknown workspace_id
 )
 async def create_endpoint(body: EndpointCreate, wc: WebhooksControl = Depends(control)) -> EndpointOut:
     return wc.create_endpoint(body)
