@@ -101,3 +101,10 @@ async def test_control_plane_validation_errors_are_the_declared_field_keyed_400(
     assert list(response.json()) == ["advance"]
     missing = await client.get("/_simulator/webhooks/endpoints/ep_unknown")
     assert (missing.status_code, missing.json()) == (404, {"detail": "Not found."})
+
+
+def test_downloads_declare_the_content_types_they_serve(document: dict[str, Any]) -> None:
+    served = document["paths"]["/api/v1/download/{kind}"]["get"]
+    assert set(served["responses"]["200"]["content"]) == {"video/mp4", "audio/mpeg", "application/json"}
+    kind = next(p for p in served["parameters"] if p["name"] == "kind")
+    assert "transcript_provider_data" in kind["schema"]["enum"]
