@@ -258,13 +258,14 @@ def _as_served(document: dict[str, Any]) -> None:
             for parameter in operation.get("parameters", []):
                 parameter["schema"] = _not_null(parameter.get("schema", {}))
             responses = operation.setdefault("responses", {})
-            if responses.pop("422", None) is not None:
+            # (an operation declared only for its 405 refuses before it reads anything)
+            if responses.pop("422", None) is not None and set(responses) != {"405"}:
                 responses.setdefault("400", _FIELD_ERRORS)
             for (operation_id, status), links in LINKS.items():
                 if operation.get("operationId") == operation_id:
                     responses[status]["links"] = links
             scheme = _security_of(path)
-            if scheme is not None:
+            if scheme is not None and "401" in responses:  # what checks no credentials names none
                 operation["security"] = [{scheme: []}]
     schemas = components.get("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
