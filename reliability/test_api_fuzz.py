@@ -125,6 +125,9 @@ class Caller:
         """A fresh upload's token; `started`: its recording started too, as the calls after
         `start` need (else they would all answer 409 and test nothing past it)."""
         response = self.http.post("/api/v1/sdk_upload/", headers=self.auth())
+        if response.status_code == 429:  # hundreds of ingest cases a (frozen) minute: let it pass
+            self.let_a_minute_pass()
+            response = self.http.post("/api/v1/sdk_upload/", headers=self.auth())
         response.raise_for_status()
         token: str = response.json()["upload_token"]
         if started:
