@@ -64,6 +64,8 @@ def _allowed_methods(request: Request) -> list[str]:
     for route in request.app.routes:
         match, _ = route.matches(request.scope)
         if match != Match.NONE and isinstance(route, Route | APIRoute) and route.methods:
+            if getattr(route.endpoint, "refuses", False):
+                continue  # declared only to document its 405
             methods |= set(route.methods)
     return sorted(methods)
 

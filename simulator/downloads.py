@@ -68,7 +68,8 @@ class DownloadSigner:
     def verify(self, token: str, kind: str, now: float) -> DownloadTarget:
         """The target of a valid, unexpired token for `kind`; 403 for anything forged or stale."""
         payload, _, mac = token.partition(".")
-        if not payload or not mac or not hmac.compare_digest(self._mac(payload), mac):
+        # A signed token is ASCII; anything else is forged (compare_digest refuses to compare it).
+        if not token.isascii() or not payload or not mac or not hmac.compare_digest(self._mac(payload), mac):
             raise PermissionDenied("Invalid download signature.")
         try:
             claims = json.loads(_unb64(payload))

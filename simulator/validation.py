@@ -7,10 +7,13 @@ entry per item (`{"realtime_endpoints": [{}, {"url": ["..."]}]}`). Messages use 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
-__all__ = ["drf_errors", "merge_errors"]
+import httpx
+
+__all__ = ["drf_errors", "is_url", "merge_errors"]
 
 _TYPE_NAMES = {
     "str": "str",
@@ -106,3 +109,18 @@ def merge_errors(*trees: Mapping[str, Any]) -> dict[str, Any]:
             else:
                 out[key] = value
     return out
+
+
+def is_url(value: str, schemes: Collection[str]) -> bool:
+    """Whether `value` is an absolute URL with one of `schemes`, a host and a valid port: one the
+    region can later send to. Text that is not a URL at all (`http://[`, a port of 99999, spaces)
+    is simply not one; `urlsplit` and httpx raise on such text, and that must not become a 500."""
+    if any(c.isspace() or not c.isprintable() for c in value):
+        return False  # as DRF's URLField: httpx would quietly percent-encode a space in the host
+    try:
+        parts = urlsplit(value)
+        _ = parts.port  # raises ValueError for a port that is not a number in 0..65535
+        httpx.URL(value)
+    except (ValueError, httpx.InvalidURL):
+        return False
+    return parts.scheme in schemes and bool(parts.hostname)

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 if TYPE_CHECKING:
     from simulator.region import Region
@@ -31,18 +32,40 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_FIELD_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
+_FRAMING = {"content-length", "transfer-encoding", "connection"}
+#: statuses that carry no body (RFC 9110)
+_NO_BODY = {204, 304}
+
+
 class FaultRuleCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     route: str = Field(description="Shell-style path pattern, e.g. /api/v1/sdk_upload/*")
     methods: list[str] | None = Field(default=None, description="Only these methods; all when omitted")
-    status: int | None = Field(default=None, ge=100, le=599, description="Answer this status instead")
+    # A 1xx is no final answer: HTTP/1.1 cannot send it as one.
+    status: int | None = Field(default=None, ge=200, le=599, description="Answer this status instead")
     body: Any = Field(default=None, description="JSON body sent with `status`")
     headers: dict[str, str] = Field(default_factory=dict)
     latency: float = Field(default=0.0, ge=0, description="Seconds of added latency, on the region's clock")
     drop: bool = Field(default=False, description="Close the connection without a complete response")
     count: int | None = Field(default=None, ge=1, description="Fire for this many matches, then retire")
     probability: float = Field(default=1.0, ge=0, le=1, description="Chance each match fires (seeded)")
+
+    @field_validator("headers")
+    @classmethod
+    def _sendable(cls, headers: dict[str, str]) -> dict[str, str]:
+        # What HTTP/1.1 can carry: a token for the name, latin-1 without line breaks for the value.
+        # The body's framing stays the region's own, or the response would contradict itself.
+        for name, value in headers.items():
+            if not _TOKEN.fullmatch(name):
+                raise ValueError(f"{name!r} is not a valid header name.")
+            if not _FIELD_VALUE.fullmatch(value):
+                raise ValueError(f"The value of {name!r} is not a valid header value.")
+            if name.lower() in _FRAMING:
+                raise ValueError(f"{name!r} is set by the region, not by a fault rule.")
+        return headers
 
     @model_validator(mode="after")
     def _does_something(self) -> FaultRuleCreate:
@@ -142,6 +165,8 @@ class FaultMiddleware:
             raise httpx.RemoteProtocolError("Server disconnected without sending a complete response.")
         body = json.dumps(rule.body if rule.body is not None else {"detail": "Injected fault."}).encode()
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        if rule.status in _NO_BODY:
+            body, headers = b"", []
         headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in rule.headers.items()]
         await send({"type": "http.response.start", "status": rule.status, "headers": headers})
         await send({"type": "http.response.body", "body": body})

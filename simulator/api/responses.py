@@ -22,10 +22,13 @@ _DESCRIPTIONS = {
     403: "A forged or expired download link",
     404: 'Unknown id, or another workspace\'s (`{"detail": "Not found."}`)',
     405: "Method not allowed",
-    409: "An Idempotency-Key whose first request is still running",
+    409: "A conflict with the resource's state, or an Idempotency-Key whose first request is still running",
+    410: "An ingest upload that expired or was terminated",
+    412: "The tus request lacks `Tus-Resumable: 1.0.0`",
     413: "Request body too large",
     415: "Unsupported media type",
     429: "Rate limited; see the Retry-After header",
+    460: "The tus chunk does not match its Upload-Checksum",
 }
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from simulator.backend.context import Context
 from simulator.backend.providers import REALTIME_EVENTS, streaming_provider_error
 from simulator.errors import NotFound, ValidationFailed
 from simulator.records import Repository, SdkUpload, Status, UploadToken, Workspace
 from simulator.schemas.sdk_upload import RecordingConfig, SdkUploadCreate
+from simulator.validation import is_url
 
 __all__ = ["SdkUploads"]
 
@@ -38,10 +38,8 @@ def _check_recording_config(workspace: Workspace, config: RecordingConfig) -> No
         if schemes is not None:
             if not endpoint.url:
                 errors["url"] = ["This field is required."]
-            else:
-                parts = urlsplit(endpoint.url)
-                if parts.scheme not in schemes or not parts.netloc:
-                    errors["url"] = ["Enter a valid URL."]
+            elif not is_url(endpoint.url, schemes):
+                errors["url"] = ["Enter a valid URL."]
         allowed = REALTIME_EVENTS[endpoint.type]
         bad = {
             str(i): [f'"{e}" is not a valid choice.']

@@ -93,7 +93,11 @@ def _non_negative(value: str | None) -> int | None:
 
 
 def file_id_from_url(url: str) -> str:
-    return urlsplit(url.strip()).path.rstrip("/").rsplit("/", 1)[-1]
+    try:
+        path = urlsplit(url.strip()).path
+    except ValueError:  # not a URL (`http://[`): no upload has that id, and the caller says so
+        return url.strip()
+    return path.rstrip("/").rsplit("/", 1)[-1]
 
 
 class TusFiles:

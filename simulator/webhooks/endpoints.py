@@ -10,12 +10,12 @@ them, so a receiver never sees a moment where its configured secret stops matchi
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 from simulator.backend.context import Context
 from simulator.errors import NotFound, ValidationFailed
 from simulator.records import Repository, Workspace
 from simulator.settings import Profile
+from simulator.validation import is_url
 from simulator.webhooks.models import Endpoint, RetiredSecret, WorkspaceSecrets
 from simulator.webhooks.payloads import EVENT_TYPES
 from simulator.webhooks.signing import SECRET_PREFIX, decode_secret
@@ -26,8 +26,7 @@ _UNSET = object()
 
 
 def _check_url(url: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if not is_url(url, ("http", "https")):
         raise ValidationFailed({"url": ["Enter a valid URL."]})
 
 

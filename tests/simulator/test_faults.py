@@ -3,12 +3,15 @@ region's clock, method filters, dropped connections, and removing rules."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import httpx
 import pytest
 
 from seams import VirtualClock
+from simulator import Settings
+from simulator.serve import served
 from tests.support import Sim
 
 
@@ -184,6 +187,12 @@ async def test_rules_are_validated(sim: Sim) -> None:
     for body, field in [
         ({"route": "/api/v1/sdk_upload/"}, "non_field_errors"),
         ({"route": "/x", "status": 99}, "status"),
+        # HTTP/1.1 cannot send these: the server used to drop the connection (or answer 500) instead
+        ({"route": "/x", "status": 101}, "status"),
+        ({"route": "/x", "status": 503, "headers": {"x-snowman": "\u2603"}}, "headers"),
+        ({"route": "/x", "status": 503, "headers": {"bad name": "v"}}, "headers"),
+        ({"route": "/x", "status": 503, "headers": {"x-split": "a\r\nb"}}, "headers"),
+        ({"route": "/x", "status": 503, "headers": {"Content-Length": "5"}}, "headers"),
         ({"route": "/x", "status": 500, "probability": 1.5}, "probability"),
         ({"route": "/x", "status": 500, "count": 0}, "count"),
         ({"route": "/x", "latency": -1}, "latency"),
@@ -193,3 +202,49 @@ async def test_rules_are_validated(sim: Sim) -> None:
         response = await cp.post("/_simulator/faults", json=body)
         assert (response.status_code, list(response.json())) == (400, [field]), body
     assert await rules(sim) == []
+
+
+@pytest.mark.parametrize("store_kind", ["memory"])
+async def test_numbers_that_are_not_json_are_a_parse_error(sim: Sim) -> None:
+    """NaN and Infinity are refused as DRF refuses them; accepted, they came back as `null`."""
+    cp = sim.client(None)
+    for raw in (b'{"route": "/x", "latency": Infinity}', b'{"route": "/x", "status": 500, "body": NaN}'):
+        response = await cp.post(
+            "/_simulator/faults", content=raw, headers={"content-type": "application/json"}
+        )
+        assert response.status_code == 400, raw
+        assert response.json()["detail"].startswith(
+            "JSON parse error - Out of range float values are not JSON compliant: "
+        )
+    assert await rules(sim) == []
+
+
+class _Errors(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.mark.served
+@pytest.mark.parametrize("status", [204, 304])
+def test_a_rule_for_a_status_without_a_body_answers_none(status: int) -> None:
+    """Over real HTTP: a body on a 204 or 304 used to break the server's side of the connection
+    (uvicorn logged "Exception in ASGI application"; the client saw a reset or a new connection)."""
+    errors = _Errors()
+    logger = logging.getLogger("uvicorn.error")
+    try:
+        with served(Settings(seed=3)) as handle, httpx.Client(base_url=handle.base_url, timeout=10) as client:
+            logger.addHandler(errors)  # after start-up: uvicorn's logging config replaces handlers
+            added = client.post("/_simulator/faults", json={"route": "/api/v1/sdk_upload/", "status": status})
+            assert added.status_code == 201, added.text
+            auth = {"Authorization": f"Token {handle.api_key}"}
+            for _ in range(2):
+                response = client.get("/api/v1/sdk_upload/", headers=auth)
+                assert (response.status_code, response.content) == (status, b"")
+        handle.region.close()
+    finally:
+        logger.removeHandler(errors)
+    assert [r.getMessage() for r in errors.records] == []

@@ -199,6 +199,31 @@ INVALID: list[tuple[str, Any, dict[str, Any]]] = [
         {"recording_config": {"realtime_endpoints": [{"url": ["Enter a valid URL."]}]}},
     ),
     (
+        "webhook-url-with-an-unclosed-bracket",
+        endpoints({"type": "webhook", "url": "http://[", "events": []}),
+        {"recording_config": {"realtime_endpoints": [{"url": ["Enter a valid URL."]}]}},
+    ),
+    (
+        "websocket-url-with-a-stray-bracket",
+        endpoints({"type": "websocket", "url": "ws://example.com]/ws", "events": []}),
+        {"recording_config": {"realtime_endpoints": [{"url": ["Enter a valid URL."]}]}},
+    ),
+    (
+        "websocket-url-with-an-unclosed-ipv6-host",
+        endpoints({"type": "websocket", "url": "ws://[::1", "events": []}),
+        {"recording_config": {"realtime_endpoints": [{"url": ["Enter a valid URL."]}]}},
+    ),
+    (
+        "webhook-url-with-a-port-out-of-range",
+        endpoints({"type": "webhook", "url": "https://example.com:99999/hook", "events": []}),
+        {"recording_config": {"realtime_endpoints": [{"url": ["Enter a valid URL."]}]}},
+    ),
+    (
+        "webhook-url-with-a-space-in-its-host",
+        endpoints({"type": "webhook", "url": "https://exa mple.com/hook", "events": []}),
+        {"recording_config": {"realtime_endpoints": [{"url": ["Enter a valid URL."]}]}},
+    ),
+    (
         "webhook-url-without-host",
         endpoints({"type": "webhook", "url": "https:///hook", "events": []}),
         {"recording_config": {"realtime_endpoints": [{"url": ["Enter a valid URL."]}]}},
@@ -327,6 +352,23 @@ async def test_assembly_ai_streaming_is_refused_for_a_current_workspace(sim: Sim
     ):
         accepted = await client.post("/api/v1/sdk_upload/", json=provider(name))
         assert accepted.status_code == 201, name
+
+
+async def test_numbers_that_are_not_json_are_a_parse_error(sim: Sim) -> None:
+    """DRF parses strictly: NaN and Infinity are no JSON numbers."""
+    client = sim.client()
+    for constant in (b"NaN", b"Infinity", b"-Infinity"):
+        content = (
+            b'{"metadata": {}, "recording_config": {"transcript": {"provider": {"deepgram_streaming": {"x": '
+        )
+        response = await client.post(
+            "/api/v1/sdk_upload/",
+            content=content + constant + b"}}}}}",
+            headers={"content-type": "application/json"},
+        )
+        reason = f"Out of range float values are not JSON compliant: {constant.decode()!r}"
+        assert (response.status_code, response.json()) == (400, {"detail": f"JSON parse error - {reason}"})
+    assert uploads_in_store(sim) == 0
 
 
 async def test_malformed_json_is_a_parse_error(sim: Sim) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from simulator.api.deps import get_region, links, parse_uuid_param, throttled
 from simulator.api.openapi import json_body_of, request_body
@@ -41,7 +41,7 @@ def _router_for(kind: ArtifactKind) -> APIRouter:
     )
     async def list_artifacts(
         request: Request,
-        recording_id: str | None = None,
+        recording_id: str | None = Query(None, json_schema_extra={"format": "uuid"}),
         cursor: str | None = None,
         ws: Workspace = Depends(throttled(f"{scope}_list")),
         region: Region = Depends(get_region),

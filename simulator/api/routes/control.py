@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from simulator.api.deps import get_region
 from simulator.api.faults import FaultRule, FaultRuleCreate
+from simulator.api.openapi import StrictJSONRoute
+from simulator.api.responses import errors_doc
 from simulator.control import ControlPlane, WorkspaceCreate, WorkspaceOut, WorkspaceUpdate
 from simulator.errors import NotFound
 from simulator.realtime.control import DeliveryOut, SessionOut
@@ -18,7 +20,7 @@ from simulator.region import Region
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/_simulator", tags=["control plane"])
+router = APIRouter(route_class=StrictJSONRoute, prefix="/_simulator", tags=["control plane"])
 
 
 async def control(region: Region = Depends(get_region)) -> ControlPlane:
@@ -85,14 +87,20 @@ async def create_workspace(
 
 
 @router.get(
-    "/workspaces/{workspace_id}", response_model=WorkspaceOut, operation_id="control_workspace_retrieve"
+    "/workspaces/{workspace_id}",
+    response_model=WorkspaceOut,
+    operation_id="control_workspace_retrieve",
+    responses=errors_doc(404),
 )
 async def get_workspace(workspace_id: str, cp: ControlPlane = Depends(control)) -> WorkspaceOut:
     return cp.get_workspace(workspace_id)
 
 
 @router.patch(
-    "/workspaces/{workspace_id}", response_model=WorkspaceOut, operation_id="control_workspace_update"
+    "/workspaces/{workspace_id}",
+    response_model=WorkspaceOut,
+    operation_id="control_workspace_update",
+    responses=errors_doc(404),
 )
 async def update_workspace(
     workspace_id: str, body: WorkspaceUpdate, cp: ControlPlane = Depends(control)
@@ -100,7 +108,12 @@ async def update_workspace(
     return cp.update_workspace(workspace_id, body)
 
 
-@router.post("/workspaces/{workspace_id}/api_keys", status_code=201, operation_id="control_api_key_create")
+@router.post(
+    "/workspaces/{workspace_id}/api_keys",
+    status_code=201,
+    operation_id="control_api_key_create",
+    responses=errors_doc(404),
+)
 async def create_api_key(workspace_id: str, cp: ControlPlane = Depends(control)) -> dict[str, str]:
     return {"api_key": cp.create_api_key(workspace_id)}
 
@@ -116,7 +129,11 @@ async def add_fault(body: FaultRuleCreate, cp: ControlPlane = Depends(control)) 
 
 
 @router.delete(
-    "/faults/{rule_id}", status_code=204, response_class=Response, operation_id="control_fault_delete"
+    "/faults/{rule_id}",
+    status_code=204,
+    response_class=Response,
+    operation_id="control_fault_delete",
+    responses=errors_doc(404),
 )
 async def remove_fault(rule_id: str, cp: ControlPlane = Depends(control)) -> Response:
     if not cp.remove_fault(rule_id):
@@ -154,6 +171,7 @@ async def list_realtime_deliveries(
     "/realtime/deliveries/{delivery_id}",
     response_model=DeliveryOut,
     operation_id="control_realtime_delivery_retrieve",
+    responses=errors_doc(404),
 )
 async def get_realtime_delivery(delivery_id: str, cp: ControlPlane = Depends(control)) -> DeliveryOut:
     return cp.realtime.delivery(delivery_id)
@@ -163,6 +181,7 @@ async def get_realtime_delivery(delivery_id: str, cp: ControlPlane = Depends(con
     "/realtime/sessions/{recording_id}",
     response_model=SessionOut,
     operation_id="control_realtime_session_retrieve",
+    responses=errors_doc(404),
 )
 async def get_realtime_session(recording_id: str, cp: ControlPlane = Depends(control)) -> SessionOut:
     return cp.realtime.session(recording_id)

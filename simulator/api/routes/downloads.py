@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 from fastapi.responses import StreamingResponse
 
 from simulator.api.deps import get_region
@@ -27,9 +27,16 @@ router = APIRouter(tags=["download"])
     operation_id="download_retrieve",
     summary="Download an artifact's file (signed link)",
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/octet-stream": {}}}, **errors_doc(403, 404)},
+    responses={
+        200: {"content": {content_type: {} for _, _, content_type, _ in DOWNLOADS.values()}},
+        **errors_doc(403, 404),
+    },
 )
-async def download(kind: str, token: str = "", region: Region = Depends(get_region)) -> StreamingResponse:
+async def download(
+    kind: str = Path(json_schema_extra={"enum": list(DOWNLOADS)}),
+    token: str = "",
+    region: Region = Depends(get_region),
+) -> StreamingResponse:
     if kind not in DOWNLOADS:
         raise NotFound()
     artifact_kind, part, content_type, extension = DOWNLOADS[kind]

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Body, Depends, Header, Request, Response
 from starlette.requests import ClientDisconnect
 
 from simulator.api.deps import base_url, get_region
+from simulator.api.openapi import StrictJSONRoute
 from simulator.api.responses import errors_doc
 from simulator.errors import ApiError, PayloadTooLarge, UnsupportedMediaType
 from simulator.ingest.records import IngestFile
@@ -32,7 +33,7 @@ from simulator.region import Region
 
 __all__ = ["FILES_PATH", "TusHeadersMiddleware", "router"]
 
-router = APIRouter(prefix="/ingest/v1", tags=["ingest"])
+router = APIRouter(route_class=StrictJSONRoute, prefix="/ingest/v1", tags=["ingest"])
 
 FILES_PATH = "/ingest/v1/files/"
 REALTIME_PATH = "/ingest/v1/realtime"
@@ -41,6 +42,19 @@ REALTIME_PATH = "/ingest/v1/realtime"
 class PreconditionFailed(ApiError):
     status_code = 412
     default_detail = "Tus-Resumable 1.0.0 is required."
+
+
+#: tus requests must name the protocol version (checked by `tus_request`, declared here)
+TUS_RESUMABLE: dict[str, Any] = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": "Tus-Resumable",
+            "required": True,
+            "schema": {"type": "string", "enum": [TUS_VERSION]},
+        }
+    ]
+}
 
 
 async def upload_auth(request: Request, region: Region = Depends(get_region)) -> UploadTokenAuth:
@@ -188,7 +202,8 @@ def _check_patch_content_type(request: Request) -> None:
     status_code=201,
     operation_id="ingest_file_create",
     dependencies=[Depends(tus_request)],
-    responses=errors_doc(400, 401, 403, 409, 413, 415),
+    openapi_extra=TUS_RESUMABLE,
+    responses=errors_doc(400, 401, 403, 409, 412, 413, 415),
 )
 async def tus_create(
     request: Request,
@@ -238,7 +253,8 @@ async def tus_create(
     "/files/{file_id}",
     operation_id="ingest_file_head",
     dependencies=[Depends(tus_request)],
-    responses=errors_doc(401, 404),
+    openapi_extra=TUS_RESUMABLE,
+    responses=errors_doc(401, 404, 410, 412),
 )
 async def tus_head(
     file_id: str, auth: UploadTokenAuth = Depends(upload_auth), region: Region = Depends(get_region)
@@ -257,7 +273,8 @@ async def tus_head(
     status_code=204,
     operation_id="ingest_file_patch",
     dependencies=[Depends(tus_request)],
-    responses=errors_doc(400, 401, 403, 404, 409, 413, 415),
+    openapi_extra=TUS_RESUMABLE,
+    responses=errors_doc(400, 401, 403, 404, 409, 410, 412, 413, 415, 460),
 )
 async def tus_patch(
     request: Request,
@@ -285,7 +302,8 @@ async def tus_patch(
     status_code=204,
     operation_id="ingest_file_delete",
     dependencies=[Depends(tus_request)],
-    responses=errors_doc(401, 404, 409),
+    openapi_extra=TUS_RESUMABLE,
+    responses=errors_doc(401, 404, 409, 410, 412),
 )
 async def tus_delete(
     file_id: str, auth: UploadTokenAuth = Depends(upload_auth), region: Region = Depends(get_region)

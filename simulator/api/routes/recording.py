@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from simulator.api.deps import (
     get_region,
@@ -33,6 +33,8 @@ router = APIRouter(prefix="/api/v1/recording", tags=["recording"])
 
 T = TypeVar("T")
 
+STATUS_CODES = ("processing", "paused", "done", "failed")
+
 
 def render_for(region: Region, recording: RecordingRecord, link: Links) -> Recording:
     upload = region.sdk_uploads.records.get(recording.sdk_upload_id)
@@ -48,11 +50,12 @@ def render_for(region: Region, recording: RecordingRecord, link: Links) -> Recor
 )
 async def recording_list(
     request: Request,
-    desktop_sdk_upload_id: str | None = None,
-    status_code: str | None = None,
-    created_at_after: str | None = None,
-    created_at_before: str | None = None,
-    bot_id: str | None = None,
+    # Declared as Recall's document declares them; checked below, so a bad one answers DRF's 400.
+    desktop_sdk_upload_id: str | None = Query(None, json_schema_extra={"format": "uuid"}),
+    status_code: str | None = Query(None, json_schema_extra={"enum": list(STATUS_CODES)}),
+    created_at_after: str | None = Query(None, json_schema_extra={"format": "date-time"}),
+    created_at_before: str | None = Query(None, json_schema_extra={"format": "date-time"}),
+    bot_id: str | None = Query(None, json_schema_extra={"format": "uuid"}),
     cursor: str | None = None,
     ws: Workspace = Depends(throttled("recording_list")),
     region: Region = Depends(get_region),

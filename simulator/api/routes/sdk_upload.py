@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from simulator.api.deps import get_region, throttled
 from simulator.api.openapi import json_body_of, request_body
@@ -47,6 +48,29 @@ async def _retrieve(
     return render_sdk_upload(region.sdk_uploads.retrieve_sdk_upload(ws, id))
 
 
+async def _not_allowed(id: str) -> None:
+    """An upload cannot be changed (Recall's contract names PATCH and PUT). Declared so the document
+    says so; answered as any other method the path lacks (app.py: 405 with `Allow`)."""
+    raise StarletteHTTPException(status_code=405)
+
+
+_not_allowed.refuses = True  # type: ignore[attr-defined]  # app.py leaves it out of `Allow`
+
+
+def _refuse_changes(path: str, operation_id: str) -> None:
+    for method in ("PATCH", "PUT"):
+        router.add_api_route(
+            path,
+            _not_allowed,
+            methods=[method],
+            status_code=405,
+            response_model=None,
+            operation_id=f"{operation_id}_{method.lower()}",
+            summary=f"{method} is not allowed on an upload",
+            responses={405: errors_doc(405)[405]},
+        )
+
+
 for _i, _prefix in enumerate(_PREFIXES):
     _suffix = "" if _i == 0 else "_hyphen"
     router.add_api_route(
@@ -78,6 +102,7 @@ for _i, _prefix in enumerate(_PREFIXES):
         summary="Retrieve Desktop SDK Upload",
         responses=errors_doc(401, 404, 429),
     )
+    _refuse_changes(f"{_prefix}/{{id}}/", f"sdk_upload{_suffix}")
 
 router.add_api_route(
     "/api/v2/desktop-sdk-upload/{id}/",
@@ -88,3 +113,4 @@ router.add_api_route(
     summary="Retrieve Desktop SDK Upload (v2)",
     responses=errors_doc(401, 404, 429),
 )
+_refuse_changes("/api/v2/desktop-sdk-upload/{id}/", "desktop_sdk_upload")

@@ -11,6 +11,8 @@ from fastapi import APIRouter, Body, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from simulator.api.deps import get_region
+from simulator.api.openapi import StrictJSONRoute
+from simulator.api.responses import errors_doc
 from simulator.region import Region
 from simulator.webhooks.control import (
     EndpointCreate,
@@ -23,7 +25,9 @@ from simulator.webhooks.models import Attempt, DestinationStatus, Outcome
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/_simulator/webhooks", tags=["control plane: webhooks"])
+router = APIRouter(
+    route_class=StrictJSONRoute, prefix="/_simulator/webhooks", tags=["control plane: webhooks"]
+)
 
 
 async def control(region: Region = Depends(get_region)) -> WebhooksControl:
@@ -59,18 +63,32 @@ async def list_endpoints(
 
 
 @router.post(
-    "/endpoints", status_code=201, response_model=EndpointOut, operation_id="webhook_endpoint_create"
+    "/endpoints",
+    status_code=201,
+    response_model=EndpointOut,
+    operation_id="webhook_endpoint_create",
+    responses=errors_doc(404),  # an unknown workspace_id
 )
 async def create_endpoint(body: EndpointCreate, wc: WebhooksControl = Depends(control)) -> EndpointOut:
     return wc.create_endpoint(body)
 
 
-@router.get("/endpoints/{endpoint_id}", response_model=EndpointOut, operation_id="webhook_endpoint_retrieve")
+@router.get(
+    "/endpoints/{endpoint_id}",
+    response_model=EndpointOut,
+    operation_id="webhook_endpoint_retrieve",
+    responses=errors_doc(404),
+)
 async def get_endpoint(endpoint_id: str, wc: WebhooksControl = Depends(control)) -> EndpointOut:
     return wc.get_endpoint(endpoint_id)
 
 
-@router.patch("/endpoints/{endpoint_id}", response_model=EndpointOut, operation_id="webhook_endpoint_update")
+@router.patch(
+    "/endpoints/{endpoint_id}",
+    response_model=EndpointOut,
+    operation_id="webhook_endpoint_update",
+    responses=errors_doc(404),
+)
 async def update_endpoint(
     endpoint_id: str, body: EndpointUpdate, wc: WebhooksControl = Depends(control)
 ) -> EndpointOut:
@@ -82,6 +100,7 @@ async def update_endpoint(
     status_code=204,
     response_class=Response,
     operation_id="webhook_endpoint_delete",
+    responses=errors_doc(404),
 )
 async def delete_endpoint(endpoint_id: str, wc: WebhooksControl = Depends(control)) -> Response:
     wc.delete_endpoint(endpoint_id)
@@ -89,21 +108,30 @@ async def delete_endpoint(endpoint_id: str, wc: WebhooksControl = Depends(contro
 
 
 @router.post(
-    "/endpoints/{endpoint_id}/enable", response_model=EndpointOut, operation_id="webhook_endpoint_enable"
+    "/endpoints/{endpoint_id}/enable",
+    response_model=EndpointOut,
+    operation_id="webhook_endpoint_enable",
+    responses=errors_doc(404),
 )
 async def enable_endpoint(endpoint_id: str, wc: WebhooksControl = Depends(control)) -> EndpointOut:
     return wc.enable_endpoint(endpoint_id)
 
 
 @router.post(
-    "/endpoints/{endpoint_id}/disable", response_model=EndpointOut, operation_id="webhook_endpoint_disable"
+    "/endpoints/{endpoint_id}/disable",
+    response_model=EndpointOut,
+    operation_id="webhook_endpoint_disable",
+    responses=errors_doc(404),
 )
 async def disable_endpoint(endpoint_id: str, wc: WebhooksControl = Depends(control)) -> EndpointOut:
     return wc.disable_endpoint(endpoint_id)
 
 
 @router.get(
-    "/endpoints/{endpoint_id}/secret", response_model=SecretOut, operation_id="webhook_endpoint_secret"
+    "/endpoints/{endpoint_id}/secret",
+    response_model=SecretOut,
+    operation_id="webhook_endpoint_secret",
+    responses=errors_doc(404),
 )
 async def endpoint_secret(endpoint_id: str, wc: WebhooksControl = Depends(control)) -> SecretOut:
     return SecretOut(key=wc.endpoint_secret(endpoint_id))
@@ -113,6 +141,7 @@ async def endpoint_secret(endpoint_id: str, wc: WebhooksControl = Depends(contro
     "/endpoints/{endpoint_id}/secret/rotate",
     response_model=SecretOut,
     operation_id="webhook_endpoint_secret_rotate",
+    responses=errors_doc(404),
 )
 async def rotate_endpoint_secret(
     endpoint_id: str,
@@ -127,6 +156,7 @@ async def rotate_endpoint_secret(
     "/workspaces/{workspace_id}/secret/rotate",
     response_model=SecretOut,
     operation_id="webhook_workspace_secret_rotate",
+    responses=errors_doc(404),
 )
 async def rotate_workspace_secret(
     workspace_id: str,
@@ -140,6 +170,7 @@ async def rotate_workspace_secret(
     "/endpoints/{endpoint_id}/attempts",
     response_model=list[Attempt],
     operation_id="webhook_endpoint_attempts",
+    responses=errors_doc(404),
 )
 async def endpoint_attempts(
     endpoint_id: str,
@@ -152,7 +183,10 @@ async def endpoint_attempts(
 
 
 @router.post(
-    "/endpoints/{endpoint_id}/recover", response_model=RecoverOut, operation_id="webhook_endpoint_recover"
+    "/endpoints/{endpoint_id}/recover",
+    response_model=RecoverOut,
+    operation_id="webhook_endpoint_recover",
+    responses=errors_doc(404),
 )
 async def recover(
     endpoint_id: str, body: RecoverRequest, wc: WebhooksControl = Depends(control)
@@ -181,13 +215,21 @@ async def list_messages(
     )
 
 
-@router.get("/messages/{message_id}", response_model=MessageOut, operation_id="webhook_message_retrieve")
+@router.get(
+    "/messages/{message_id}",
+    response_model=MessageOut,
+    operation_id="webhook_message_retrieve",
+    responses=errors_doc(404),
+)
 async def get_message(message_id: str, wc: WebhooksControl = Depends(control)) -> MessageOut:
     return wc.get_message(message_id)
 
 
 @router.get(
-    "/messages/{message_id}/attempts", response_model=list[Attempt], operation_id="webhook_message_attempts"
+    "/messages/{message_id}/attempts",
+    response_model=list[Attempt],
+    operation_id="webhook_message_attempts",
+    responses=errors_doc(404),
 )
 async def message_attempts(
     message_id: str,
@@ -203,6 +245,7 @@ async def message_attempts(
     "/messages/{message_id}/endpoints/{endpoint_id}/resend",
     response_model=Attempt,
     operation_id="webhook_message_resend",
+    responses=errors_doc(404),
 )
 async def resend(message_id: str, endpoint_id: str, wc: WebhooksControl = Depends(control)) -> Attempt:
     """One attempt, now, with no retries; answers with that attempt once it is logged."""

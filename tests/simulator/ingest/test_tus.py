@@ -344,6 +344,7 @@ async def test_concatenation_refuses_unfinished_foreign_and_whole_files(sim: Sim
             ([whole], 400),
             ([foreign], 403),
             (["/ingest/v1/files/nope"], 400),
+            (["http://["], 400),  # not a URL at all: no such upload, not a server error
         ):
             with pytest.raises(IngestError) as refused:
                 await client.concatenate(urls, part="media")

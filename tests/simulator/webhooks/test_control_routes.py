@@ -99,6 +99,20 @@ async def test_errors_take_the_api_shapes(hooked: Sim) -> None:
 
 
 @pytest.mark.parametrize("store_kind", ["memory"])
+@pytest.mark.parametrize(
+    "url", ["http://[", "http://example.com]/", "https://example.com:99999/", "http://a b/"]
+)
+async def test_text_that_is_no_url_is_a_field_keyed_400_not_a_server_error(hooked: Sim, url: str) -> None:
+    client = hooked.client(None)
+    created = await client.post(f"{BASE}/endpoints", json={"url": url})
+    assert (created.status_code, created.json()) == (400, {"url": ["Enter a valid URL."]})
+    endpoint = (await client.post(f"{BASE}/endpoints", json={"url": "http://example.com/hook"})).json()
+    patched = await client.patch(f"{BASE}/endpoints/{endpoint['id']}", json={"url": url})
+    assert (patched.status_code, patched.json()) == (400, {"url": ["Enter a valid URL."]})
+    assert (await client.get(f"{BASE}/endpoints/{endpoint['id']}")).json()["url"] == "http://example.com/hook"
+
+
+@pytest.mark.parametrize("store_kind", ["memory"])
 async def test_a_workspace_secret_rotates_over_http(hooked: Sim) -> None:
     client = hooked.client(None)
     workspace = hooked.control.create_workspace(WorkspaceCreate(profile="current"))
