@@ -17,7 +17,7 @@ from starlette.requests import ClientDisconnect
 from simulator.api.deps import base_url, get_region
 from simulator.api.openapi import StrictJSONRoute
 from simulator.api.responses import errors_doc
-from simulator.errors import ApiError, PayloadTooLarge, UnsupportedMediaType
+from simulator.errors import ApiError, UnsupportedMediaType
 from simulator.ingest.records import IngestFile
 from simulator.ingest.session import EndRecording, FinalizeManifest, StartRecording
 from simulator.ingest.tokens import UploadTokenAuth
