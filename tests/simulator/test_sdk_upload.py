@@ -483,6 +483,22 @@ async def test_an_upload_cannot_be_changed(sim: Sim) -> None:
     assert (await client.get(f"/api/v1/sdk_upload/{created['id']}/")).json() == created
 
 
+async def test_changing_an_upload_authenticates_before_it_is_refused(sim: Sim) -> None:
+    """DRF authenticates before it looks for the method's handler: without a valid key the answer is a
+    401, so a caller who is nobody learns nothing of which methods exist."""
+    created = (await sim.client().post("/api/v1/sdk_upload/")).json()
+    for path in (*PATHS, "/api/v2/desktop-sdk-upload/"):
+        for method in ("PATCH", "PUT"):
+            url = f"{path}{created['id']}/"
+            missing = await sim.client(None).request(method, url, json={})
+            assert (missing.status_code, missing.json()) == (
+                401,
+                {"detail": "Authentication credentials were not provided."},
+            ), (method, path)
+            wrong = await sim.client("0" * 40).request(method, url, json={})
+            assert (wrong.status_code, wrong.json()) == (401, {"detail": "Invalid token."}), (method, path)
+
+
 async def test_the_upload_list_refuses_other_methods(sim: Sim) -> None:
     for method in ("PATCH", "PUT", "DELETE"):
         response = await sim.client().request(method, "/api/v1/sdk_upload/", json={})

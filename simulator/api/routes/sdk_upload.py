@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from simulator.api.deps import get_region, throttled
+from simulator.api.deps import get_region, throttled, workspace
 from simulator.api.openapi import json_body_of, request_body
 from simulator.api.pages import page_of
 from simulator.api.responses import errors_doc
@@ -48,9 +48,11 @@ async def _retrieve(
     return render_sdk_upload(region.sdk_uploads.retrieve_sdk_upload(ws, id))
 
 
-async def _not_allowed(id: str) -> None:
+async def _not_allowed(id: str, ws: Workspace = Depends(workspace)) -> None:
     """An upload cannot be changed (Recall's contract names PATCH and PUT). Declared so the document
-    says so; answered as any other method the path lacks (app.py: 405 with `Allow`)."""
+    says so; answered as any other method the path lacks (app.py: 405 with `Allow`), but only once the
+    caller is known: Recall's views authenticate before they look for the method's handler, so a
+    caller without a valid key hears 401 and never learns which methods exist."""
     raise StarletteHTTPException(status_code=405)
 
 
@@ -67,7 +69,7 @@ def _refuse_changes(path: str, operation_id: str) -> None:
             response_model=None,
             operation_id=f"{operation_id}_{method.lower()}",
             summary=f"{method} is not allowed on an upload",
-            responses={405: errors_doc(405)[405]},
+            responses=errors_doc(401, 405),
         )
 
 
