@@ -1,32 +1,53 @@
-"""The `recall-sim` command: serving a region, and (as the project grows) recording and scenarios."""
+"""The `recall-sim` command: serving a region, uploading a file, recording a meeting, and scenarios.
+
+`recall-sim serve` is what partners start (and their test suites restart) most often, so it loads only
+the simulator: the recorder's media stack and the scenario runner are imported by the commands that use
+them, not on every start-up.
+"""
 
 from __future__ import annotations
 
+import sys
+from typing import Any
+
 import typer
 
-from recorder.record_cli import record
-from recorder.upload_cli import upload
-from scenarios.scenario_cli import app as scenario_app
-from simulator.cli import serve
+__all__ = ["build_app", "main"]  # and `app`, built on first access (below)
 
-__all__ = ["app", "main"]
-
-app = typer.Typer(
-    name="recall-sim",
-    help="A local sandbox for Recall.ai's Desktop Recording SDK.",
-    no_args_is_help=True,
-    add_completion=False,
-)
-app.command("serve")(serve)
-app.command("upload")(upload)
-app.command("record")(record)
-app.add_typer(scenario_app, name="scenario")
+_HELP = "A local sandbox for Recall.ai's Desktop Recording SDK."
 
 
-@app.callback()
 def _root() -> None:
     """A local sandbox for Recall.ai's Desktop Recording SDK."""
 
 
+def build_app(*, only_serve: bool = False) -> typer.Typer:
+    """The command line; `only_serve` leaves out the commands that need more than the simulator."""
+    from simulator.cli import serve
+
+    app = typer.Typer(name="recall-sim", help=_HELP, no_args_is_help=True, add_completion=False)
+    app.callback()(_root)
+    app.command("serve")(serve)
+    if only_serve:
+        return app
+    from recorder.record_cli import record
+    from recorder.upload_cli import upload
+    from scenarios.scenario_cli import app as scenario_app
+
+    app.command("upload")(upload)
+    app.command("record")(record)
+    app.add_typer(scenario_app, name="scenario")
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    # `from scenarios.cli import app`: the whole command line, built when first asked for.
+    if name == "app":
+        app = build_app()
+        globals()["app"] = app
+        return app
+    raise AttributeError(name)
+
+
 def main() -> None:
-    app()
+    build_app(only_serve=sys.argv[1:2] == ["serve"])()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 
 import pytest
 from typer.testing import CliRunner
@@ -54,3 +56,17 @@ def test_a_load_test_can_shorten_the_webhook_retry_schedule(monkeypatch: pytest.
         assert not served, bad
         assert "--webhook-retry-schedule" in output, bad
     assert "--webhook-retry-schedule" not in CliRunner().invoke(app, ["serve", "--help"]).output
+
+
+def test_serve_loads_only_the_simulator() -> None:
+    # Start-up time: `serve` does not import the recorder's media stack or the scenario runner.
+    code = (
+        "import sys\n"
+        "sys.argv = ['recall-sim', 'serve', '--help']\n"
+        "from scenarios.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('recorder', 'scenarios')))\n"
+    )
+    command = [sys.executable, "-c", code]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "['scenarios', 'scenarios.cli']"
