@@ -8,11 +8,10 @@ them, not on every start-up.
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 import typer
 
-__all__ = ["build_app", "main"]  # and `app`, built on first access (below)
+__all__ = ["build_app", "main"]
 
 _HELP = "A local sandbox for Recall.ai's Desktop Recording SDK."
 
@@ -38,15 +37,6 @@ def build_app(*, only_serve: bool = False) -> typer.Typer:
     app.command("record")(record)
     app.add_typer(scenario_app, name="scenario")
     return app
-
-
-def __getattr__(name: str) -> Any:
-    # `from scenarios.cli import app`: the whole command line, built when first asked for.
-    if name == "app":
-        app = build_app()
-        globals()["app"] = app
-        return app
-    raise AttributeError(name)
 
 
 def main() -> None:

@@ -17,10 +17,12 @@ from starlette.routing import Route
 from typer.testing import CliRunner
 
 from recorder.media import read_speech
-from scenarios.cli import app as cli
+from scenarios.cli import build_app
 from scenarios.served import serve_app
 from simulator import Settings
 from simulator.serve import served
+
+cli = build_app()
 
 pytestmark = pytest.mark.served
 

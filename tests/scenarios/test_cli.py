@@ -11,8 +11,10 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from scenarios.cli import app as cli
+from scenarios.cli import build_app
 from scenarios.named import scenario_names
+
+cli = build_app()
 
 RUNNER = CliRunner()
 

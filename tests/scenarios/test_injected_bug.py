@@ -11,10 +11,12 @@ from hypothesis import HealthCheck, Phase, given, settings
 from typer.testing import CliRunner
 
 import recorder.media.speech as speech
-from scenarios.cli import app as cli
+from scenarios.cli import build_app
 from scenarios.model import Scenario
 from scenarios.replay import ScenarioFailed, assert_holds
 from scenarios.strategies import scenarios
+
+cli = build_app()
 
 _split = speech._split
 

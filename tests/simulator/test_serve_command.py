@@ -9,9 +9,11 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from scenarios.cli import app
+from scenarios.cli import build_app
 from simulator.region import Region
 from simulator.settings import WebhookSettings
+
+app = build_app()
 
 
 @pytest.mark.parametrize(("flags", "limited"), [([], True), (["--no-rate-limits"], False)])

@@ -12,10 +12,12 @@ import pytest
 from tusclient import client as tus_client
 from typer.testing import CliRunner
 
-from scenarios.cli import app as cli
+from scenarios.cli import build_app
 from simulator import Settings
 from simulator.serve import served
 from tests.media import make_mp3, make_mp4, media_duration, stream_layout
+
+cli = build_app()
 
 pytestmark = pytest.mark.served
 

@@ -8,9 +8,11 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from scenarios.cli import app
+from scenarios.cli import build_app
 from simulator import Region, Settings
 from simulator.cli import register_webhooks
+
+app = build_app()
 
 SECRET = "whsec_" + "S" * 32
 
