@@ -1,24 +1,21 @@
-"""Starting servers as separate processes for benchmarks: `recall-sim serve` (reading what it printed),
-and any other command that listens on a loopback port, waited for until it answers 200."""
+"""Starting servers as separate processes for benchmarks: any command that listens on a loopback port,
+waited for until it answers 200 (`recall-sim serve` itself: scenarios.served_process), and their memory."""
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-__all__ = ["ServedProcess", "free_port", "launched", "peak_rss_mib", "serve_process", "wait_for_200"]
+__all__ = ["free_port", "launched", "peak_rss_mib", "wait_for_200"]
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -26,17 +23,6 @@ def peak_rss_mib(pid: int) -> float:
     status = Path(f"/proc/{pid}/status").read_text()
     match = re.search(r"VmHWM:\s+(\d+) kB", status)
     return int(match.group(1)) / 1024 if match else float("nan")
-
-
-@dataclass
-class ServedProcess:
-    process: subprocess.Popen[str]
-    base_url: str
-    api_key: str
-
-    def peak_rss_mib(self) -> float:
-        """The server's peak resident memory so far (VmHWM), in MiB."""
-        return peak_rss_mib(self.process.pid)
 
 
 def _stop(process: subprocess.Popen[str]) -> None:
@@ -48,31 +34,6 @@ def _stop(process: subprocess.Popen[str]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-
-
-@contextmanager
-def serve_process(*args: str) -> Iterator[ServedProcess]:
-    cmd = [sys.executable, "-c", "from scenarios.cli import main; main()", "serve", "--port", "0", *args]
-    env = {**os.environ, "COLUMNS": "200"}
-    process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    try:
-        seen = ""
-        deadline = time.monotonic() + 30
-        assert process.stdout is not None
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line and process.poll() is not None:
-                raise RuntimeError(f"server exited with {process.returncode}:\n{seen}")
-            seen += line
-            url = re.search(r"http://127\.0\.0\.1:\d+", seen)
-            key = re.search(r"API key\s+([0-9a-f]{40})", seen)
-            if url and key and "curl" in seen:
-                break
-        else:
-            raise RuntimeError(f"server did not start:\n{seen}")
-        yield ServedProcess(process, url.group(0), key.group(1))
-    finally:
-        _stop(process)
 
 
 def free_port() -> int:

@@ -26,8 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `python benchmar
 
 import httpx
 
-from benchmarks._served import serve_process
+from benchmarks._served import peak_rss_mib
 from recorder.ingest import IngestClient
+from scenarios.served_process import serve_process
 
 
 def _make_file(path: Path, size: int) -> None:
@@ -69,13 +70,13 @@ def main() -> None:
             copies.append(time.perf_counter() - started)
             (work / f"copy-{run}.bin").unlink()
             with serve_process("--data-dir", str(work / f"data-{run}"), "--delays", "instant") as server:
-                idle.append(server.peak_rss_mib())
+                idle.append(peak_rss_mib(server.process.pid))
                 uploads.append(
                     asyncio.run(
                         _upload(server.base_url, server.api_key, source, args.chunk_mib * 1024 * 1024)
                     )
                 )
-                peaks.append(server.peak_rss_mib())
+                peaks.append(peak_rss_mib(server.process.pid))
             shutil.rmtree(work / f"data-{run}")
             print(
                 f"run {run + 1}/{args.runs}: upload {size / 2**20 / uploads[-1]:.0f} MiB/s, "

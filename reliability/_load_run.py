@@ -25,9 +25,9 @@ from recorder.media.reader import read_speech
 from recorder.meeting import MeetingScript
 from recorder.record_cli import RecordOutcome, TokenSource, record_meeting
 from reliability._load_receiver import FlakyReceiver
-from reliability._load_served import ServedProcess, serve_process
 from reliability._load_timing import Sample, TimedTransport, percentile
 from scenarios.served import serve_app
+from scenarios.served_process import ServedProcess, serve_process
 from seams import Randomness, RealClock
 
 __all__ = ["LoadResult", "run_load"]
@@ -200,7 +200,7 @@ def run_load(work: Path, *, recorders: int, meeting: MeetingScript, scale: float
         ]
         args += ["--webhook-url", f"{receiver_url}/webhooks", "--webhook-secret", secret]
         args += ["--webhook-retry-schedule", RETRY_SCHEDULE]
-        with serve_process(work / "serve.log", *args) as server:
+        with serve_process(*args, log=work / "serve.log") as server:
             elapsed = asyncio.run(_record_and_check(server, work, meeting, recorders, scale, seed, result))
             endpoints = _control(server, "/webhooks/endpoints")
             endpoint_id = next(e["id"] for e in endpoints if e["url"] == f"{receiver_url}/webhooks")
