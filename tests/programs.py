@@ -1,0 +1,21 @@
+"""Tests that need a program this project does not install itself (a browser, a database server, a
+speech synthesiser): skipped with how to install it on a developer's machine, a failure under CI
+(`.ci/run` installs them and sets RECALL_SIM_REQUIRE_PROGRAMS=1)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+
+def require_program(name: str, debian_package: str) -> str:
+    """The path of `name`, or skip (fail under RECALL_SIM_REQUIRE_PROGRAMS=1) naming the package."""
+    path = shutil.which(name)
+    if path is not None:
+        return path
+    message = f"{name} is not installed: apt-get install {debian_package} (or add it to .ci/debian-packages)"
+    if os.environ.get("RECALL_SIM_REQUIRE_PROGRAMS") == "1":
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
