@@ -22,9 +22,9 @@ from simulator.transcription.engine import (
     TranscriptionContext,
     TranscriptionFailed,
     TranscriptionRequest,
-    hear,
     transcribe,
 )
+from simulator.transcription.listening import Listening
 from simulator.transcription.sources import RecordingSources
 
 __all__ = ["TRANSCRIBE", "TranscriptJobs", "transcript_blob_keys"]
@@ -42,6 +42,7 @@ class TranscriptJobs:
         self.ctx = ctx
         self.recordings = recordings
         self.sources = sources
+        self.listening = Listening(ctx, TRANSCRIBE)
         ctx.scheduler.register(TRANSCRIBE, self.transcribe_recording)
 
     def _pending(self, artifact_id: str) -> Artifact | None:
@@ -61,7 +62,10 @@ class TranscriptJobs:
         try:
             if media is None:
                 raise TranscriptionFailed("media_unavailable", "The recording's media is gone.")
-            heard = await self.ctx.offload(hear, self.ctx.blobs.path(media.blob))
+            path = self.ctx.blobs.path(media.blob)
+            heard = await self.listening.heard(recording.id, artifact.id, path, media.duration)
+            if heard is None:
+                return  # the recogniser is still at work: the job comes back when it is done
             context = TranscriptionContext(
                 started_at=recording.started_at or recording.created_at,
                 duration=media.duration,

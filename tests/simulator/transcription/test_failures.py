@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from seams import VirtualClock
-from tests.media import make_mp3, make_mp4, utterance
-from tests.simulator.ingest.helpers import create_upload, event_types, record_and_upload
-from tests.simulator.transcription.helpers import AUDIO_ONLY, CURRENT_BODY, create_transcript, record_meeting
+from tests.media import make_mp4, utterance
+from tests.simulator.ingest.helpers import event_types, record_and_upload
+from tests.simulator.transcription.helpers import CURRENT_BODY, create_transcript, record_meeting
 from tests.support import Sim, make_sim
 
 SPEECH = [utterance(100, "Ada", [("hello", 0.5, 0.9)])]
@@ -53,16 +53,6 @@ async def test_an_unsupported_language_fails_the_transcript(
     recording = (await sim.client().get(f"/api/v1/recording/{upload['recording_id']}/")).json()
     assert recording["status"]["code"] == "done"
     assert recording["media_shortcuts"]["transcript"]["status"]["sub_code"] == "language_not_supported"
-
-
-async def test_media_without_a_speech_track_fails(sim: Sim) -> None:
-    video, _ = await record_and_upload(sim, make_mp4(2.0))
-    audio, _ = await record_and_upload(
-        sim, make_mp3(2.0), upload=await create_upload(sim, AUDIO_ONLY), media_format="mp3"
-    )
-    await sim.clock.sleep(1)
-    assert_failed(await transcribe(sim, video["recording_id"], CURRENT_BODY), "speech_track_missing")
-    assert_failed(await transcribe(sim, audio["recording_id"], CURRENT_BODY), "speech_track_missing")
 
 
 @pytest.mark.parametrize("store_kind", ["memory"])
