@@ -25,6 +25,7 @@ from rich.markup import escape
 from recorder import events as sdk_events
 from recorder.config import SdkConfig, UploadMode
 from recorder.media import get_profile
+from recorder.media.voices import voiced_profile_name
 from recorder.meeting import MeetingScript
 from recorder.meetings import DEFAULT_MEETING, load_meeting, meeting_names
 from recorder.sdk import RecallAiSdk
@@ -235,6 +236,7 @@ def record(
     ] = "seed",
     media: Annotated[str, typer.Option(help="Media profile: tiny or standard")] = "tiny",
     desktop_audio: Annotated[bool, typer.Option(help="Record the meeting as desktop audio (MP3)")] = False,
+    voices: Annotated[bool, typer.Option(help="Speak the meeting's words aloud with espeak-ng")] = False,
     time_scale: Annotated[float, typer.Option(help="Meeting seconds per real second")] = 1.0,
     recordings_dir: Annotated[
         Optional[Path],  # noqa: UP045
@@ -249,6 +251,8 @@ def record(
         raise typer.BadParameter("seed or current", param_hint="--mode")
     if time_scale <= 0:
         raise typer.BadParameter("must be > 0", param_hint="--time-scale")
+    if voices:
+        media = voiced_profile_name(media)
     try:
         script = load_meeting(meeting)
         get_profile(media)

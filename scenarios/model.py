@@ -117,6 +117,8 @@ class Scenario:
     backend: BackendBehaviour = field(default_factory=BackendBehaviour)
     faults: Faults = field(default_factory=Faults)
     description: str = ""
+    #: the meeting's words are spoken by espeak-ng in the recorded media, not the placeholder sound
+    voices: bool = False
 
     def with_seed(self, seed: int) -> Scenario:
         return replace(self, seed=seed)
@@ -147,6 +149,7 @@ class Scenario:
             backend=_build(BackendBehaviour, data.get("backend")),
             faults=_build(Faults, faults),
             description=str(data.get("description", "")),
+            voices=bool(data.get("voices", False)),
         )
 
 

@@ -29,6 +29,7 @@ import httpx
 from recorder import events as sdk_events
 from recorder.errors import RecallSdkError
 from recorder.media import TINY, MediaProfile
+from recorder.media.profiles import voiced
 from recorder.storage import RecordingStore
 from scenarios.backend import Backend
 from scenarios.desktop_app import BASE_URL, DesktopApp
@@ -91,7 +92,7 @@ class ScenarioRunner:
         self.scenario = scenario
         self.clock = clock
         self.workdir = workdir
-        self.media_profile = media_profile
+        self.media_profile = voiced(media_profile) if scenario.voices else media_profile
         self.randomness = Randomness(scenario.seed)
         self.trace = Trace(clock)
         self.origin = clock.timestamp()

@@ -33,6 +33,7 @@ from recorder.media.segments import Segment, SegmentInfo, SegmentRole, SegmentSi
 from recorder.media.speech import SpeechTracker, SpeechUtterance, speaker_labels_for
 from recorder.media.synth import AudioSynth, Scene, VideoSynth
 from recorder.media.timeline import RecordedSpans, RecordingTimeline
+from recorder.media.voices import VoicedAudio
 from recorder.meeting import MeetingScript
 
 __all__ = ["CaptureSummary", "MediaKind", "MeetingEncoder", "concatenated_sha256", "media_kind_for"]
@@ -124,7 +125,11 @@ class MeetingEncoder:
             self._writer = Mp3Writer(profile, self._sink)
             frames = math.ceil(profile.segment_duration * profile.sample_rate / self._writer.audio_frame_size)
             self._sink.units_per_segment = frames
-        self._audio = AudioSynth(script, profile.sample_rate, start_at)
+        self._audio: AudioSynth | VoicedAudio = (
+            VoicedAudio(script, profile.sample_rate, start_at)
+            if profile.voices
+            else AudioSynth(script, profile.sample_rate, start_at)
+        )
         self._audio_next = self._writer.audio_delay  # first sample after the codec's priming
         self._video_next = 0
         self._frames: OrderedDict[Scene | None, Any] = OrderedDict()

@@ -7,10 +7,13 @@ scenarios cheap (a real H.264/AAC/MP3 file, just a small one); `standard` is wha
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
-__all__ = ["PROFILES", "STANDARD", "TINY", "MediaProfile", "get_profile"]
+__all__ = ["PROFILES", "STANDARD", "TINY", "VOICES_SUFFIX", "MediaProfile", "get_profile", "voiced"]
+
+#: a profile's name with this suffix is the same profile with voices on (`standard+voices`)
+VOICES_SUFFIX = "+voices"
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ class MediaProfile:
     mp3_options: tuple[tuple[str, str], ...] = (("compression_level", "9"),)
     #: tile border thickness for the active speaker, in pixels
     highlight: int = field(default=1)
+    #: speak the script's utterances with espeak-ng (voices.py) instead of the placeholder sound
+    voices: bool = False
 
     def __post_init__(self) -> None:
         if self.width % 2 or self.height % 2:
@@ -112,9 +117,19 @@ STANDARD = MediaProfile(
 PROFILES: dict[str, MediaProfile] = {p.name: p for p in (TINY, STANDARD)}
 
 
+def voiced(profile: MediaProfile) -> MediaProfile:
+    """`profile` with the script's utterances spoken aloud; its name says so, so a recording recovered
+    after a crash is captured the same way."""
+    if profile.voices:
+        return profile
+    return replace(profile, name=profile.name + VOICES_SUFFIX, voices=True)
+
+
 def get_profile(name: str) -> MediaProfile:
-    """The named profile (`tiny` or `standard`)."""
+    """The named profile (`tiny` or `standard`, either with `+voices`)."""
+    base = name.removesuffix(VOICES_SUFFIX)
     try:
-        return PROFILES[name]
+        profile = PROFILES[base]
     except KeyError:
         raise ValueError(f"unknown media profile {name!r}; choose one of {sorted(PROFILES)}") from None
+    return voiced(profile) if base != name else profile
