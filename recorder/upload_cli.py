@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
 from recorder.ingest import IngestClient, IngestError
+from recorder.supplied_words import WORDS_HELP, with_supplied_words
 from seams import Clock, RealClock
 
 __all__ = ["detect_media_format", "upload", "upload_file"]
@@ -150,9 +151,11 @@ def upload(
     platform: Annotated[str, typer.Option(help="zoom, google-meet, teams or slack")] = "zoom",
     metadata: Annotated[list[str], typer.Option(help="key=value metadata for the upload (repeatable)")] = [],  # noqa: B006
     timeout: Annotated[float, typer.Option(help="Seconds to wait for processing")] = 600.0,
+    transcript: Annotated[Path | None, typer.Option(help=WORDS_HELP)] = None,
 ) -> None:
     """Upload a meeting file to a region, as the Desktop SDK would, and print its recording."""
     console = Console()
+    file, events = with_supplied_words(file, transcript, events)
     try:
         result = asyncio.run(
             upload_file(
