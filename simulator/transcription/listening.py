@@ -37,6 +37,10 @@ __all__ = ["RECOGNITION_SECONDS_PER_MEDIA_SECOND", "Listening", "recognised_key"
 RECOGNITION_SECONDS_PER_MEDIA_SECOND = 0.5
 
 
+#: a job due at `ready_at` may read a clock a hair short of it (float sums)
+_CLOCK_RESOLUTION = 1e-6
+
+
 def recognised_key(recording_id: str, transcript_id: str) -> str:
     """Where the recognised words wait for the modelled recognition time to pass."""
     return f"recordings/{recording_id}/transcript/{transcript_id}/recognised.json"
@@ -60,20 +64,30 @@ class Listening:
                 raise
         key = recognised_key(recording_id, transcript_id)
         if self.ctx.blobs.exists(key):
-            kept = heard_from_json(json.loads(self.ctx.blobs.read_bytes(key)))
-            self.ctx.blobs.delete(key)
-            return kept
+            kept = json.loads(self.ctx.blobs.read_bytes(key))
+            return self._when_ready(key, transcript_id, heard_from_json(kept["words"]), kept["ready_at"])
         began = self.ctx.clock.timestamp()
         try:
             words = await self.ctx.offload(recognise, path)
         except av.error.FFmpegError as error:
-            raise TranscriptionFailed(
-                "media_corrupt", f"The media's audio cannot be decoded: {error}"
-            ) from None
-        remaining = RECOGNITION_SECONDS_PER_MEDIA_SECOND * duration - (self.ctx.clock.timestamp() - began)
-        if remaining <= 0:
+            detail = f"The media's audio cannot be decoded: {error}"
+            raise TranscriptionFailed("media_corrupt", detail) from None
+        ready_at = began + RECOGNITION_SECONDS_PER_MEDIA_SECOND * duration
+        if ready_at <= self.ctx.clock.timestamp():
             return words
-        self.ctx.blobs.write_bytes(key, json.dumps(heard_json(words)).encode())
+        # Kept with the moment they are ready, so a job run again after a crash waits the same.
+        self.ctx.blobs.write_bytes(
+            key, json.dumps({"ready_at": ready_at, "words": heard_json(words)}).encode()
+        )
+        return self._when_ready(key, transcript_id, words, ready_at)
+
+    def _when_ready(
+        self, key: str, transcript_id: str, words: list[HeardWord], ready_at: float
+    ) -> list[HeardWord] | None:
+        remaining = ready_at - self.ctx.clock.timestamp()
+        if remaining <= _CLOCK_RESOLUTION:
+            self.ctx.blobs.delete(key)
+            return words
         with self.ctx.unit_of_work():
             self.ctx.scheduler.schedule(self.job_kind, {"artifact_id": transcript_id}, delay=remaining)
         return None

@@ -3,6 +3,7 @@ audio: real words with times, speakers by channel, and the recogniser's time on 
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,12 +12,13 @@ import pytest
 
 from benchmarks._spoken import SENTENCES, script_words, spoken_mp3
 from benchmarks.speech_recognition import normalised
+from seams import VirtualClock
 from simulator.transcription.listening import RECOGNITION_SECONDS_PER_MEDIA_SECOND
 from simulator.transcription.recognition import recognise
 from tests.programs import require_program
 from tests.simulator.ingest.helpers import create_upload, event_types, record_and_upload
 from tests.simulator.transcription.helpers import AUDIO_ONLY, SEED_BODY, create_transcript
-from tests.support import Sim
+from tests.support import Sim, make_sim
 
 #: benchmarks/speech_recognition.py's word error rate on the spoken sentences (README, Transcription),
 #: with room for one more word wrong
@@ -84,3 +86,34 @@ def test_the_same_signal_on_both_channels_is_one_speaker(tmp_path: Path) -> None
     assert heard
     # Nothing in the audio tells speakers apart: one voice, with no name to give it.
     assert {(w.voice["id"], w.voice["name"]) for w in heard} == {(1, None)}
+
+
+async def test_a_restart_while_recognition_is_under_way_keeps_its_words_and_its_moment(
+    clock: VirtualClock, tmp_path: Path
+) -> None:
+    require_program("espeak-ng", "espeak-ng")
+    said = spoken_mp3(tmp_path / "said.mp3", SENTENCES[:1], seconds=5.0)
+    sim = make_sim(clock, tmp_path / "region", "sqlite")
+    await sim.region.start()
+    upload = await create_upload(sim, AUDIO_ONLY)
+    await record_and_upload(sim, said.read_bytes(), upload=upload, media_format="mp3")
+    await clock.sleep(1)
+    created = (await create_transcript(sim.client(), upload["recording_id"], SEED_BODY)).json()
+    began = clock.timestamp()
+    await clock.sleep(1)  # recognised; the modelled time (2.5 s) has not passed yet
+    await sim.aclose()
+    restarted = sim.restart()
+    await restarted.region.start()
+    try:
+        url = f"/api/v1/transcript/{created['id']}/"
+        assert (await restarted.client().get(url)).json()["status"]["code"] == "processing"
+        await clock.sleep(RECOGNITION_SECONDS_PER_MEDIA_SECOND * 5.0)
+        transcript = (await restarted.client().get(url)).json()
+        assert transcript["status"]["code"] == "done"
+        done_at = datetime.fromisoformat(transcript["status"]["updated_at"].replace("Z", "+00:00"))
+        assert done_at.timestamp() == pytest.approx(began + RECOGNITION_SECONDS_PER_MEDIA_SECOND * 5.0)
+        download = (await restarted.client().get(transcript["data"]["download_url"])).json()
+        assert words_of(download) == [(w.text, w.start, w.end) for w in recognise(said)]
+    finally:
+        await restarted.aclose()
+        restarted.close()
