@@ -6,8 +6,9 @@ the same words, request and context always give the same transcript. Failures ca
 the transcript's status shows it:
 
 - `media_no_audio`: the media has no audio stream, so there is nothing to transcribe;
-- `speech_track_missing`: the media has audio but no speech track, so the simulated provider cannot
-  hear it (a speech track with no utterances is a silent meeting: an empty transcript, not a failure);
+- `speech_track_missing`: the media has audio but no speech track, so it cannot be heard here; the
+  transcript job then recognises its audio instead (listening.py), so no transcript fails with it (a
+  speech track with no utterances is a silent meeting: an empty transcript, not a failure);
 - `language_not_supported`: the provider does not transcribe the requested language;
 - the media checks' own sub codes (`media_corrupt`, `media_truncated`, ...) for unreadable media.
 """

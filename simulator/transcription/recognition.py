@@ -30,7 +30,6 @@ from typing import Any
 import av
 import numpy as np
 import numpy.typing as npt
-from pocketsphinx import Decoder, Segmenter
 
 from simulator.transcription.diarization import HeardWord, Participant, participant
 
@@ -49,15 +48,18 @@ _VARIANT = re.compile(r"\(\d+\)$")
 
 Pcm = npt.NDArray[np.int16]
 
-_decoder: Decoder | None = None
+_decoder: Any = None
 # One decoder, loaded once (its language model is ~30 MB): the recogniser is CPU-bound, so two
 # transcripts recognised at once would not finish sooner than one after the other.
 _decoder_lock = threading.Lock()
 
 
-def _get_decoder() -> Decoder:
+def _get_decoder() -> Any:
     global _decoder
     if _decoder is None:
+        # Imported when first needed: a region that never recognises does not load it at start-up.
+        from pocketsphinx import Decoder
+
         _decoder = Decoder(samprate=SAMPLE_RATE, loglevel="FATAL")
     return _decoder
 
@@ -88,12 +90,14 @@ def _same_signal(channels: list[Pcm]) -> bool:
 
 
 def _segments(pcm: Pcm) -> Iterator[tuple[float, bytes]]:
+    from pocketsphinx import Segmenter
+
     segmenter = Segmenter(sample_rate=SAMPLE_RATE)
     for segment in segmenter.segment(io.BytesIO(pcm.tobytes())):
         yield float(segment.start_time), bytes(segment.pcm)
 
 
-def _words(decoder: Decoder, offset: float, pcm: bytes) -> Iterator[tuple[str, float, float]]:
+def _words(decoder: Any, offset: float, pcm: bytes) -> Iterator[tuple[str, float, float]]:
     decoder.start_utt()
     decoder.process_raw(pcm, full_utt=True)
     decoder.end_utt()
