@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `python benchmar
 
 import httpx
 
+from benchmarks._report import Figure, add_json_flag, figures_reported
 from benchmarks._served import peak_rss_mib
 from recorder.ingest import IngestClient
 from scenarios.served_process import serve_process
@@ -57,7 +58,13 @@ def main() -> None:
     parser.add_argument("--chunk-mib", type=int, default=16)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--dir", type=Path, default=Path("."), help="where the temporary files go")
+    add_json_flag(parser)
     args = parser.parse_args()
+    with figures_reported(args.json) as figures:
+        _measure_all(args, figures)
+
+
+def _measure_all(args: argparse.Namespace, figures: list[Figure]) -> None:
     size = args.size_mib * 1024 * 1024
     with tempfile.TemporaryDirectory(prefix="recall-sim-bench-", dir=args.dir) as tmp:
         work = Path(tmp)
@@ -94,8 +101,10 @@ def main() -> None:
     print(f"upload of {mib:.0f} MiB in {args.chunk_mib} MiB PATCHes, {args.runs} runs; medians")
     print(f"{'measure':<40}{'median':>10}{'baseline':>10}{'ratio':>8}   baseline")
     ratio = upload_rate / copy_rate
+    figures.append(Figure("tus ingest", upload_rate, copy_rate, "disk copy", "MiB/s"))
     print(f"{'tus ingest (MiB/s)':<40}{upload_rate:>10.1f}{copy_rate:>10.1f}{ratio:>8.2f}   disk copy")
     peak, before = statistics.median(peaks), statistics.median(idle)
+    figures.append(Figure("server peak RSS", peak, before, "before upload", "MiB"))
     print(f"{'server peak RSS (MiB)':<40}{peak:>10.1f}{before:>10.1f}{peak / before:>8.2f}   before upload")
     print(f"server peak RSS, worst run: {max(peaks):.1f} MiB (limit asked of ingest: 200 MiB)")
 
