@@ -39,6 +39,7 @@ import httpx
 from rich.console import Console
 
 from benchmarks._load import LoadResult, Request, run_load
+from benchmarks._report import Figure, add_json_flag, figures_reported
 from benchmarks._served import free_port, launched
 from benchmarks.media_capture import meeting
 from recorder.media import TINY, MeetingEncoder
@@ -155,7 +156,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "recall-sim-bench")
     parser.add_argument("--no-prism", action="store_true", help="skip Prism")
+    add_json_flag(parser)
     args = parser.parse_args()
+    with figures_reported(args.json) as figures:
+        _measure_all(args, figures)
+
+
+def _measure_all(args: argparse.Namespace, figures: list[Figure]) -> None:
     prism = None if args.no_prism else prism_binary(args.cache)
 
     with tempfile.TemporaryDirectory(prefix="recall-sim-bench-") as tmp, ExitStack() as stack:
@@ -225,6 +232,8 @@ def main() -> None:
             size = runs[0].response_bytes // max(1, runs[0].requests)
             share = statistics.median(r.cpu_share for r in runs)
             ratio = "" if target.name == "ours" else f"{ours / rate:.2f}"
+            if target.name != "ours":
+                figures.append(Figure(paths[op], ours, rate, target.name, "req/s"))
             print(
                 f"{paths[op]:<34}{target.name:<11}{rate:>8.0f}{_ms(p50):>9}{_ms(p99):>9}{size:>8}"
                 f"{share:>8.0%}{ratio:>9}"

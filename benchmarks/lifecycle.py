@@ -13,11 +13,16 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `python benchmarks/lifecycle.py`
+
 import recorder.session as session_module
+from benchmarks._report import Figure, add_json_flag, figures_reported
 from recorder.media import MeetingEncoder
 from recorder.media.timeline import RecordingTimeline
 from recorder.meeting import MeetingScript, Participant, Utterance, Word
@@ -195,7 +200,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="rounds over the scenarios")
     parser.add_argument("--hour-runs", type=int, default=1, help="runs of the hour-long meeting (0: skip)")
     parser.add_argument("--scenarios", default=DEFAULT_SCENARIOS, help="comma-separated named scenarios")
+    add_json_flag(parser)
     args = parser.parse_args()
+    with figures_reported(args.json) as figures:
+        _measure_all(args, figures)
+
+
+def _measure_all(args: argparse.Namespace, figures: list[Figure]) -> None:
     chosen = [load(name) for name in args.scenarios.split(",") if name]
 
     ours_rates, base_rates = [], []
@@ -208,6 +219,8 @@ def main() -> None:
         ours_rates.append(len(chosen) / ours_total)
         base_rates.append(len(chosen) / base_total)
     ours_rate, base_rate = statistics.median(ours_rates), statistics.median(base_rates)
+    name = f"scenarios per second ({len(chosen)} named, tiny profile)"
+    figures.append(Figure(name, ours_rate, base_rate, "capture off", "scenarios/s"))
     print(f"{'what':<58} {'ours':>9} {'capture off':>12} {'ratio':>7}")
     print(
         f"{f'scenarios per second ({len(chosen)} named, tiny profile)':<58} "
@@ -220,6 +233,8 @@ def main() -> None:
             hours.append(ours)
             bases.append(baseline)
         ours_s, base_s = statistics.median(hours), statistics.median(bases)
+        hour = "hour-long meeting + a day of webhook retries"
+        figures.append(Figure(hour, ours_s, base_s, "capture off", "s"))
         print(
             f"{'hour-long meeting + a day of webhook retries (wall s)':<58} "
             f"{ours_s:>9.2f} {base_s:>12.2f} {ours_s / base_s:>7.2f}"

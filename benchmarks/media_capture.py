@@ -13,11 +13,16 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import av
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `python benchmarks/media_capture.py`
+
+from benchmarks._report import Figure, add_json_flag, figures_reported
 from recorder.media import PROFILES, MediaProfile, MeetingEncoder
 from recorder.media.synth import AudioSynth, VideoSynth
 from recorder.meeting import MeetingScript, Participant, Span, Utterance, Word
@@ -99,7 +104,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--tiny-minutes", type=float, default=60.0)
     parser.add_argument("--standard-minutes", type=float, default=5.0)
+    add_json_flag(parser)
     args = parser.parse_args()
+    with figures_reported(args.json) as figures:
+        _measure_all(args, figures)
+
+
+def _measure_all(args: argparse.Namespace, figures: list[Figure]) -> None:
     minutes = {"tiny": args.tiny_minutes, "standard": args.standard_minutes}
     print(f"median of {args.runs} runs; x = media seconds per second (wall / CPU); ratio = ours / baseline")
     print(
@@ -112,6 +123,9 @@ def main() -> None:
         for kind in ("mp4", "mp3"):
             wall, cpu = measure(lambda: encode(script, profile, kind, seconds), args.runs)  # noqa: B023
             base_wall, base_cpu = measure(lambda: synthesise(script, profile, kind, seconds), args.runs)  # noqa: B023
+            media = f"{name} {kind} capture+encode"
+            rates = (seconds / wall, seconds / base_wall)
+            figures.append(Figure(media, *rates, "synthesis only", "x real time"))
             print(
                 f"{name:<9} {kind:<4} {seconds / 60:>5.0f} m  "
                 f"{seconds / wall:>8.0f}x / {seconds / cpu:>6.0f}x {cpu:>5.1f}s  "

@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `python benchmarks/startup.py`
 
+from benchmarks._report import Figure, add_json_flag, figures_reported
 from benchmarks._served import free_port, wait_for_200
 
 BIN = Path(sys.executable).parent
@@ -52,7 +53,13 @@ def time_to_200(cmd: list[str], url: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
+    add_json_flag(parser)
     args = parser.parse_args()
+    with figures_reported(args.json) as figures:
+        _measure_all(args, figures)
+
+
+def _measure_all(args: argparse.Namespace, figures: list[Figure]) -> None:
     recall_sim, moto = _script("recall-sim"), _script("moto_server")
     times: dict[str, list[float]] = {"ours": [], "moto": []}
     for run in range(args.runs):
@@ -64,6 +71,7 @@ def main() -> None:
         times["moto"].append(time_to_200(theirs, f"http://127.0.0.1:{port}/moto-api/data.json"))
         print(f"run {run + 1}/{args.runs}: ours {times['ours'][-1]:.3f} s, moto {times['moto'][-1]:.3f} s")
     ours_s, moto_s = statistics.median(times["ours"]), statistics.median(times["moto"])
+    figures.append(Figure("launch to first 200", ours_s, moto_s, "moto_server", "s"))
     print()
     print(
         f"machine: {os.cpu_count()} cores; load average at the end "

@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `python benchmar
 
 import httpx
 
+from benchmarks._report import Figure, add_json_flag, figures_reported
 from benchmarks._served import free_port, launched
 from seams import RandomStream
 from simulator.backend.events import Subject, record_event
@@ -136,7 +137,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--profile", choices=("seed", "current"), default="seed")
     parser.add_argument("--store", choices=("memory", "sqlite"), default="memory")
+    add_json_flag(parser)
     args = parser.parse_args()
+    with figures_reported(args.json) as figures:
+        _measure_all(args, figures)
+
+
+def _measure_all(args: argparse.Namespace, figures: list[Figure]) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}/hook"
     times: dict[str, list[tuple[float, float]]] = {"ours": [], "fresh": [], "shared": []}
@@ -172,6 +179,8 @@ def main() -> None:
         "fresh": "unsigned POSTs, a fresh client each (sender settings)",
         "shared": "unsigned POSTs, one shared client",
     }
+    for baseline in ("fresh", "shared"):
+        figures.append(Figure(rows["ours"], rates["ours"], rates[baseline], rows[baseline], "deliveries/s"))
     for name, label in rows.items():
         ratio = "" if name == "ours" else f"{rates['ours'] / rates[name]:.2f}"
         print(f"{label:<58}{rates[name]:>8.0f}{ratio:>8}{cpu[name]:>13.2f}")

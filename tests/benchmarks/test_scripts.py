@@ -1,9 +1,12 @@
 """Each benchmark still runs as the one command the README gives, at tiny sizes. Nothing here is timed:
-only that the script finishes and prints its figures with their baseline and ratio."""
+only that the script finishes and prints its figures with their baseline and ratio, the table on stderr
+and, under `--json`, one JSON object on stdout."""
 
 from __future__ import annotations
 
 import importlib.util
+import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -43,9 +46,11 @@ def test_the_benchmark_runs_and_prints_its_ratio(name: str, tmp_path: Path) -> N
         pytest.skip("moto is in the bench extra: pip install -e '.[bench]'")
     if name == "speech_recognition":
         require_program("espeak-ng", "espeak-ng")
-    args = [*TINY[name], *(["--dir", str(tmp_path)] if name == "ingest_upload" else [])]
+    # The ingest benchmark installs tus's Node server with npm into a fresh cache and measures it too.
+    ingest = ["--dir", str(tmp_path), "--cache", str(tmp_path / "cache")]
+    args = [*TINY[name], *(ingest if name == "ingest_upload" else [])]
     done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / f"{name}.py"), *args],
+        [sys.executable, str(ROOT / "benchmarks" / f"{name}.py"), *args, "--json"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -53,4 +58,15 @@ def test_the_benchmark_runs_and_prints_its_ratio(name: str, tmp_path: Path) -> N
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "ratio" in done.stdout, done.stdout
+    assert "ratio" in done.stderr, done.stderr
+    report = json.loads(done.stdout)
+    assert report["machine"]["cores"] >= 1
+    assert report["figures"], report
+    for figure in report["figures"]:
+        assert set(figure) == {"name", "ours", "baseline", "baseline_name", "ratio", "unit"}, figure
+        assert figure["ours"] > 0, figure
+        if figure["baseline"]:
+            assert figure["ratio"] == pytest.approx(figure["ours"] / figure["baseline"], rel=1e-3), figure
+    if name == "ingest_upload" and shutil.which("npm"):
+        baselines = {figure["baseline_name"] for figure in report["figures"]}
+        assert "@tus/server + @tus/file-store" in baselines, baselines
