@@ -25,7 +25,8 @@ from rich.markup import escape
 from recorder import events as sdk_events
 from recorder.config import SdkConfig, UploadMode
 from recorder.media import get_profile
-from recorder.media.voices import voiced_profile_name
+from recorder.media.profiles import PROFILES, voiced
+from recorder.media.voices import SynthesiserMissing, require_synthesiser
 from recorder.meeting import MeetingScript
 from recorder.meetings import DEFAULT_MEETING, load_meeting, meeting_names
 from recorder.sdk import RecallAiSdk
@@ -252,7 +253,12 @@ def record(
     if time_scale <= 0:
         raise typer.BadParameter("must be > 0", param_hint="--time-scale")
     if voices:
-        media = voiced_profile_name(media)
+        try:
+            require_synthesiser()
+        except SynthesiserMissing as missing:
+            console.print(f"[red]{missing}[/]", soft_wrap=True)
+            raise typer.Exit(1) from None
+        media = voiced(get_profile(media)).name if media in PROFILES else media
     try:
         script = load_meeting(meeting)
         get_profile(media)

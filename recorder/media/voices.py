@@ -29,7 +29,6 @@ import av
 import numpy as np
 import numpy.typing as npt
 
-from recorder.media.profiles import VOICES_SUFFIX
 from recorder.meeting import MeetingScript
 
 __all__ = [
@@ -37,9 +36,9 @@ __all__ = [
     "SYNTHESISER_PACKAGE",
     "SynthesiserMissing",
     "VoicedAudio",
+    "require_synthesiser",
     "speak",
     "voice_of",
-    "voiced_profile_name",
 ]
 
 SYNTHESISER = "espeak-ng"
@@ -83,15 +82,9 @@ def _program() -> str:
     return path
 
 
-def voiced_profile_name(profile: str) -> str:
-    """The media profile `profile` with voices on, for a command's `--voices`: a missing synthesiser is
-    told in one line naming the package to install."""
-    if shutil.which(SYNTHESISER) is None:
-        import typer  # only the command line needs it
-
-        typer.echo(f"Error: {SynthesiserMissing()}", err=True)
-        raise typer.Exit(1)
-    return profile if profile.endswith(VOICES_SUFFIX) else profile + VOICES_SUFFIX
+def require_synthesiser() -> str:
+    """The synthesiser's path. Raises SynthesiserMissing, which names the package to install."""
+    return _program()
 
 
 def voice_of(script: MeetingScript, participant_id: int) -> tuple[str, int]:
