@@ -35,6 +35,7 @@ from simulator.realtime.protocol import (
 from simulator.realtime.records import RealtimeSession, StreamedUtterance
 from simulator.records import RealtimeEndpoint, Recording, Repository, SdkUpload
 from simulator.scheduler import Job, Scheduler
+from simulator.transcription.option_rules import streaming_refusal
 
 __all__ = ["EMIT_JOB", "RealtimeStreams"]
 
@@ -96,7 +97,9 @@ class RealtimeStreams:
 
     def _apply(self, recording: Recording, session: RealtimeSession, frame: Frame) -> RealtimeSession:
         config = self._config(recording)
-        streams_transcript = config.get("transcript") is not None
+        # A streaming provider that refused the upload's options never transcribes: no transcript events.
+        transcript = config.get("transcript")
+        streams_transcript = transcript is not None and streaming_refusal(transcript) is None
         latency = self.ctx.settings.realtime
         if isinstance(frame, ParticipantEventFrame):
             started = recording.started_at or recording.created_at
