@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from seams import isoformat
 from simulator.backend.context import Context
 from simulator.backend.events import Subject, record_event
 from simulator.backend.recordings import Recordings, subject_of
@@ -264,7 +265,7 @@ class Processing:
                 "sdk_upload.failed",
                 status,
                 sdk_upload=upload_subject,
-                extra={"created_at": upload.created_at.isoformat(), "recording_id": None},
+                extra={"created_at": isoformat(upload.created_at), "recording_id": None},
             )
 
     # -- artifact_done / finish_recording ------------------------------------------------------
@@ -327,7 +328,7 @@ class Processing:
                 complete,
                 sdk_upload=upload_subject,
                 recording=subject_of(recording),
-                extra={"created_at": upload.created_at.isoformat(), "recording_id": recording.id},
+                extra={"created_at": isoformat(upload.created_at), "recording_id": recording.id},
             )
 
 

@@ -20,6 +20,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from seams import isoformat
 from simulator.backend.context import Context
 from simulator.realtime.deliveries import Deliveries
 from simulator.realtime.payloads import participant_event_data, transcript_data
@@ -178,4 +179,4 @@ class RealtimeStreams:
 
 
 def _absolute(started_at: datetime, relative: float) -> str:
-    return (started_at + timedelta(seconds=relative)).isoformat().replace("+00:00", "Z")
+    return isoformat(started_at + timedelta(seconds=relative))

@@ -24,6 +24,7 @@ from typing import Any
 
 import av
 
+from seams import isoformat
 from simulator.processing.containers import MediaRejected, inspect_container
 from simulator.processing.speech import read_speech_track
 from simulator.transcription.diarization import HeardWord, Participant, attribute, voice_numbers
@@ -135,7 +136,7 @@ def _methods(request: TranscriptionRequest, provider: AsyncProvider) -> list[str
 
 def _stamp(started_at: datetime, relative: float) -> dict[str, Any]:
     # The same rendering as the participant-events downloads of the same recording.
-    absolute = (started_at + timedelta(seconds=relative)).isoformat().replace("+00:00", "Z")
+    absolute = isoformat(started_at + timedelta(seconds=relative))
     return {"relative": round(relative, 6), "absolute": absolute}
 
 

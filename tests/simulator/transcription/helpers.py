@@ -14,8 +14,9 @@ from recorder.meeting import MeetingScript, Participant, Utterance, Word
 from tests.simulator.ingest.helpers import create_upload, record_and_upload
 from tests.support import Sim
 
+#: the seed document's create_transcript body (tests/simulator/seed_examples.toml has its text)
 SEED_BODY: dict[str, Any] = {
-    "provider": {"assembly_ai_async": {"language_code": "en", "speaker_labels": True}},
+    "provider": {"assembly_ai_async": {"language_code": "en", "speaker_labels": True, "diarization": True}},
     "diarization": {"algorithm_priority": ["speaker_timeline"]},
 }
 CURRENT_BODY: dict[str, Any] = {
