@@ -72,9 +72,10 @@ async def record_meeting(
     desktop_audio: bool = False,
     upload_body: dict[str, Any] | None = None,
     api_key: str | None = None,
+    upload: dict[str, Any] | None = None,
 ) -> Meeting:
     """Encode `script` with the recorder's encoder, upload it with its participant events and meeting
-    metadata, and let processing finish."""
+    metadata, and let processing finish. `upload`: an upload already created, else one is."""
     script = script or three_people()
     segments: list[Any] = []
     encoder = MeetingEncoder(script, TINY, on_segment=segments.append, desktop_audio=desktop_audio)
@@ -88,7 +89,7 @@ async def record_meeting(
         metadata = {"platform": "desktop-audio", "title": None, "url": None, "zoom": None}
     if upload_body is None and summary.kind == "mp3":
         upload_body = AUDIO_ONLY
-    upload = await create_upload(sim, upload_body, api_key)
+    upload = upload or await create_upload(sim, upload_body, api_key)
     await record_and_upload(
         sim,
         media,
