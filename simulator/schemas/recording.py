@@ -138,8 +138,8 @@ class RecordingPatch(BaseModel):
 
 
 class TranscriptCreate(BaseModel):
-    """`create_transcript`'s body: `provider` names one async provider and its options (checked by the
-    backend against that provider's schema); `diarization` in the seed's or today's form."""
+    """`create_transcript`'s body: `provider` names one async provider and its options (passed through to
+    the provider, which may refuse them while transcribing); `diarization` in the seed's or today's form."""
 
     model_config = ConfigDict(extra="ignore")
 
