@@ -6,14 +6,17 @@ data), never the request."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from seams import VirtualClock
 from simulator.transcription.option_rules import OPTION_RULES, REFUSED_SUB_CODE, refusal
-from tests.simulator.ingest.helpers import event_types
+from simulator.webhooks import EndpointCreate
 from tests.simulator.transcription.helpers import create_transcript, record_meeting
-from tests.support import Sim
+from tests.simulator.webhooks.receiver import Receiver
+from tests.support import Sim, make_sim
 
 #: seconds between requests, to stay within five a minute per recording
 PACE = 13.0
@@ -36,8 +39,27 @@ async def provider_data(sim: Sim, transcript: dict[str, Any]) -> Any:
     return response.json()
 
 
-@pytest.mark.parametrize("store_kind", ["memory"])
-async def test_speech_models_and_49_keyterms_complete_and_the_singular_speech_model_fails(sim: Sim) -> None:
+async def test_speech_models_and_49_keyterms_complete_and_the_singular_speech_model_fails(
+    clock: VirtualClock, tmp_path: Path
+) -> None:
+    receiver = Receiver(clock)
+    sim = make_sim(clock, tmp_path, webhook_transport=receiver.transport())
+    await sim.region.start()
+    try:
+        sim.control.webhooks.create_endpoint(
+            EndpointCreate(  # type: ignore[call-arg]
+                url="http://backend.test/recall",
+                workspace_id=sim.region.default_workspace.id,
+                filter_types=None,
+            )
+        )
+        await speech_models_complete_and_speech_model_fails(sim, receiver)
+    finally:
+        await sim.aclose()
+        sim.close()
+
+
+async def speech_models_complete_and_speech_model_fails(sim: Sim, receiver: Receiver) -> None:
     meeting = await record_meeting(sim)
     api = sim.client()
     taken = await create_transcript(
@@ -68,13 +90,16 @@ async def test_speech_models_and_49_keyterms_complete_and_the_singular_speech_mo
     assert error["status"] == "error"
     assert error["error"].startswith("assembly_ai_async refused the request. speech_model:")
     assert "speech_models" in error["error"]
-    events = [
-        (e["type"], e["status"]["sub_code"], e["artifact"]["id"])
-        for e in sim.region.store.find("events")
-        if e["type"] == "transcript.failed"
-    ]
-    assert events == [("transcript.failed", REFUSED_SUB_CODE, failed["id"])]
-    assert "transcript.done" in event_types(sim)
+    await sim.clock.sleep(5)
+    hooks = {
+        (b["event"], b["data"]["transcript"]["id"]): b
+        for b in receiver.bodies()
+        if b["event"].startswith("transcript.")
+    }
+    assert ("transcript.done", done["id"]) in hooks
+    hook = hooks[("transcript.failed", failed["id"])]
+    assert hook["data"]["data"]["sub_code"] == REFUSED_SUB_CODE
+    assert ("transcript.done", failed["id"]) not in hooks
 
 
 @pytest.mark.parametrize("store_kind", ["memory"])
