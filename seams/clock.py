@@ -25,8 +25,9 @@ DEFAULT_EPOCH = datetime(2025, 1, 6, 9, 0, 0, tzinfo=UTC)
 
 
 def isoformat(moment: datetime) -> str:
-    """Recall's timestamp format: ISO 8601 with microseconds and an explicit UTC offset."""
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+    """Recall's timestamp format, the one every body the region sends uses (REST, webhooks, real-time
+    events, downloads): ISO 8601 in UTC with microseconds and a `Z` (`2024-10-18T15:12:01.032224Z`)."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 @runtime_checkable
