@@ -572,9 +572,16 @@ async def partner_outcomes(recall_region):
 
 @pytest.mark.recall_region(signature_time="real", profile="current")
 async def test_with(recall_region, recall_webhooks):
-    assert await partner_outcomes(recall_region) == ["ok", "ok"]
+    await recall_region.advance(86400)  # a day of virtual time changes nothing
+    assert await partner_outcomes(recall_region) == ["ok", "ok"]  # webhook-* headers
     await recall_webhooks.wait_for("recording.paused")
     assert all(d.verified for d in recall_webhooks.deliveries)
+
+
+@pytest.mark.recall_region(signature_time="real")
+async def test_with_svix_headers(recall_region):
+    await recall_region.advance(86400)
+    assert await partner_outcomes(recall_region) == ["ok"]
 
 
 async def test_without(recall_region):
