@@ -210,6 +210,9 @@ class IngestSessions:
         return {
             "sdk_upload_id": upload.id,
             "recording_id": upload.recording_id,
+            # The SDK generation the workspace's uploads expect: a `current` workspace's desktop app
+            # streams parts during the meeting, a `seed` one uploads after it.
+            "upload_mode": auth.workspace.profile,
             "upload_status": upload.status.model_dump(mode="json"),
             "recording_status": None if recording is None else recording.status.model_dump(mode="json"),
             "recording_started": auth.token.recording_started_at is not None,
