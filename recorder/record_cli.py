@@ -6,12 +6,19 @@ reports every SDK event as it happens. The token comes from one of three places,
 `--upload-token` (given), `--api-key` (the command creates the sdk upload itself, as a backend would) or
 `--token-url` (an HTTP call to the partner's own backend, which creates the upload and answers with its
 token).
+
+Unless `--mode` says otherwise, the upload mode is the one the region reports for the token's workspace
+(`upload_mode` in `GET /ingest/v1/recording/`): a `current` workspace gets the 2026 SDK's parallel
+upload. Whichever way the token came, the run ends with the same summary, read with that token from the
+same endpoint: each recording's id, status and download links (`--json`: one JSON object).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
+import ssl
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,10 +40,17 @@ from recorder.sdk import RecallAiSdk
 from recorder.simulated import SimulatedDesktop
 from seams import Clock, Randomness, RealClock, entropy_seed
 
-__all__ = ["RecordOutcome", "TokenSource", "record", "record_meeting"]
+__all__ = ["RecordOutcome", "RecordingSummary", "TokenSource", "record", "record_meeting", "summarize"]
 
 #: where a backend's answer may carry the token: Recall's own field name, and the sample apps' spellings
 _TOKEN_FIELDS = ("upload_token", "uploadToken", "token")
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """httpx's default verification, built once: loading the CA bundle takes longer than the calls made
+    between a meeting's detection and its first words."""
+    return httpx.create_ssl_context()
 
 
 class TokenError(Exception):
@@ -63,7 +77,7 @@ class TokenSource:
     async def fetch(self, window: dict[str, Any]) -> str:
         if self.upload_token:
             return self.upload_token
-        async with httpx.AsyncClient(transport=self.transport, timeout=30) as http:
+        async with httpx.AsyncClient(transport=self.transport, timeout=30, verify=_tls()) as http:
             if self.api_key:
                 body = {"recording_config": self.recording_config} if self.recording_config else None
                 response = await http.post(
@@ -96,6 +110,10 @@ class RecordOutcome:
     recording_ids: list[str] = field(default_factory=list)
     finalized: list[bool] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    #: the upload token of each recording started, in order
+    tokens: list[str] = field(default_factory=list)
+    #: the upload mode the recordings used (as given, or as the region reported it)
+    mode: UploadMode | None = None
 
     @property
     def ok(self) -> bool:
@@ -109,14 +127,15 @@ async def record_meeting(
     clock: Clock,
     randomness: Randomness,
     recordings_dir: Path,
-    mode: UploadMode = "seed",
+    mode: UploadMode | None = None,
     media: str = "tiny",
     desktop_audio: bool = False,
     transport: httpx.AsyncBaseTransport | None = None,
     on_event: Any = None,
 ) -> RecordOutcome:
-    """Run the sample app's flow for one meeting and return when its upload has ended."""
-    outcome = RecordOutcome()
+    """Run the sample app's flow for one meeting and return when its upload has ended. With no `mode`,
+    the upload mode is the one the region reports for the first token's workspace."""
+    outcome = RecordOutcome(mode=mode)
     desktop = SimulatedDesktop(
         clock,
         randomness.derive("desktop"),
@@ -128,7 +147,7 @@ async def record_meeting(
         clock=clock,
         randomness=randomness.derive("sdk"),
         recordings_dir=recordings_dir,
-        upload_mode=mode,
+        upload_mode=mode or "seed",
         media_profile=get_profile(media),
         transport=transport,
     )
@@ -152,6 +171,11 @@ async def record_meeting(
     async def start(window: dict[str, Any]) -> None:
         try:
             token = await tokens.fetch(window)
+            outcome.tokens.append(token)
+            if outcome.mode is None:
+                # Read before the recording starts: the mode decides how `start_recording` uploads.
+                outcome.mode = await reported_mode(tokens.base_url, token, tokens.transport)
+                config.upload_mode = outcome.mode
             await sdk.start_recording(window["id"], token)
         except Exception as error:
             outcome.errors.append(f"could not start recording: {error}")
@@ -166,6 +190,7 @@ async def record_meeting(
 
     sdk.add_event_listener(sdk_events.MEETING_DETECTED, on_detected)
     sdk.add_event_listener(sdk_events.RECORDING_ENDED, on_ended)
+    _tls()  # loaded now rather than between a meeting's detection and its first words
     await sdk.init(api_url=tokens.base_url)
     if desktop_audio:
         window_id = await sdk.prepare_desktop_audio_recording()
@@ -182,30 +207,97 @@ async def record_meeting(
     return outcome
 
 
-async def _print_recordings(
-    console: Console, tokens: TokenSource, outcome: RecordOutcome, clock: Clock
-) -> None:
-    """With an API key, wait for processing and show each recording with its download links."""
-    if not tokens.api_key:
-        for recording_id in outcome.recording_ids:
-            console.print(f"recording [bold]{recording_id}[/] uploaded")
-        return
-    headers = {"Authorization": f"Token {tokens.api_key}"}
-    async with httpx.AsyncClient(
-        base_url=tokens.base_url, headers=headers, transport=tokens.transport
-    ) as api:
-        for recording_id in outcome.recording_ids:
-            deadline = clock.timestamp() + 600
+async def reported_mode(
+    base_url: str, token: str, transport: httpx.AsyncBaseTransport | None = None
+) -> UploadMode:
+    """The upload mode the region reports for the token's workspace (`seed` if it names none)."""
+    async with httpx.AsyncClient(base_url=base_url, transport=transport, timeout=30, verify=_tls()) as http:
+        response = await http.get("/ingest/v1/recording/", headers={"Authorization": f"UploadToken {token}"})
+    reported = response.json().get("upload_mode") if response.status_code == 200 else None
+    return "current" if reported == "current" else "seed"
+
+
+@dataclass
+class RecordingSummary:
+    """One recording as the run ends: its ids, its status and its download links."""
+
+    recording_id: str
+    sdk_upload_id: str | None
+    #: the recording's status code (`done`, `failed`, ... `unknown` if the region could not be asked)
+    status: str
+    upload_status: str | None
+    #: `<artifact>.<field>` -> URL, for every download link the recording has
+    download_urls: dict[str, str] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "recording_id": self.recording_id,
+            "sdk_upload_id": self.sdk_upload_id,
+            "status": self.status,
+            "upload_status": self.upload_status,
+            "download_urls": self.download_urls,
+        }
+
+
+def _download_urls(shortcuts: dict[str, Any] | None) -> dict[str, str]:
+    found = {}
+    for kind, shortcut in (shortcuts or {}).items():
+        for name, url in ((shortcut or {}).get("data") or {}).items():
+            if isinstance(url, str) and url.startswith("http"):
+                found[f"{kind}.{name}"] = url
+    return found
+
+
+async def summarize(
+    base_url: str,
+    outcome: RecordOutcome,
+    clock: Clock,
+    *,
+    wait: float = 600.0,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> list[RecordingSummary]:
+    """Each recording the run uploaded, once processing has ended (or `wait` seconds have passed), read
+    with its own upload token: the same summary whether the token came from a key, a URL or the user."""
+    summaries = []
+    async with httpx.AsyncClient(base_url=base_url, transport=transport, timeout=30, verify=_tls()) as http:
+        for token in outcome.tokens:
+            headers = {"Authorization": f"UploadToken {token}"}
+            deadline = clock.timestamp() + wait
+            status: dict[str, Any] = {}
             while True:
-                recording = (await api.get(f"/api/v1/recording/{recording_id}/")).json()
-                if recording["status"]["code"] in ("done", "failed") or clock.timestamp() > deadline:
+                response = await http.get("/ingest/v1/recording/", headers=headers)
+                status = response.json() if response.status_code == 200 else {}
+                code = (status.get("recording_status") or {}).get("code")
+                upload = (status.get("upload_status") or {}).get("code")
+                if (
+                    not status.get("recording_started")
+                    or code == "failed"
+                    or upload in ("complete", "failed")
+                ):
                     break
-                await clock.sleep(0.5)
-            console.print(f"recording [bold]{recording_id}[/]: {recording['status']['code']}")
-            for kind, shortcut in (recording.get("media_shortcuts") or {}).items():
-                for name, url in ((shortcut or {}).get("data") or {}).items():
-                    if isinstance(url, str) and url.startswith("http"):
-                        console.print(f"  {kind}.{name}: {url}", soft_wrap=True)
+                if clock.timestamp() > deadline:
+                    break
+                await clock.sleep(0.25)
+            recording_id = status.get("recording_id")
+            if not recording_id or recording_id not in outcome.recording_ids:
+                continue  # a token whose recording never started
+            summaries.append(
+                RecordingSummary(
+                    recording_id=str(recording_id),
+                    sdk_upload_id=status.get("sdk_upload_id"),
+                    status=str((status.get("recording_status") or {}).get("code") or "unknown"),
+                    upload_status=(status.get("upload_status") or {}).get("code"),
+                    download_urls=_download_urls(status.get("recording_media_shortcuts")),
+                )
+            )
+    return summaries
+
+
+def _print_summary(console: Console, summaries: list[RecordingSummary]) -> None:
+    for summary in summaries:
+        console.print(f"recording [bold]{summary.recording_id}[/]: {summary.status}")
+        for name, url in summary.download_urls.items():
+            console.print(f"  {name}: {url}", soft_wrap=True)
 
 
 def _parse_headers(pairs: list[str]) -> dict[str, str]:
@@ -233,8 +325,12 @@ def record(
         list[str], typer.Option(help="'Name: value' header for --token-url (repeatable)")
     ] = [],  # noqa: B006
     mode: Annotated[
-        str, typer.Option(help="seed: upload after the meeting; current: upload while recording")
-    ] = "seed",
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            help="seed: upload after the meeting; current: upload while recording "
+            "(default: the workspace's, as the region reports it)"
+        ),
+    ] = None,
     media: Annotated[str, typer.Option(help="Media profile: tiny or standard")] = "tiny",
     desktop_audio: Annotated[bool, typer.Option(help="Record the meeting as desktop audio (MP3)")] = False,
     voices: Annotated[bool, typer.Option(help="Speak the meeting's words aloud with espeak-ng")] = False,
@@ -244,11 +340,13 @@ def record(
         typer.Option(help="Where recordings wait for upload (default: a temporary folder)"),
     ] = None,
     seed: Annotated[Optional[int], typer.Option(help="Seed for window ids and media")] = None,  # noqa: UP045
-    json_lines: Annotated[bool, typer.Option("--json", help="Print each event as a JSON line")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object (summary and events) at the end")
+    ] = False,
 ) -> None:
     """Play a meeting through the Desktop SDK against a region, printing each SDK event."""
     console = Console(highlight=False)
-    if mode not in ("seed", "current"):
+    if mode not in (None, "seed", "current"):
         raise typer.BadParameter("seed or current", param_hint="--mode")
     if time_scale <= 0:
         raise typer.BadParameter("must be > 0", param_hint="--time-scale")
@@ -274,12 +372,10 @@ def record(
         raise typer.BadParameter(str(error)) from None
 
     def show(at: float, name: str, payload: dict[str, Any]) -> None:
-        if json_lines:
-            print(json.dumps({"t": round(at, 3), "event": name, "payload": payload}), flush=True)
-        else:
+        if not as_json:
             console.print(f"[dim]{at:7.2f}s[/] [bold]{name}[/] {escape(json.dumps(payload))}", soft_wrap=True)
 
-    async def run(folder: Path) -> RecordOutcome:
+    async def run(folder: Path) -> tuple[RecordOutcome, list[RecordingSummary]]:
         clock = RealClock(scale=time_scale)
         outcome = await record_meeting(
             script,
@@ -292,13 +388,22 @@ def record(
             desktop_audio=desktop_audio,
             on_event=show,
         )
-        if not json_lines:
-            await _print_recordings(console, tokens, outcome, RealClock())
-        return outcome
+        return outcome, await summarize(tokens.base_url, outcome, RealClock())
 
     with tempfile.TemporaryDirectory(prefix="recall-sim-recordings-") as scratch:
-        outcome = asyncio.run(run(recordings_dir or Path(scratch)))
-    for message in outcome.errors:
-        console.print(f"[red]error:[/] {escape(message)}", soft_wrap=True)
+        outcome, summaries = asyncio.run(run(recordings_dir or Path(scratch)))
+    if as_json:
+        report = {
+            "ok": outcome.ok,
+            "upload_mode": outcome.mode,
+            "recordings": [s.as_json() for s in summaries],
+            "errors": outcome.errors,
+            "events": [{"t": round(t, 3), "event": n, "payload": p} for t, n, p in outcome.events],
+        }
+        print(json.dumps(report), flush=True)
+    else:
+        _print_summary(console, summaries)
+        for message in outcome.errors:
+            console.print(f"[red]error:[/] {escape(message)}", soft_wrap=True)
     if not outcome.ok:
         raise typer.Exit(1)

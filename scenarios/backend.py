@@ -209,7 +209,7 @@ class Backend:
 
 #: the seed document's request, verbatim, for its provider; other providers with their defaults
 _SEED_TRANSCRIPT_REQUEST = {
-    "provider": {"assembly_ai_async": {"language_code": "en", "speaker_labels": True}},
+    "provider": {"assembly_ai_async": {"language_code": "en", "speaker_labels": True, "diarization": True}},
     "diarization": {"algorithm_priority": ["speaker_timeline"]},
 }
 

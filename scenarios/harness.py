@@ -50,7 +50,7 @@ def region_settings(options: RegionOptions, **more: Any) -> Settings:
         rate_limits=options.rate_limits,
         api_key=options.api_key,
         webhook_secret=options.webhook_secret,
-        webhooks=WebhookSettings(jitter=options.webhook_jitter),
+        webhooks=WebhookSettings(jitter=options.webhook_jitter, signature_time=options.signature_time),
         **more,
     )
 
@@ -157,7 +157,10 @@ class RecallRegion:
         """A verifying receiver (scenarios.receiver), mounted in process and registered as an endpoint."""
         url = f"http://{WEBHOOK_HOST}{WEBHOOK_PATH}"
         receiver = WebhookReceiver(
-            self.clock, lambda: self.control.webhooks.endpoint_secret(receiver.endpoint_id), url
+            self.clock,
+            lambda: self.control.webhooks.endpoint_secret(receiver.endpoint_id),
+            url,
+            machine_time=self.region.webhooks.delivery.signature_time == "real",
         )
         self.mount(WEBHOOK_HOST, receiver.app)
         receiver.endpoint_id = self.add_endpoint(url, filter_types=filter_types).id

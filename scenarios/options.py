@@ -43,6 +43,7 @@ RegionName = Literal["us-east-1", "us-west-2", "eu-central-1", "ap-northeast-1"]
 DelayName = Literal["instant", "realistic"]
 UploadModeName = Literal["seed", "current"]
 MediaName = Literal["tiny", "standard"]
+SignatureTimeName = Literal["region", "real"]
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,10 @@ class RegionOptions:
     webhook_secret: str | None = None
     #: the seeded spread of webhook retry delays (Svix's ±20 %); 0 gives the schedule's exact times
     webhook_jitter: float = 0.2
+    #: the clock webhook signatures are stamped with: `real` (the machine's, as Svix stamps: a handler
+    #: that calls svix's `Webhook(secret).verify(body, headers)` accepts them) or `region`; None: region
+    #: time in process (virtual time), real time for `recall_served`
+    signature_time: SignatureTimeName | None = None
 
     def resolved(self, defaults: Defaults) -> Self:
         """These options with the command line's seed and profile where the marker named none."""

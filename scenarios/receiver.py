@@ -1,10 +1,12 @@
 """A partner's webhook endpoint, as Recall's docs tell one to behave: the `recall_webhooks` fixture.
 
-It verifies every delivery's signature with the official `svix` library's signer, checking the
-timestamp against the region's clock (svix's own `verify` reads the machine's, which virtual time is
-not), answers 401 to what it cannot verify, and dedupes on the message id, as Svix's at-least-once
-delivery requires. The same Starlette app serves in process (through the region's webhook transport,
-on virtual time) and on a real loopback port for a served region.
+It verifies every delivery's signature with the official `svix` library: with `Webhook(secret).verify`
+itself, as a partner's receiver does, when the region stamps signatures with the machine's time (served
+regions, `signature_time="real"`); with svix's signer and the region's clock otherwise (svix's own
+`verify` reads the machine's clock, which virtual time is not). It answers 401 to what it cannot
+verify, and dedupes on the message id, as Svix's at-least-once delivery requires. The same Starlette
+app serves in process (through the region's webhook transport, on virtual time) and on a real loopback
+port for a served region.
 
     body = await recall_webhooks.wait_for("sdk_upload.complete")
     recall_webhooks.events()          # each message's event type once, in arrival order
@@ -25,7 +27,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from svix.webhooks import Webhook
+from svix.webhooks import Webhook, WebhookVerificationError
 
 from seams import Clock
 
@@ -77,8 +79,12 @@ class WebhookDelivery:
 class WebhookReceiver:
     """A webhook endpoint that verifies, dedupes and records; mirrors a partner's receiver."""
 
-    def __init__(self, clock: Clock, secret: Callable[[], str], url: str) -> None:
+    def __init__(
+        self, clock: Clock, secret: Callable[[], str], url: str, *, machine_time: bool = False
+    ) -> None:
         self.clock = clock
+        #: signatures are stamped with the machine's time: verify with svix's own `verify`
+        self.machine_time = machine_time
         self._secret = secret
         #: the URL registered as the region's endpoint
         self.url = url
@@ -94,8 +100,15 @@ class WebhookReceiver:
     # -- receiving -------------------------------------------------------------------------------
 
     def verified(self, headers: dict[str, str], body: bytes) -> bool:
-        """Whether a request is signed by the endpoint's secret at a time close to the region's now."""
-        return signed_by(self._secret(), headers, body, self.clock.timestamp())
+        """Whether a request is signed by the endpoint's secret at a time close to now (the machine's, or
+        the region's when the region signs with its own clock)."""
+        if not self.machine_time:
+            return signed_by(self._secret(), headers, body, self.clock.timestamp())
+        try:
+            Webhook(self._secret()).verify(body, headers)
+        except WebhookVerificationError:
+            return False
+        return True
 
     async def _handle(self, request: Request) -> Response:
         body = await request.body()

@@ -39,6 +39,7 @@ from scenarios.trace import Trace
 from seams import Randomness, VirtualClock, run_virtual
 from simulator import ControlPlane, Region, Settings, create_app
 from simulator.api.faults import FaultRuleCreate
+from simulator.settings import WebhookSettings
 from simulator.webhooks.control import EndpointCreate
 
 __all__ = ["BASE_URL", "Run", "run_scenario"]
@@ -111,6 +112,9 @@ class ScenarioRunner:
             if durable or scenario.faults.simulator_restart_at is not None
             else None,
             public_base_url=BASE_URL,
+            # Signed on the scenario's clock, which the backend verifies against: a machine-time stamp
+            # would make a run depend on when it ran, and the trace would differ between runs.
+            webhooks=WebhookSettings(signature_time="region"),
         )
         self.backend_transport: httpx.AsyncBaseTransport | None = None
         self.region = self._region()

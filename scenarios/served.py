@@ -84,9 +84,11 @@ class RecallServed:
     @contextlib.contextmanager
     def receive_webhooks(self, filter_types: list[str] | None = None) -> Iterator[WebhookReceiver]:
         """A verifying receiver (scenarios.receiver) on a loopback port of its own, registered as an
-        endpoint; it verifies against the region's (real) clock."""
+        endpoint; it verifies as a partner's receiver does (svix's `verify`, on the machine's clock) unless
+        the region signs with its own clock (`signature_time="region"`)."""
         secret: list[str] = []
-        receiver = WebhookReceiver(self.region.clock, lambda: secret[0], "")
+        machine_time = self.region.webhooks.delivery.signature_time == "real"
+        receiver = WebhookReceiver(self.region.clock, lambda: secret[0], "", machine_time=machine_time)
         with serve_app(receiver.app) as base_url:
             receiver.url = f"{base_url}{WEBHOOK_PATH}"
             receiver.endpoint_id = self.add_endpoint(receiver.url, filter_types=filter_types)["id"]

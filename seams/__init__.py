@@ -3,7 +3,7 @@
 `simulator` and `recorder` both build on this package and on nothing of each other's.
 """
 
-from seams.clock import DEFAULT_EPOCH, Clock, RealClock, VirtualClock, isoformat
+from seams.clock import DEFAULT_EPOCH, Clock, RealClock, VirtualClock, isoformat, machine_timestamp
 from seams.loop import VirtualLoopDeadlock, VirtualTimeEventLoop, run_virtual
 from seams.rng import Randomness, RandomStream, entropy_seed
 
@@ -18,5 +18,6 @@ __all__ = [
     "VirtualTimeEventLoop",
     "entropy_seed",
     "isoformat",
+    "machine_timestamp",
     "run_virtual",
 ]

@@ -8,6 +8,10 @@ Everything in recall-sim that waits, stamps, times out or retries asks a :class:
 - :class:`VirtualClock` moves only when told to, or, when it drives a
   :class:`seams.loop.VirtualTimeEventLoop`, by jumping to the next timer whenever every task is idle.
   Scenarios use it: a day of webhook retries passes in milliseconds and every run is repeatable.
+
+:func:`machine_timestamp` is the machine's own time, never scaled or advanced: for the one stamp that
+must follow it whatever the region's clock says, a webhook signature that a partner's receiver checks
+against its own clock.
 """
 
 from __future__ import annotations
@@ -18,15 +22,23 @@ import time as _time
 from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
-__all__ = ["DEFAULT_EPOCH", "Clock", "RealClock", "VirtualClock", "isoformat"]
+__all__ = ["DEFAULT_EPOCH", "Clock", "RealClock", "VirtualClock", "isoformat", "machine_timestamp"]
 
 #: Where virtual time starts unless a scenario says otherwise: a fixed instant, so traces are stable.
 DEFAULT_EPOCH = datetime(2025, 1, 6, 9, 0, 0, tzinfo=UTC)
 
 
 def isoformat(moment: datetime) -> str:
-    """Recall's timestamp format: ISO 8601 with microseconds and an explicit UTC offset."""
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+    """Recall's timestamp format, the one every body the region sends uses (REST, webhooks, real-time
+    events, downloads): ISO 8601 in UTC with microseconds and a `Z` (`2024-10-18T15:12:01.032224Z`)."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def machine_timestamp() -> float:
+    """Seconds since the Unix epoch by the machine's clock: what `time.time()` says, unscaled and never
+    advanced. Nothing that decides what happens reads it; it only stamps values meant for programs
+    outside the simulation, which compare them with their own clocks."""
+    return _time.time()
 
 
 @runtime_checkable

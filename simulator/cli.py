@@ -55,6 +55,13 @@ def serve(
         # Hidden: only load benchmarks want a region that never throttles; partners see Recall's limits.
         typer.Option("--rate-limits/--no-rate-limits", hidden=True, help="Apply Recall's rate limits"),
     ] = True,
+    signature_time: Annotated[
+        str,
+        typer.Option(
+            help="Webhook signature timestamps: real (the machine's time, as Svix stamps) or region "
+            "(the region's clock)"
+        ),
+    ] = "real",
     webhook_retry_schedule: Annotated[
         Optional[str],  # noqa: UP045
         # Hidden: load tests want failed webhooks retried within seconds; partners see Svix's schedule.
@@ -71,9 +78,11 @@ def serve(
         raise typer.BadParameter("profile is seed or current", param_hint="--profile")
     if delays not in ("instant", "realistic"):
         raise typer.BadParameter("delays is instant or realistic", param_hint="--delays")
-    webhooks = WebhookSettings()
+    if signature_time not in ("real", "region"):
+        raise typer.BadParameter("signature time is real or region", param_hint="--signature-time")
+    webhooks = WebhookSettings(signature_time=signature_time)
     if webhook_retry_schedule is not None:
-        webhooks = WebhookSettings(retry_schedule=_retry_schedule(webhook_retry_schedule))
+        webhooks = webhooks.model_copy(update={"retry_schedule": _retry_schedule(webhook_retry_schedule)})
     settings = Settings(
         region=region,
         profile=profile,

@@ -15,7 +15,7 @@ from typing import Literal
 
 from simulator.errors import NotFound, PermissionDenied
 
-__all__ = ["DOWNLOADS", "DownloadKind", "DownloadSigner", "DownloadTarget"]
+__all__ = ["DOWNLOADS", "DownloadKind", "DownloadSigner", "DownloadTarget", "downloadable"]
 
 DownloadKind = Literal[
     "video_mixed",
@@ -37,6 +37,12 @@ DOWNLOADS: dict[str, tuple[str, str, str, str]] = {
     "speaker_timeline": ("participant_events", "speaker_timeline", "application/json", "json"),
     "participants": ("participant_events", "participants", "application/json", "json"),
 }
+
+
+def downloadable(status_code: str, kind: str) -> bool:
+    """Whether an artifact in `status_code` serves the download `kind`. Downloads exist once an artifact
+    is done; a failed transcript still serves its provider data, which holds the provider's error."""
+    return status_code == "done" or (status_code == "failed" and kind == "transcript_provider_data")
 
 
 def _b64(data: bytes) -> str:

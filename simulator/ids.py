@@ -25,7 +25,9 @@ class Ids:
         return self._secrets.token_hex(20)
 
     def upload_token(self) -> str:
-        return self._secrets.token_urlsafe(32)
+        """A UUID, as Recall's upload tokens are (the seed's example: `96472e47-a78c-4774-a9a2-...`),
+        drawn from the secrets stream: the token is the desktop app's only credential."""
+        return str(self._secrets.uuid4())
 
     def webhook_secret(self) -> str:
         """`whsec_` + base64 of 24 random bytes, as Svix makes them."""

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.downloads import DownloadSigner
+from simulator.downloads import DownloadSigner, downloadable
 from simulator.records import Artifact, Recording, SdkUpload
 from simulator.schemas import recording as rs
 from simulator.schemas.common import ArtifactStatus, Minimal, RecordingStatus, SdkUploadStatus, Shape
@@ -25,7 +25,7 @@ class Links:
     ttl: float
 
     def download(self, artifact: Artifact, kind: str, part: str) -> str | None:
-        if artifact.status.code != "done" or part not in artifact.blobs:
+        if not downloadable(artifact.status.code, kind) or part not in artifact.blobs:
             return None
         token = self.signer.sign(artifact.id, kind, self.now + self.ttl)
         return f"{self.base_url.rstrip('/')}/api/v1/download/{kind}?token={token}"

@@ -15,6 +15,7 @@ __all__ = [
     "RealtimeSettings",
     "Region",
     "Settings",
+    "SignatureTime",
     "StatusDelays",
     "WebhookSettings",
 ]
@@ -25,6 +26,9 @@ REGIONS: tuple[Region, ...] = ("us-east-1", "us-west-2", "eu-central-1", "ap-nor
 #: `seed` is the API as a late-2024 workspace sees it; `current` as a 2026 workspace does.
 Profile = Literal["seed", "current"]
 DelayProfile = Literal["instant", "realistic"]
+#: what a webhook attempt's `*-timestamp` header says: the machine's time when it is sent (`real`, as
+#: Svix does) or the region's clock (`region`)
+SignatureTime = Literal["region", "real"]
 
 
 class StatusDelays(BaseModel):
@@ -76,6 +80,12 @@ class WebhookSettings(BaseModel):
     retired_secret_ttl: float = Field(default=24 * 3600.0, ge=0)
     #: at most this many rotated-out secrets sign beside the current one
     max_retired_secrets: int = Field(default=5, ge=0)
+    #: the clock an attempt's signature timestamp is read from. Svix stamps the real time at which it
+    #: sends, and receivers compare it with their own clock, so `real` verifies in an unmodified
+    #: receiver however far the region's clock has been scaled or advanced; `region` stamps the region's
+    #: clock (repeatable runs, receivers that verify against the region's time). None: `real` on the
+    #: machine's clock (served), `region` on a virtual clock (in process, scenarios)
+    signature_time: SignatureTime | None = None
 
 
 class RealtimeSettings(BaseModel):

@@ -10,6 +10,7 @@ from simulator.backend.providers import REALTIME_EVENTS, streaming_provider_erro
 from simulator.errors import NotFound, ValidationFailed
 from simulator.records import Repository, SdkUpload, Status, UploadToken, Workspace
 from simulator.schemas.sdk_upload import RecordingConfig, SdkUploadCreate
+from simulator.transcription.request import diarization_errors
 from simulator.validation import is_url
 
 __all__ = ["SdkUploads"]
@@ -31,6 +32,11 @@ def _check_recording_config(workspace: Workspace, config: RecordingConfig) -> No
         refused = streaming_provider_error(workspace.profile, providers[0])
         if refused is not None:
             raise ValidationFailed(refused)
+        # The provider's options are forwarded unchecked: a provider that refuses them fails the
+        # real-time transcript (transcription/option_rules.py), not this request. Their shape is checked.
+        diarization = config.transcript.diarization
+        if diarization is not None and (found := diarization_errors(diarization)) is not None:
+            raise ValidationFailed({"recording_config": {"transcript": {"diarization": found}}})
     endpoint_errors: list[dict[str, Any]] = []
     for endpoint in config.realtime_endpoints:
         errors: dict[str, Any] = {}

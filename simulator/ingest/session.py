@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from seams import isoformat
 from simulator.backend.context import Context
 from simulator.backend.events import Subject, record_event
 from simulator.backend.recordings import Recordings, subject_of
@@ -79,7 +80,7 @@ class IngestSessions:
             status,
             sdk_upload=_upload_subject(upload),
             recording=None if recording is None else subject_of(recording),
-            extra={"created_at": upload.created_at.isoformat(), "recording_id": upload.recording_id},
+            extra={"created_at": isoformat(upload.created_at), "recording_id": upload.recording_id},
         )
 
     def _recording(self, auth: UploadTokenAuth) -> Recording:
@@ -209,6 +210,9 @@ class IngestSessions:
         return {
             "sdk_upload_id": upload.id,
             "recording_id": upload.recording_id,
+            # The SDK generation the workspace's uploads expect: a `current` workspace's desktop app
+            # streams parts during the meeting, a `seed` one uploads after it.
+            "upload_mode": auth.workspace.profile,
             "upload_status": upload.status.model_dump(mode="json"),
             "recording_status": None if recording is None else recording.status.model_dump(mode="json"),
             "recording_started": auth.token.recording_started_at is not None,

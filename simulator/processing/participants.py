@@ -7,6 +7,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from seams import isoformat
 from simulator.processing.containers import MediaRejected
 
 __all__ = ["ACTIONS", "ParticipantDownloads", "derive_participant_downloads", "parse_events"]
@@ -73,7 +74,7 @@ def parse_events(data: bytes) -> list[dict[str, Any]]:
 
 
 def _stamp(started_at: datetime, relative: float) -> dict[str, Any]:
-    absolute = (started_at + timedelta(seconds=relative)).isoformat().replace("+00:00", "Z")
+    absolute = isoformat(started_at + timedelta(seconds=relative))
     return {"absolute": absolute, "relative": round(relative, 6)}
 
 

@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from seams import isoformat
 from simulator.backend.context import Context
 from simulator.backend.events import Subject, record_event
 from simulator.backend.recordings import Recordings, subject_of
@@ -26,6 +27,8 @@ from simulator.realtime.records import RealtimeSession
 from simulator.realtime.transcript import streamed_transcript
 from simulator.records import Artifact, ArtifactKind, Recording, Repository, SdkUpload, Status, UploadToken
 from simulator.transcription.jobs import transcript_blob_keys
+from simulator.transcription.option_rules import REFUSED_SUB_CODE, streaming_refusal
+from simulator.transcription.provider_data import provider_error
 
 __all__ = ["ARTIFACT_DONE", "FINISH_RECORDING", "Processing"]
 
@@ -184,21 +187,31 @@ class Processing:
         """The words streamed during the recording, as the transcript of the upload's streaming provider."""
         provider = dict(config.get("provider") or {})
         name = next(iter(provider), "")
-        session = self.sessions.get(recording.id)
-        download, provider_data = streamed_transcript(
-            session, recording.started_at or recording.created_at, name
-        )
         transcript_id = recording.artifact_ids.get("transcript") or self.ctx.ids.uuid()
         keys = transcript_blob_keys(recording.id, transcript_id)
-        self.ctx.blobs.write_bytes(keys["download"], json.dumps(download).encode())
-        self.ctx.blobs.write_bytes(keys["provider_data"], json.dumps(provider_data).encode())
+        refused = streaming_refusal(config)
+        data: dict[str, Any] = {}
+        if refused is not None:
+            # The provider refused the options when the stream opened: nothing was transcribed, the
+            # transcript fails, and its provider data is the provider's error.
+            keys = {"provider_data": keys["provider_data"]}
+            error = provider_error(name, refused[1], "")
+            self.ctx.blobs.write_bytes(keys["provider_data"], json.dumps(error).encode())
+            data["failure_sub_code"] = REFUSED_SUB_CODE
+        else:
+            session = self.sessions.get(recording.id)
+            download, provider_data = streamed_transcript(
+                session, recording.started_at or recording.created_at, name
+            )
+            self.ctx.blobs.write_bytes(keys["download"], json.dumps(download).encode())
+            self.ctx.blobs.write_bytes(keys["provider_data"], json.dumps(provider_data).encode())
         diarization = dict(config.get("diarization") or {})
         diarization.setdefault("use_separate_streams_when_available", False)
         metadata = dict(config.get("metadata") or {})
         return Product(
             "transcript",
             keys,
-            {},
+            data,
             None,
             metadata,
             provider=provider,
@@ -252,7 +265,7 @@ class Processing:
                 "sdk_upload.failed",
                 status,
                 sdk_upload=upload_subject,
-                extra={"created_at": upload.created_at.isoformat(), "recording_id": None},
+                extra={"created_at": isoformat(upload.created_at), "recording_id": None},
             )
 
     # -- artifact_done / finish_recording ------------------------------------------------------
@@ -264,13 +277,17 @@ class Processing:
         recording = self.recordings.records.get(artifact.recording_id)
         if recording is None:
             return
+        # A streamed transcript whose provider refused its options ends failed (see _streamed_transcript).
+        sub_code = artifact.data.get("failure_sub_code")
         with self.ctx.unit_of_work():
-            status = Status(code="done", updated_at=self.ctx.now())
+            status = Status(
+                code="failed" if sub_code else "done", sub_code=sub_code, updated_at=self.ctx.now()
+            )
             artifact = self.recordings.artifacts.put(artifact.model_copy(update={"status": status}))
             record_event(
                 self.ctx,
                 artifact.workspace_id,
-                f"{artifact.kind}.done",
+                f"{artifact.kind}.{status.code}",
                 status,
                 recording=subject_of(recording),
                 artifact=subject_of(artifact),
@@ -311,7 +328,7 @@ class Processing:
                 complete,
                 sdk_upload=upload_subject,
                 recording=subject_of(recording),
-                extra={"created_at": upload.created_at.isoformat(), "recording_id": recording.id},
+                extra={"created_at": isoformat(upload.created_at), "recording_id": recording.id},
             )
 
 

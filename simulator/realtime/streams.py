@@ -20,6 +20,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from seams import isoformat
 from simulator.backend.context import Context
 from simulator.realtime.deliveries import Deliveries
 from simulator.realtime.payloads import participant_event_data, transcript_data
@@ -35,6 +36,7 @@ from simulator.realtime.protocol import (
 from simulator.realtime.records import RealtimeSession, StreamedUtterance
 from simulator.records import RealtimeEndpoint, Recording, Repository, SdkUpload
 from simulator.scheduler import Job, Scheduler
+from simulator.transcription.option_rules import streaming_refusal
 
 __all__ = ["EMIT_JOB", "RealtimeStreams"]
 
@@ -96,7 +98,9 @@ class RealtimeStreams:
 
     def _apply(self, recording: Recording, session: RealtimeSession, frame: Frame) -> RealtimeSession:
         config = self._config(recording)
-        streams_transcript = config.get("transcript") is not None
+        # A streaming provider that refused the upload's options never transcribes: no transcript events.
+        transcript = config.get("transcript")
+        streams_transcript = transcript is not None and streaming_refusal(transcript) is None
         latency = self.ctx.settings.realtime
         if isinstance(frame, ParticipantEventFrame):
             started = recording.started_at or recording.created_at
@@ -175,4 +179,4 @@ class RealtimeStreams:
 
 
 def _absolute(started_at: datetime, relative: float) -> str:
-    return (started_at + timedelta(seconds=relative)).isoformat().replace("+00:00", "Z")
+    return isoformat(started_at + timedelta(seconds=relative))

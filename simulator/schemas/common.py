@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Generic, Literal, TypeVar
+from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+
+from seams import isoformat
 
 __all__ = [
     "ArtifactStatus",
@@ -15,6 +17,15 @@ __all__ = [
     "Page",
     "RecordingStatus",
     "SdkUploadStatus",
+    "Timestamp",
+]
+
+#: A datetime as every body renders it (seams.isoformat): microseconds and `Z`, even when the
+#: microseconds are zero (pydantic's own rendering would drop them).
+Timestamp = Annotated[
+    datetime,
+    PlainSerializer(isoformat, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
 ]
 
 #: Recall's metadata: string keys to string (or null) values.
@@ -30,19 +41,19 @@ class Shape(BaseModel):
 class RecordingStatus(Shape):
     code: Literal["processing", "paused", "done", "failed", "deleted"]
     sub_code: str | None
-    updated_at: datetime
+    updated_at: Timestamp
 
 
 class ArtifactStatus(Shape):
     code: Literal["processing", "done", "failed", "deleted"]
     sub_code: str | None
-    updated_at: datetime
+    updated_at: Timestamp
 
 
 class SdkUploadStatus(Shape):
     code: Literal["pending", "uploading", "complete", "failed"]
     sub_code: str | None
-    updated_at: datetime
+    updated_at: Timestamp
 
 
 class Minimal(Shape):

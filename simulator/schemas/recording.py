@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from simulator.schemas.common import ArtifactStatus, Metadata, Minimal, RecordingStatus, Shape
+from simulator.schemas.common import ArtifactStatus, Metadata, Minimal, RecordingStatus, Shape, Timestamp
 
 __all__ = [
     "AudioMixedArtifact",
@@ -57,7 +56,7 @@ class MeetingMetadataData(Shape):
 
 class ArtifactBase(Shape):
     id: str
-    created_at: datetime
+    created_at: Timestamp
     status: ArtifactStatus
     metadata: Metadata
 
@@ -97,7 +96,7 @@ class AudioMixedArtifact(AudioMixedArtifactShortcut):
 
 class TranscriptArtifact(TranscriptArtifactShortcut):
     recording: Minimal
-    expires_at: datetime | None
+    expires_at: Timestamp | None
 
 
 class ParticipantEventsArtifact(ParticipantEventsArtifactShortcut):
@@ -118,15 +117,15 @@ class RecordingShortcuts(Shape):
 
 class Recording(Shape):
     id: str
-    created_at: datetime
-    started_at: datetime | None
-    completed_at: datetime | None
+    created_at: Timestamp
+    started_at: Timestamp | None
+    completed_at: Timestamp | None
     status: RecordingStatus
     media_shortcuts: RecordingShortcuts
     realtime_endpoints: list[Minimal]
     bot: Minimal | None = None
     desktop_sdk_upload: Minimal | None
-    expires_at: datetime
+    expires_at: Timestamp
     metadata: Metadata
 
 
@@ -139,8 +138,8 @@ class RecordingPatch(BaseModel):
 
 
 class TranscriptCreate(BaseModel):
-    """`create_transcript`'s body: `provider` names one async provider and its options (checked by the
-    backend against that provider's schema); `diarization` in the seed's or today's form."""
+    """`create_transcript`'s body: `provider` names one async provider and its options (passed through to
+    the provider, which may refuse them while transcribing); `diarization` in the seed's or today's form."""
 
     model_config = ConfigDict(extra="ignore")
 

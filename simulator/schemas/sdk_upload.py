@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from simulator.schemas.common import Metadata, SdkUploadStatus, Shape
+from simulator.schemas.common import Metadata, SdkUploadStatus, Shape, Timestamp
 
 __all__ = [
     "ArtifactConfig",
@@ -66,5 +65,5 @@ class SdkUpload(Shape):
     status: SdkUploadStatus
     recording_id: str
     upload_token: str
-    created_at: datetime
+    created_at: Timestamp
     metadata: Metadata

@@ -10,6 +10,7 @@ the transcript's status shows it:
   transcript job then recognises its audio instead (listening.py), so no transcript fails with it (a
   speech track with no utterances is a silent meeting: an empty transcript, not a failure);
 - `language_not_supported`: the provider does not transcribe the requested language;
+- `provider_request_rejected`: the provider refused the options Recall forwarded (option_rules.py);
 - the media checks' own sub codes (`media_corrupt`, `media_truncated`, ...) for unreadable media.
 """
 
@@ -24,10 +25,12 @@ from typing import Any
 
 import av
 
+from seams import isoformat
 from simulator.processing.containers import MediaRejected, inspect_container
 from simulator.processing.speech import read_speech_track
 from simulator.transcription.diarization import HeardWord, Participant, attribute, voice_numbers
-from simulator.transcription.provider_data import ProviderWord, provider_data
+from simulator.transcription.option_rules import REFUSED_SUB_CODE, refusal
+from simulator.transcription.provider_data import ProviderWord, provider_data, provider_error
 from simulator.transcription.providers import ASYNC_PROVIDERS, DETECTED_LANGUAGE, AsyncProvider
 from simulator.transcription.wording import mask, respell
 
@@ -43,10 +46,13 @@ __all__ = [
 
 
 class TranscriptionFailed(Exception):
-    def __init__(self, sub_code: str, detail: str) -> None:
+    """`provider_response` is the provider's own error response, when the provider refused the job."""
+
+    def __init__(self, sub_code: str, detail: str, provider_response: dict[str, Any] | None = None) -> None:
         super().__init__(detail)
         self.sub_code = sub_code
         self.detail = detail
+        self.provider_response = provider_response
 
 
 @dataclass(frozen=True)
@@ -131,7 +137,7 @@ def _methods(request: TranscriptionRequest, provider: AsyncProvider) -> list[str
 
 def _stamp(started_at: datetime, relative: float) -> dict[str, Any]:
     # The same rendering as the participant-events downloads of the same recording.
-    absolute = (started_at + timedelta(seconds=relative)).isoformat().replace("+00:00", "Z")
+    absolute = isoformat(started_at + timedelta(seconds=relative))
     return {"relative": round(relative, 6), "absolute": absolute}
 
 
@@ -166,8 +172,14 @@ def transcribe(
     options = request.options
     requested = provider.language(options)
     if requested is not None and not provider.supports(requested):
+        message = f"{request.provider} does not support the language {requested!r}."
         raise TranscriptionFailed(
-            "language_not_supported", f"{request.provider} does not support the language {requested!r}."
+            "language_not_supported", message, provider_error(request.provider, message, context.job_id)
+        )
+    refused = refusal(request.provider, options)
+    if refused is not None:
+        raise TranscriptionFailed(
+            REFUSED_SUB_CODE, refused, provider_error(request.provider, refused, context.job_id)
         )
     language = requested or DETECTED_LANGUAGE
     spellings = provider.spelling(options)

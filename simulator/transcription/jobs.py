@@ -75,12 +75,16 @@ class TranscriptJobs:
             )
             result = transcribe(heard, request, context)
         except TranscriptionFailed as failed:
-            self._finish(
-                artifact.id,
-                recording,
-                Status(code="failed", sub_code=failed.sub_code, updated_at=self.ctx.now()),
-                {},
-            )
+            # A provider that refused the job answered with an error: that answer is its provider data.
+            blobs: dict[str, Any] = {}
+            if failed.provider_response is not None:
+                key = transcript_blob_keys(recording.id, artifact.id)["provider_data"]
+                self.ctx.blobs.write_bytes(key, json.dumps(failed.provider_response).encode())
+                blobs["provider_data"] = key
+            status = Status(code="failed", sub_code=failed.sub_code, updated_at=self.ctx.now())
+            if not self._finish(artifact.id, recording, status, blobs):
+                for key in blobs.values():
+                    self.ctx.blobs.delete(key)
             return
         keys = transcript_blob_keys(recording.id, artifact.id)
         self.ctx.blobs.write_bytes(keys["download"], json.dumps(result.download).encode())

@@ -1,18 +1,19 @@
 """Provider options checked against the provider's schema in Recall's OpenAPI document.
 
-Recall validates each provider's options against that provider's own schema before a transcript is
-created, and a bad option answers a field-keyed 400 nested under the provider's name. The schemas live
-in the reference document (`simulator/reference`), so the option names, types, enums and ranges here
-are Recall's own; this module reads the part of JSON Schema those schemas use (`$ref`, `allOf`,
-`oneOf`/`anyOf`, `type`, `nullable`, `enum`, `minimum`/`maximum`, `pattern`, `properties`, `required`,
-`additionalProperties`, `items`, `maxItems`) and renders what fails in Django REST Framework's wording.
+Recall forwards a transcript's provider options as they are; it is the provider that judges them, while
+transcribing (option_rules.py says what each simulated provider takes and refuses). The simulated
+providers judge by their schemas in the reference document (`simulator/reference`), so the option
+names, types, enums and ranges here are the providers' own as Recall publishes them. This module reads
+the part of JSON Schema those schemas use (`$ref`, `allOf`, `oneOf`/`anyOf`, `type`, `nullable`,
+`enum`, `minimum`/`maximum`, `pattern`, `properties`, `required`, `additionalProperties`, `items`,
+`maxItems`) and renders what fails in Django REST Framework's wording.
 
 Two readings are deliberate:
 - `oneOf` is read as `anyOf`. The provider schemas are generated from the providers' own specs, where a
   value such as `"en"` matches both a language enum and the plain string beside it; read to the letter,
   no valid language could pass.
-- A provider's top-level options are closed: an option the schema does not name is refused, so a typo
-  never silently does nothing. Nested objects are closed only where the schema says so.
+- An async provider's top-level options are closed: an option the schema does not name is refused, so
+  a typo never silently does nothing. Nested objects are closed only where the schema says so.
 """
 
 from __future__ import annotations
@@ -24,7 +25,14 @@ from typing import Any
 
 from simulator.reference import openapi
 
-__all__ = ["UNKNOWN_OPTION", "enum_values", "option_errors", "provider_schema"]
+__all__ = [
+    "UNKNOWN_OPTION",
+    "enum_values",
+    "named_schema",
+    "option_errors",
+    "provider_schema",
+    "schema_errors",
+]
 
 UNKNOWN_OPTION = "Unknown option."
 
@@ -152,11 +160,31 @@ def _errors(schema: Mapping[str, Any], value: Any, *, closed: bool = False) -> E
     return None
 
 
+def named_schema(name: str) -> Mapping[str, Any] | None:
+    """A schema of the reference document by its name, or None."""
+    found = _schemas().get(name)
+    return None if found is None else _resolve(found)
+
+
+def schema_errors(
+    schema: Mapping[str, Any],
+    options: Any,
+    *,
+    also_takes: Mapping[str, Mapping[str, Any]] | None = None,
+    closed: bool = True,
+) -> Errors | None:
+    """What is wrong with `options` against a provider's options `schema` (DRF's nested shape), or None.
+    `also_takes` names options (with their schemas) beyond the schema's; `closed` refuses any other."""
+    if not isinstance(options, dict):
+        return [f"Expected a dictionary of items but got type {_type_name(options)}."]
+    if also_takes:
+        schema = {**schema, "properties": {**schema.get("properties", {}), **also_takes}}
+    return _errors(schema, options, closed=closed)
+
+
 def option_errors(provider: str, options: Any) -> Errors | None:
-    """What is wrong with `options` for `provider` (DRF's nested shape), or None when they are valid."""
+    """What is wrong with `options` for `provider` by its published schema alone, or None."""
     schema = provider_schema(provider)
     if schema is None:
         raise KeyError(provider)
-    if not isinstance(options, dict):
-        return [f"Expected a dictionary of items but got type {_type_name(options)}."]
-    return _errors(schema, options, closed=True)
+    return schema_errors(schema, options)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 
-__all__ = ["ProviderWord", "provider_data"]
+__all__ = ["ProviderWord", "provider_data", "provider_error"]
 
 
 @dataclass(frozen=True)
@@ -216,3 +216,37 @@ def provider_data(
     options: dict[str, Any],
 ) -> dict[str, Any]:
     return _BUILDERS[provider](words, language, duration, job_id, options)
+
+
+#: each provider's error response, the message where the provider puts it
+_ERRORS: dict[str, Callable[[str, str], dict[str, Any]]] = {
+    "assembly_ai_async": lambda job, message: {"id": job, "status": "error", "error": message},
+    "assembly_ai_async_chunked": lambda job, message: {"id": job, "status": "error", "error": message},
+    "recallai_async": lambda job, message: {"id": job, "status": "error", "error": message},
+    "deepgram_async": lambda job, message: {
+        "err_code": "Bad Request",
+        "err_msg": message,
+        "request_id": job,
+    },
+    "gladia_v2_async": lambda job, message: {
+        "id": job,
+        "status": "error",
+        "error_code": 400,
+        "result": None,
+        "message": message,
+    },
+    "speechmatics_async": lambda job, message: {"code": 400, "error": "Job rejected", "detail": message},
+    "rev_async": lambda job, message: {
+        "id": job,
+        "status": "failed",
+        "failure": "invalid_request",
+        "failure_detail": message,
+    },
+}
+
+
+def provider_error(provider: str, message: str, job_id: str) -> dict[str, Any]:
+    """The provider's own error response when it refused to transcribe (the provider-data download of
+    a failed transcript), carrying its message; a streaming provider answers `{"error": message}`."""
+    build = _ERRORS.get(provider)
+    return build(job_id, message) if build else {"provider": provider, "error": message}

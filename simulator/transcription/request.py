@@ -1,8 +1,9 @@
-"""A `create_transcript` body checked as Recall checks it: one async provider with valid options, and a
-diarization in either generation's form.
+"""A `create_transcript` body checked as Recall checks it: its structure, not the provider's options.
 
-- `provider` names exactly one provider of ASYNC_PROVIDERS; its options pass that provider's schema
-  (options.py). Errors nest under the provider's name: `{"provider": {"assembly_ai_async": {"foo": [...]}}}`.
+- `provider` names exactly one provider of ASYNC_PROVIDERS, and its options are an object; what the
+  options say is the provider's business (option_rules.py): they are forwarded as they are, and one the
+  provider refuses fails the transcript later, never this request. A non-object nests under the
+  provider's name: `{"provider": {"assembly_ai_async": ['Expected a dictionary ...']}}`.
 - `diarization` is the seed's `{"algorithm_priority": ["speaker_timeline", ...]}` or today's
   `{"use_separate_streams_when_available": bool}` (both may be given). The transcript reports it with
   `use_separate_streams_when_available` always present, as the artifact's schema requires. Separate
@@ -18,10 +19,10 @@ from typing import Any
 from simulator.errors import ValidationFailed
 from simulator.transcription.diarization import ALGORITHMS
 from simulator.transcription.engine import TranscriptionRequest
-from simulator.transcription.options import UNKNOWN_OPTION, option_errors
+from simulator.transcription.options import UNKNOWN_OPTION
 from simulator.transcription.providers import ASYNC_PROVIDERS
 
-__all__ = ["parse_transcript_request"]
+__all__ = ["diarization_errors", "parse_transcript_request"]
 
 
 def _provider_errors(provider: dict[str, Any]) -> Any:
@@ -30,11 +31,12 @@ def _provider_errors(provider: dict[str, Any]) -> Any:
     ((name, options),) = provider.items()
     if name not in ASYNC_PROVIDERS:
         return [f'"{name}" is not a valid choice.']
-    found = option_errors(name, options)
-    return {name: found} if found else None
+    if not isinstance(options, dict):
+        return {name: [f'Expected a dictionary of items but got type "{type(options).__name__}".']}
+    return None
 
 
-def _diarization_errors(diarization: dict[str, Any]) -> dict[str, Any] | None:
+def diarization_errors(diarization: dict[str, Any]) -> dict[str, Any] | None:
     errors: dict[str, Any] = {}
     for key, value in diarization.items():
         if key == "use_separate_streams_when_available":
@@ -62,7 +64,7 @@ def parse_transcript_request(
     errors: dict[str, Any] = {}
     if (found := _provider_errors(provider)) is not None:
         errors["provider"] = found
-    if diarization is not None and (found := _diarization_errors(diarization)) is not None:
+    if diarization is not None and (found := diarization_errors(diarization)) is not None:
         errors["diarization"] = found
     if errors:
         raise ValidationFailed(errors)

@@ -11,6 +11,11 @@ Schedule (Svix's): after failed attempt n the next one waits `retry_schedule[n-1
 last attempt fails the message has failed for that endpoint; if the endpoint has been failing for the
 disable window (5 days) by then, it is disabled and receives nothing more until enabled. Any success
 closes the window. A manual attempt (resend, recover) is one attempt: it never schedules retries.
+
+The signature's timestamp is the machine's time when the attempt is sent (Svix's, and what a receiver's
+`Webhook(secret).verify` compares with its own clock) unless `WebhookSettings.signature_time` says
+`region`; everything the region schedules and logs (`started_at`, `finished_at`, the next attempt) stays
+on the region's clock.
 """
 
 from __future__ import annotations
@@ -19,11 +24,12 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from seams import RealClock, machine_timestamp
 from simulator.backend.context import Context
 from simulator.errors import BadRequest, NotFound
 from simulator.records import Repository
 from simulator.scheduler import Job
-from simulator.settings import WebhookSettings
+from simulator.settings import SignatureTime, WebhookSettings
 from simulator.webhooks.endpoints import Endpoints
 from simulator.webhooks.models import ATTEMPT_JOB, Attempt, Destination, Endpoint, Message, Trigger
 from simulator.webhooks.sender import SendResult, send
@@ -45,6 +51,14 @@ class Delivery:
     @property
     def settings(self) -> WebhookSettings:
         return self.ctx.settings.webhooks
+
+    @property
+    def signature_time(self) -> SignatureTime:
+        """Which clock stamps signatures: as set, else `real` when the region runs on the machine's clock."""
+        chosen = self.settings.signature_time
+        if chosen is not None:
+            return chosen
+        return "real" if isinstance(self.ctx.clock, RealClock) else "region"
 
     def schedule(
         self,
@@ -104,7 +118,7 @@ class Delivery:
         secrets = self.endpoints.signing_secrets(endpoint, message.profile)
         family: HeaderFamily = "svix" if message.profile == "seed" else "webhook"
         started = clock.timestamp()
-        signed_at = int(started)
+        signed_at = int(machine_timestamp() if self.signature_time == "real" else started)
         headers = signed_headers(family, secrets, message.id, signed_at, message.payload)
         result = await send(
             clock, self.transport, endpoint.url, headers, message.payload, self.settings.timeout

@@ -111,7 +111,8 @@ class Attempt(Record):
     response_body: str = ""
     #: why there was no usable response: a timeout, a refused or dropped connection
     error: str | None = None
-    #: the `*-timestamp` header this attempt was signed with
+    #: the `*-timestamp` header this attempt was signed with (the machine's time, unless the region signs
+    #: with its own clock: `WebhookSettings.signature_time`)
     signed_at: int
     started_at: datetime
     finished_at: datetime

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -92,14 +93,15 @@ def test_record_with_a_token_from_the_partners_backend_completes(tmp_path: Path)
                 "--token-header",
                 f"X-Session: {SESSION}",
                 "--time-scale",
-                "4",
+                "2",
                 "--seed",
                 "5",
                 "--json",
             ],
         )
         assert result.exit_code == 0, result.output
-        printed = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+        report = json.loads(result.output)  # one JSON object, nothing else
+        printed = report["events"]
         names = [line["event"] for line in printed if line["event"] != "log"]
         assert names[:3] == ["meeting-detected", "sdk-state-change", "recording-started"]
         assert names[-1] == "shutdown"
@@ -115,8 +117,10 @@ def test_record_with_a_token_from_the_partners_backend_completes(tmp_path: Path)
         [upload] = region.region.store.find("sdk_uploads")
         recording = _wait_done(region.base_url, region.api_key, upload["recording_id"])
         assert recording["status"]["code"] == "done"
+        [summary] = report["recordings"]
+        assert (summary["recording_id"], summary["status"]) == (upload["recording_id"], "done")
         with httpx.Client() as http:
-            media = http.get(recording["media_shortcuts"]["video_mixed"]["data"]["download_url"]).content
+            media = http.get(summary["download_urls"]["video_mixed.download_url"]).content
         spoken = [(u["participant"]["name"], w["text"]) for u in read_speech(media) for w in u["words"]]
         assert spoken == [("Ada Lovelace", "shall"), ("Grace Hopper", "ship")]
 
@@ -144,3 +148,97 @@ def test_record_refuses_a_backend_that_answers_without_a_token(tmp_path: Path) -
         assert result.exit_code == 1
         assert "answered without an upload token" in result.output
         assert region.region.store.find("sdk_uploads") == []
+
+
+def _record(base_url: str, meeting: Path, *credentials: str, json_output: bool = True) -> Any:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "record",
+            "--base-url",
+            base_url,
+            "--meeting",
+            str(meeting),
+            *credentials,
+            "--time-scale",
+            "2",
+            "--seed",
+            "3",
+            *(["--json"] if json_output else []),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output) if json_output else result.output
+
+
+@pytest.mark.parametrize("profile", ["seed", "current"])
+def test_the_upload_mode_defaults_to_the_one_the_region_reports_for_the_workspace(
+    tmp_path: Path, profile: str
+) -> None:
+    with served(Settings(seed=13, profile=profile, data_dir=tmp_path / "data")) as region:  # type: ignore[arg-type]
+        report = _record(region.base_url, _meeting_file(tmp_path), "--api-key", region.api_key)
+        [token] = region.region.store.find("upload_tokens")
+    assert report["ok"] is True
+    assert report["upload_mode"] == profile
+    assert token["session"]["upload_mode"] == profile  # what the recorder told the region at start
+    progress = [e for e in report["events"] if e["event"] == "upload-progress"]
+    # The seed SDK uploads after the meeting and reports progress; the current one streams parts.
+    assert bool(progress) == (profile == "seed")
+    [summary] = report["recordings"]
+    assert (summary["status"], summary["upload_status"]) == ("done", "complete")
+
+
+def test_mode_given_wins_over_the_workspaces(tmp_path: Path) -> None:
+    with served(Settings(seed=13, profile="current", data_dir=tmp_path / "data")) as region:
+        report = _record(
+            region.base_url, _meeting_file(tmp_path), "--api-key", region.api_key, "--mode", "seed"
+        )
+        [token] = region.region.store.find("upload_tokens")
+    assert report["upload_mode"] == token["session"]["upload_mode"] == "seed"
+
+
+def _summary_shape(report: dict[str, Any]) -> list[tuple[str, str | None, list[str]]]:
+    return [(r["status"], r["upload_status"], sorted(r["download_urls"])) for r in report["recordings"]]
+
+
+def test_token_mode_and_api_key_mode_print_the_same_summary(tmp_path: Path) -> None:
+    meeting = _meeting_file(tmp_path)
+    with served(Settings(seed=17, data_dir=tmp_path / "data")) as region, httpx.Client() as http:
+        by_key = _record(region.base_url, meeting, "--api-key", region.api_key)
+        created = http.post(
+            f"{region.base_url}/api/v1/sdk_upload/", headers={"Authorization": f"Token {region.api_key}"}
+        ).json()
+        by_token = _record(region.base_url, meeting, "--upload-token", created["upload_token"])
+        assert by_token["recordings"][0]["recording_id"] == created["recording_id"]
+        assert _summary_shape(by_key) == _summary_shape(by_token)
+        assert set(by_key) == set(by_token) == {"ok", "upload_mode", "recordings", "errors", "events"}
+        assert "video_mixed.download_url" in by_token["recordings"][0]["download_urls"]
+        for report in (by_key, by_token):
+            for url in report["recordings"][0]["download_urls"].values():
+                assert http.get(url).status_code == 200, url
+
+        # Without --json: the same lines, the recording's own id and links aside.
+        texts = [
+            _record(region.base_url, meeting, "--api-key", region.api_key, json_output=False),
+            _record(
+                region.base_url,
+                meeting,
+                "--upload-token",
+                http.post(
+                    f"{region.base_url}/api/v1/sdk_upload/",
+                    headers={"Authorization": f"Token {region.api_key}"},
+                ).json()["upload_token"],
+                json_output=False,
+            ),
+        ]
+    summaries = [
+        [
+            re.sub(r"^recording \S+:", "recording:", re.sub(r": http\S+$", "", line))
+            for line in text.splitlines()
+            if re.match(r"recording \S+: \w+$|  \w+\.\w+: http", line)
+        ]
+        for text in texts
+    ]
+    assert summaries[0] == summaries[1]
+    assert summaries[0][0] == "recording: done"
+    assert "  video_mixed.download_url" in summaries[0]

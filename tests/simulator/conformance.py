@@ -36,7 +36,7 @@ def _one_of_as_any_of(schema: Any) -> Any:
 
 
 def _reference_document() -> dict[str, Any]:
-    """The reference document, minus two known defects of the merge it was built from.
+    """The reference document, minus known defects of the merge it was built from.
 
     - `TranscriptArtifactProvider` lists six async providers under `required`, yet a transcript names
       exactly one provider (the contract, section 3: `{provider: {<exactly one key>: {...}}}`); no real
@@ -44,9 +44,16 @@ def _reference_document() -> dict[str, Any]:
     - The provider option schemas come from the providers' own specs, whose `oneOf`s overlap (AssemblyAI's
       `language_code` is "one of" a language enum and any string, so `"en"` matches both and could never
       pass). They are read as `anyOf`, as the region reads them (simulator/transcription/options.py).
+    - A provider's options are passed through to the provider as sent (contract section 3), so the
+      transcript shows options the provider's published schema does not name (AssemblyAI's
+      `speech_models`, the seed's `diarization: true`): no provider schema is closed here.
     """
     document = copy.deepcopy(openapi())
     schemas = document["components"]["schemas"]
+    for option_schema in schemas["TranscriptArtifactProvider"]["properties"].values():
+        ref = option_schema.get("$ref", "")
+        target = schemas[ref.rsplit("/", 1)[-1]] if ref else option_schema
+        target.pop("additionalProperties", None)
     schemas["TranscriptArtifactProvider"].pop("required", None)
     schemas["TranscriptArtifactProvider"] = _one_of_as_any_of(schemas["TranscriptArtifactProvider"])
     return document

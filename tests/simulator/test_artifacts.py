@@ -60,10 +60,14 @@ async def test_retrieve_renders_the_artifact_with_its_recording(sim: Sim) -> Non
         # transcript, when it expires); links minted at the same instant are the same links.
         extra = {"recording": {"id": built.id, "metadata": {"team": "sales"}}}
         if kind == "transcript":
-            extra["expires_at"] = "2025-01-13T09:00:00Z"
+            extra["expires_at"] = "2025-01-13T09:00:00.000000Z"
         assert body == {**shortcuts[kind], **extra}, kind
         assert body["id"] == artifact.id
-        assert body["status"] == {"code": "done", "sub_code": None, "updated_at": "2025-01-06T09:00:00Z"}
+        assert body["status"] == {
+            "code": "done",
+            "sub_code": None,
+            "updated_at": "2025-01-06T09:00:00.000000Z",
+        }
 
 
 async def test_patch_merges_metadata(sim: Sim) -> None:

@@ -131,7 +131,7 @@ async def test_latency_alone_delays_a_response_whose_work_is_already_done(
     response = await sim.client().post("/api/v1/sdk_upload/")
     assert response.status_code == 201
     # Created when the request arrived, answered 10 s later.
-    assert response.json()["created_at"] == "2025-01-06T09:00:00Z"
+    assert response.json()["created_at"] == "2025-01-06T09:00:00.000000Z"
     assert clock.now().isoformat() == "2025-01-06T09:00:10+00:00"
 
 

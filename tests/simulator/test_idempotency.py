@@ -93,7 +93,7 @@ async def test_after_an_hour_the_key_runs_a_new_request(sim: Sim, clock: Virtual
     assert later.status_code == 201
     assert "idempotent-replayed" not in later.headers
     assert later.json()["id"] != first.json()["id"]
-    assert later.json()["created_at"] == "2025-01-06T10:00:00Z"
+    assert later.json()["created_at"] == "2025-01-06T10:00:00.000000Z"
     # The new request starts a new hour for the key.
     clock.advance(3599)
     assert (await client.post("/api/v1/sdk_upload/", headers=KEY)).content == later.content

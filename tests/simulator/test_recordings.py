@@ -48,10 +48,10 @@ async def test_retrieve_renders_an_sdk_recording(sim: Sim, clock: VirtualClock) 
     endpoints = recording.realtime_endpoints
     assert body == {
         "id": upload["recording_id"],
-        "created_at": "2025-01-06T09:00:05Z",
-        "started_at": "2025-01-06T09:00:05Z",
+        "created_at": "2025-01-06T09:00:05.000000Z",
+        "started_at": "2025-01-06T09:00:05.000000Z",
         "completed_at": None,
-        "status": {"code": "processing", "sub_code": None, "updated_at": "2025-01-06T09:00:05Z"},
+        "status": {"code": "processing", "sub_code": None, "updated_at": "2025-01-06T09:00:05.000000Z"},
         "media_shortcuts": dict.fromkeys(ARTIFACT_KINDS),
         "realtime_endpoints": [
             {"id": endpoints[0].id, "metadata": {"ep": "1"}},
@@ -59,7 +59,7 @@ async def test_retrieve_renders_an_sdk_recording(sim: Sim, clock: VirtualClock) 
         ],
         "bot": None,
         "desktop_sdk_upload": {"id": upload["id"], "metadata": {"meeting": "standup"}},
-        "expires_at": "2025-01-13T09:00:05Z",
+        "expires_at": "2025-01-13T09:00:05.000000Z",
         "metadata": {"team": "sales"},
     }
     assert endpoints[0].id != endpoints[1].id
@@ -306,8 +306,8 @@ async def test_media_shortcuts_follow_the_artifacts(sim: Sim, clock: VirtualCloc
     shortcuts = (await client.get(url)).json()["media_shortcuts"]
     assert shortcuts["video_mixed"] == {
         "id": video.id,
-        "created_at": "2025-01-06T09:00:00Z",
-        "status": {"code": "processing", "sub_code": None, "updated_at": "2025-01-06T09:00:00Z"},
+        "created_at": "2025-01-06T09:00:00.000000Z",
+        "status": {"code": "processing", "sub_code": None, "updated_at": "2025-01-06T09:00:00.000000Z"},
         "metadata": {"v": "1"},
         "data": {"download_url": None},
         "format": "mp4",

@@ -13,7 +13,7 @@ from fastapi.responses import StreamingResponse
 
 from simulator.api.deps import get_region
 from simulator.api.responses import errors_doc
-from simulator.downloads import DOWNLOADS
+from simulator.downloads import DOWNLOADS, downloadable
 from simulator.errors import NotFound
 from simulator.region import Region
 
@@ -42,7 +42,9 @@ async def download(
     artifact_kind, part, content_type, extension = DOWNLOADS[kind]
     target = region.signer.verify(token, kind, region.clock.timestamp())
     artifact = region.artifacts.records.get(target.artifact_id)
-    if artifact is None or artifact.kind != artifact_kind or artifact.status.code != "done":
+    if artifact is None or artifact.kind != artifact_kind:
+        raise NotFound()
+    if not downloadable(artifact.status.code, kind):
         raise NotFound()
     key = artifact.blobs.get(part)
     if key is None or not region.blobs.exists(key):

@@ -14,9 +14,10 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Header, Request, Response
 from starlette.requests import ClientDisconnect
 
-from simulator.api.deps import base_url, get_region
+from simulator.api.deps import base_url, get_region, links
 from simulator.api.openapi import StrictJSONRoute
 from simulator.api.responses import errors_doc
+from simulator.api.routes.recording import render_for
 from simulator.errors import ApiError, UnsupportedMediaType
 from simulator.ingest.records import IngestFile
 from simulator.ingest.session import EndRecording, FinalizeManifest, StartRecording
@@ -30,6 +31,7 @@ from simulator.ingest.tus import (
     parse_metadata,
 )
 from simulator.region import Region
+from simulator.render import Links
 
 __all__ = ["FILES_PATH", "TusHeadersMiddleware", "router"]
 
@@ -155,9 +157,19 @@ async def finalize_recording(
 
 @router.get("/recording/", operation_id="ingest_recording_status", responses=errors_doc(401))
 async def recording_status(
-    auth: UploadTokenAuth = Depends(upload_auth), region: Region = Depends(get_region)
+    auth: UploadTokenAuth = Depends(upload_auth),
+    region: Region = Depends(get_region),
+    link: Links = Depends(links),
 ) -> dict[str, Any]:
-    return region.sessions.status(auth)
+    status = region.sessions.status(auth)
+    # What the token's own recording produced, with fresh download links, as the REST API shows it:
+    # the desktop app can show its user the result without holding an API key.
+    recording = region.recordings.records.get(auth.upload.recording_id)
+    rendered = None if recording is None else render_for(region, recording, link)
+    status["recording_media_shortcuts"] = (
+        None if rendered is None else rendered.model_dump(mode="json")["media_shortcuts"]
+    )
+    return status
 
 
 # -- tus ------------------------------------------------------------------------------------------

@@ -105,7 +105,7 @@ async def test_webhook_and_websocket_endpoints_receive_what_they_subscribe_to_in
     assert [words_of(b) for b in hooks if b["event"] == "transcript.data"] == [["hello", "Bob"], ["hi"]]
     join = hooks[0]["data"]
     assert join["data"]["participant"] == ADA
-    assert join["data"]["timestamp"] == {"absolute": "2025-01-06T09:00:00Z", "relative": 0.0}
+    assert join["data"]["timestamp"] == {"absolute": "2025-01-06T09:00:00.000000Z", "relative": 0.0}
     assert join["realtime_endpoint"] == {"id": hook_id, "metadata": {}}
     assert join["participant_events"] == started["participant_events"]
     assert join["recording"] == {"id": upload["recording_id"], "metadata": {}}

@@ -77,3 +77,79 @@ async def test_only_the_seed_profile_still_streams_with_assembly_ai_streaming(si
     assert (await sim.client().post("/api/v1/sdk_upload/", json=body)).status_code == 201
     streaming = {"recording_config": {"transcript": {"provider": STREAMING}}}
     assert (await sim.client(current).post("/api/v1/sdk_upload/", json=streaming)).status_code == 201
+
+
+async def test_options_the_streaming_provider_refuses_fail_the_live_transcript_not_the_upload(
+    sim: Sim,
+) -> None:
+    """Recall forwards the streaming provider's options unchecked: the upload is created, the provider
+    refuses them when the stream opens, so no transcript event is delivered and the recording's
+    transcript fails with the provider's message; the recording itself completes."""
+    refused_options = {"assembly_ai_v3_streaming": {"word_boost": ["Recall"], "format_turns": True}}
+    body = upload_body([{"type": "desktop_sdk_callback", "events": ["transcript.data"]}])
+    body["recording_config"]["transcript"]["provider"] = refused_options
+    upload = await create_upload(sim, body)
+    token = upload["upload_token"]
+    started = await start(sim, token)
+    async with recorder_channel(sim, token) as recorder:
+        t0 = sim.clock.timestamp()
+        await say(recorder, t0, 0, ADA, [("hello", 0.5, 0.9)])
+        await recorder.send({"type": "end"})
+        await sim.clock.sleep(5)
+    assert [f["event"] for _, f in recorder.events() if f["event"].startswith("transcript.")] == []
+    media = make_mp4(3.0, speech=[utterance(100, "Ada", [("hello", 0.5, 0.9)])])
+    async with ingest_client(sim, token) as client:
+        media_ref = await client.upload_bytes(media, part="media")
+        await client.end(3.0)
+        await client.finalize(media_ref, None, None)
+    await sim.clock.sleep(1)
+
+    api = sim.client()
+    recording = (await api.get(f"/api/v1/recording/{upload['recording_id']}/")).json()
+    assert recording["status"]["code"] == "done"
+    shortcut = recording["media_shortcuts"]["transcript"]
+    assert shortcut["id"] == started["transcript"]["id"]
+    assert (shortcut["status"]["code"], shortcut["status"]["sub_code"]) == (
+        "failed",
+        "provider_request_rejected",
+    )
+    assert shortcut["provider"] == refused_options
+    assert shortcut["data"]["download_url"] is None
+    error = (await api.get(shortcut["data"]["provider_data_download_url"])).json()
+    assert error["provider"] == "assembly_ai_v3_streaming"
+    assert error["error"].startswith("assembly_ai_v3_streaming refused the request. word_boost:")
+    types = event_types(sim)
+    assert "transcript.failed" in types
+    assert "transcript.done" not in types
+    assert types[-1] == "sdk_upload.complete"
+
+
+async def test_a_streaming_transcripts_structure_is_checked_at_create_time(sim: Sim) -> None:
+    cases = [
+        (
+            {"provider": {"deepgram_streaming": "nova-3"}},
+            {"provider": {"deepgram_streaming": ['Expected a dictionary of items but got type "str".']}},
+        ),
+        (
+            {"provider": STREAMING, "diarization": {"use_separate_streams_when_available": "yes"}},
+            {"diarization": {"use_separate_streams_when_available": ["Must be a valid boolean."]}},
+        ),
+        (
+            {"provider": STREAMING, "metadata": {"kind": ["live"]}},
+            {"metadata": {"kind": ["Not a valid string."]}},
+        ),
+    ]
+    for transcript, errors in cases:
+        response = await sim.client().post(
+            "/api/v1/sdk_upload/", json={"recording_config": {"transcript": transcript}}
+        )
+        assert (response.status_code, response.json()) == (
+            400,
+            {"recording_config": {"transcript": errors}},
+        ), transcript
+    # Options the provider does not know are forwarded, not refused here.
+    unknown = {"provider": {"deepgram_streaming": {"model": "nova-3", "future_option": 1}}}
+    created = await sim.client().post(
+        "/api/v1/sdk_upload/", json={"recording_config": {"transcript": unknown}}
+    )
+    assert created.status_code == 201, created.text

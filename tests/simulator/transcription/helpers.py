@@ -14,8 +14,9 @@ from recorder.meeting import MeetingScript, Participant, Utterance, Word
 from tests.simulator.ingest.helpers import create_upload, record_and_upload
 from tests.support import Sim
 
+#: the seed document's create_transcript body (tests/simulator/seed_examples.toml has its text)
 SEED_BODY: dict[str, Any] = {
-    "provider": {"assembly_ai_async": {"language_code": "en", "speaker_labels": True}},
+    "provider": {"assembly_ai_async": {"language_code": "en", "speaker_labels": True, "diarization": True}},
     "diarization": {"algorithm_priority": ["speaker_timeline"]},
 }
 CURRENT_BODY: dict[str, Any] = {
@@ -71,9 +72,10 @@ async def record_meeting(
     desktop_audio: bool = False,
     upload_body: dict[str, Any] | None = None,
     api_key: str | None = None,
+    upload: dict[str, Any] | None = None,
 ) -> Meeting:
     """Encode `script` with the recorder's encoder, upload it with its participant events and meeting
-    metadata, and let processing finish."""
+    metadata, and let processing finish. `upload`: an upload already created, else one is."""
     script = script or three_people()
     segments: list[Any] = []
     encoder = MeetingEncoder(script, TINY, on_segment=segments.append, desktop_audio=desktop_audio)
@@ -87,7 +89,7 @@ async def record_meeting(
         metadata = {"platform": "desktop-audio", "title": None, "url": None, "zoom": None}
     if upload_body is None and summary.kind == "mp3":
         upload_body = AUDIO_ONLY
-    upload = await create_upload(sim, upload_body, api_key)
+    upload = upload or await create_upload(sim, upload_body, api_key)
     await record_and_upload(
         sim,
         media,

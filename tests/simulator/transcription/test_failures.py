@@ -1,8 +1,10 @@
 """Transcripts that fail do so cleanly: `failed` with a sub code that says why, `transcript.failed`
-recorded, no download links, and the recording left as it was."""
+recorded, no transcript download (a provider that refused the job left its error as the provider data),
+and the recording left as it was."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +28,11 @@ async def transcribe(sim: Sim, recording_id: str, body: dict[str, Any]) -> dict[
     return transcript
 
 
-def assert_failed(transcript: dict[str, Any], sub_code: str) -> None:
+def assert_failed(transcript: dict[str, Any], sub_code: str, *, provider_refused: bool = False) -> None:
     assert transcript["status"]["code"] == "failed"
     assert transcript["status"]["sub_code"] == sub_code
-    assert transcript["data"] == {"download_url": None, "provider_data_download_url": None}
+    assert transcript["data"]["download_url"] is None
+    assert (transcript["data"]["provider_data_download_url"] is not None) is provider_refused
 
 
 @pytest.mark.parametrize(
@@ -48,7 +51,9 @@ async def test_an_unsupported_language_fails_the_transcript(
     upload, _ = await record_and_upload(sim, make_mp4(2.0, speech=SPEECH))
     await sim.clock.sleep(1)
     transcript = await transcribe(sim, upload["recording_id"], {"provider": {provider: options}})
-    assert_failed(transcript, "language_not_supported")
+    assert_failed(transcript, "language_not_supported", provider_refused=True)
+    error = (await sim.client().get(transcript["data"]["provider_data_download_url"])).json()
+    assert "'tlh'" in json.dumps(error)
     assert event_types(sim)[-2:] == ["transcript.processing", "transcript.failed"]
     recording = (await sim.client().get(f"/api/v1/recording/{upload['recording_id']}/")).json()
     assert recording["status"]["code"] == "done"
