@@ -215,8 +215,11 @@ def recording_view(region: Region, recording: Recording, links: Links) -> Record
         + [s["end"] for s in view.speaking]
         + [line.end for line in view.transcript]
     )
-    if token is not None and token.recording_started_at and token.recording_ended_at:
-        ends.append((token.recording_ended_at - token.recording_started_at).total_seconds())
+    declared = None if token is None else token.session.get("duration")
+    if isinstance(declared, int | float):
+        # What the recorder declared when it ended the recording: the media's own length.
+        view.duration = float(declared)
+        ends.append(view.duration)
     view.span = max([*ends, 1.0])
     return view
 

@@ -171,7 +171,7 @@
   }
 
   function describe(r) {
-    const { t, kind, ...rest } = r;
+    const { t, kind, at, ...rest } = r;
     if (kind === "sdk_event") return `${r.event}`;
     if (kind === "http") return `${r.method} ${r.path} → ${r.status ?? "no answer"}`;
     if (kind === "webhook") return `${r.event_type} → ${r.status}${r.duplicate ? " (duplicate)" : ""}`;
@@ -180,15 +180,53 @@
     return `${kind} ${JSON.stringify(rest).slice(0, 160)}`;
   }
 
+  // Region events are collected at the end of a run, each with the moment it occurred: placed on the
+  // axis by that moment, anchored where the run's recording started (its first region event).
+  function placeRegionEvents(records) {
+    const events = records.filter((r) => r.kind === "region_event" && r.occurred_at);
+    if (!events.length) return;
+    const first = Math.min(...events.map((r) => Date.parse(r.occurred_at)));
+    const start = records.find((r) => r.kind === "http" && /\/recording\/start$/.test(r.path || ""));
+    const anchor = start ? Number(start.t) : 0;
+    for (const r of events) r.at = anchor + (Date.parse(r.occurred_at) - first) / 1000;
+  }
+
+  let shownRun = null;
+
+  function drawAxis(records, end) {
+    const axis = document.getElementById("run-axis");
+    axis.replaceChildren();
+    for (const [name] of [...LANES, ["run"]]) {
+      const lane = document.createElement("div");
+      lane.className = "lane";
+      lane.innerHTML = `<span class="lane-name">${name}</span><div class="lane-track"></div>`;
+      const track = lane.querySelector(".lane-track");
+      for (const r of records.filter((x) => laneOf(x) === name)) {
+        const mark = document.createElement("span");
+        mark.className = `mark lane-${name}`;
+        mark.style.left = `${Math.min(100, (100 * r.at) / end)}%`;
+        mark.title = `${r.at.toFixed(3)} s ${describe(r)}`;
+        track.append(mark);
+      }
+      axis.append(lane);
+    }
+  }
+
   function showRun(text) {
     const records = text.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
+    for (const r of records) r.at = Number(r.t) || 0;
+    placeRegionEvents(records);
     const scenario = records.find((r) => r.kind === "scenario");
     const verdict = records.find((r) => r.kind === "verdict");
-    const span = Math.max(1, ...records.map((r) => Number(r.t) || 0));
+    const last = Math.max(1, ...records.map((r) => r.at));
+    // A run ends with the SDK's shutdown after everything settled, often long after the meeting: the
+    // axis stops at the last thing before it (the field below moves its end).
+    const busy = records.filter((r) => r.kind !== "verdict" && !(r.kind === "sdk_event" && r.event === "shutdown"));
+    const end = Math.max(1, ...busy.map((r) => r.at));
     document.getElementById("run").hidden = false;
     document.getElementById("run-title").textContent = scenario
-      ? `${scenario.name} · seed ${scenario.seed} · ${records.length} records · ${span.toFixed(1)} s`
-      : `${records.length} records`;
+      ? `${scenario.name} · seed ${scenario.seed} · ${records.length} records · ${last.toFixed(1)} s`
+      : `${records.length} records · ${last.toFixed(1)} s`;
     const verdictEl = document.getElementById("run-verdict");
     verdictEl.replaceChildren();
     if (!verdict) {
@@ -207,28 +245,16 @@
       head.textContent = `${verdict.violations.length} invariant(s) broken`;
       verdictEl.append(head, list);
     }
-    const axis = document.getElementById("run-axis");
-    axis.replaceChildren();
-    for (const [name] of [...LANES, ["run"]]) {
-      const lane = document.createElement("div");
-      lane.className = "lane";
-      lane.innerHTML = `<span class="lane-name">${name}</span><div class="lane-track"></div>`;
-      const track = lane.querySelector(".lane-track");
-      for (const r of records.filter((x) => laneOf(x) === name)) {
-        const mark = document.createElement("span");
-        mark.className = `mark lane-${name}`;
-        mark.style.left = `${(100 * (Number(r.t) || 0)) / span}%`;
-        mark.title = `${Number(r.t).toFixed(3)} s ${describe(r)}`;
-        track.append(mark);
-      }
-      axis.append(lane);
-    }
+    shownRun = records;
+    const endInput = document.getElementById("run-axis-end");
+    endInput.value = end.toFixed(1);
+    drawAxis(records, end);
     const body = document.getElementById("run-records");
     body.replaceChildren();
-    for (const r of records) {
+    for (const r of [...records].sort((a, b) => a.at - b.at)) {
       const row = document.createElement("tr");
       row.className = `lane-${laneOf(r)}`;
-      for (const value of [Number(r.t).toFixed(3), laneOf(r), describe(r)]) {
+      for (const value of [r.at.toFixed(3), laneOf(r), describe(r)]) {
         const cell = document.createElement("td");
         cell.textContent = value;
         row.append(cell);
@@ -273,6 +299,12 @@
     poll();
     followPlayer();
     document.addEventListener("dashboard:refreshed", followPlayer);
+    const endInput = document.getElementById("run-axis-end");
+    if (endInput) {
+      endInput.addEventListener("change", () => {
+        if (shownRun) drawAxis(shownRun, Math.max(0.001, Number(endInput.value) || 1));
+      });
+    }
     const file = document.getElementById("trace-file");
     if (file) {
       file.addEventListener("change", async () => {

@@ -50,11 +50,11 @@ def chromium_page() -> Iterator[Page]:
             context.close()
 
 
-def screenshot(page: Page, name: str, fallback: Path) -> Path:
+def screenshot(page: Page, name: str, fallback: Path, *, full_page: bool = True) -> Path:
     """Save the page as `<name>.png` under $RECALL_SIM_SCREENSHOTS, or under `fallback` (a test's
     temporary folder) when it is not set."""
     folder = Path(os.environ.get(SCREENSHOTS_ENV) or fallback)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path

@@ -23,12 +23,14 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
+from typer.testing import CliRunner
 
+from scenarios.cli import build_app
 from scenarios.served import serve_app
 from simulator import Settings
 from simulator.serve import served
 from simulator.settings import WebhookSettings
-from tests.dashboard.browser import chromium_page, screenshot
+from tests.simulator.dashboard.browser import chromium_page, screenshot
 
 pytestmark = pytest.mark.served
 
@@ -135,6 +137,7 @@ def test_a_recorded_meeting_plays_beside_its_transcript(
             for i in range(lines.count())
         ]
         assert shown == expected
+        expect(page.locator(".meta")).to_contain_text(f"recorded duration{meeting_seconds:.2f} s")
 
         # A line seeks the player to where it was said.
         lines.nth(1).click()
@@ -255,3 +258,22 @@ def test_the_clock_and_faults_are_driven_from_the_page(
         page.get_by_role("button", name="Remove").click()
         expect(page.locator("#faults tr[data-fault]")).to_have_count(0)
         assert httpx.get(f"{region.base_url}/_simulator/faults").json() == []
+
+
+def test_a_scenario_trace_opens_as_a_timeline_with_its_verdict(tmp_path: Path) -> None:
+    trace = tmp_path / "pause.jsonl"
+    ran = CliRunner().invoke(build_app(), ["scenario", "run", "pause", "--trace", str(trace)])
+    assert ran.exit_code == 0, ran.output
+    records = [json.loads(line) for line in trace.read_text().splitlines()]
+    with served(Settings(seed=31)) as region, chromium_page() as page:
+        page.goto(f"{region.base_url}/_simulator/ui/runs")
+        page.locator("#trace-file").set_input_files(str(trace))
+        expect(page.locator("#run-title")).to_contain_text("pause · seed")
+        expect(page.locator("#run-verdict")).to_have_text("every invariant holds")
+        expect(page.locator("#run-records tr")).to_have_count(len(records))
+        # One mark per record on the lanes, SDK events on the SDK lane.
+        expect(page.locator("#run-axis .mark")).to_have_count(len(records))
+        sdk = sum(r["kind"] in ("sdk_event", "app_error") for r in records)
+        assert sdk > 0
+        expect(page.locator("#run-axis .mark.lane-sdk")).to_have_count(sdk)
+        screenshot(page, "scenario-run", tmp_path, full_page=False)
