@@ -140,6 +140,8 @@
       if (shown && Number.isFinite(player.duration)) shown.textContent = `${player.duration.toFixed(2)} s`;
     };
     player.addEventListener("loadedmetadata", show);
+    // A fragmented MP4 states no duration up front: the browser extends it as it reads fragments.
+    player.addEventListener("durationchange", show);
     show();
     player.addEventListener("timeupdate", () => {
       const t = player.currentTime;

@@ -127,8 +127,16 @@ def test_a_recorded_meeting_plays_beside_its_transcript(
         row.locator("a.recording-link").click()
         expect(page).to_have_url(f"{region.base_url}/_simulator/ui/recordings/{upload['recording_id']}")
 
-        page.wait_for_function("() => document.getElementById('media')?.duration > 0")
+        # The recorder's MP4 is fragmented with an empty moov: it states no duration up front, and the
+        # browser learns it fragment by fragment. Played through (muted, fast), the element knows it all.
+        page.wait_for_function("() => document.getElementById('media')?.readyState >= 3")
+        page.evaluate(
+            "() => { const m = document.getElementById('media'); m.muted = true; m.playbackRate = 8;"
+            " return m.play() }"
+        )
+        page.wait_for_function("() => document.getElementById('media').ended", timeout=30_000)
         duration = page.evaluate("document.getElementById('media').duration")
+        expect(page.locator("#media-duration")).to_have_text(f"{duration:.2f} s")
         assert page.evaluate("document.getElementById('media').tagName") == "VIDEO"
         assert abs(duration - meeting_seconds) <= 0.5, (duration, meeting_seconds)
         lines = page.locator("#transcript .line")
