@@ -9,7 +9,7 @@ routes is in the OpenAPI document: they answer HTML, not the API.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib.resources import files
 from typing import Any
 
@@ -123,7 +123,8 @@ async def webhooks(
         event_type=event_type,
         status=status,
         endpoint_id=endpoint_id,
-        now=ControlPlane(region).clock()["now"],
+        # Recover's default reach: the day before now on the region's clock.
+        recover_since=(region.clock.now() - timedelta(days=1)).isoformat(),
     )
 
 

@@ -153,6 +153,11 @@ def test_a_recorded_meeting_plays_beside_its_transcript(
         page.evaluate("document.getElementById('media').pause()")
         screenshot(page, "recording", tmp_path)
 
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.get_by_role("button", name="Delete recording").click()
+        expect(page.locator(".subtitle .status").first).to_have_text("deleted")
+        assert api.get(path).status_code == 404
+
 
 def _failing_once_receiver(seen: list[int]) -> Starlette:
     """A partner's handler that crashes on its first delivery and accepts every one after it."""
@@ -219,6 +224,16 @@ def _check_resend(page: Page, base_url: str, control: httpx.Client, endpoint_id:
         ("scheduled", "failed", 500),
         ("manual", "success", 200),
     ]
+
+    # The endpoint is disabled and enabled again from the webhooks page.
+    page.get_by_role("link", name="all messages").click()
+    row = page.locator(f'#endpoints tr[data-endpoint="{endpoint_id}"]')
+    row.get_by_role("button", name="Disable").click()
+    expect(row).to_contain_text("disabled manual")
+    assert control.get(f"/webhooks/endpoints/{endpoint_id}").json()["disabled"] is True
+    row.get_by_role("button", name="Enable").click()
+    expect(row).to_contain_text("enabled")
+    assert control.get(f"/webhooks/endpoints/{endpoint_id}").json()["disabled"] is False
 
 
 def test_the_clock_and_faults_are_driven_from_the_page(
