@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from simulator.api.deps import get_region, links
 from simulator.control import ControlPlane
@@ -23,6 +23,9 @@ from simulator.dashboard import views
 from simulator.errors import NotFound
 from simulator.region import Region
 from simulator.render import Links
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 __all__ = ["router"]
 
@@ -36,23 +39,30 @@ def _when(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
 
 
-_env = Environment(
-    loader=PackageLoader("simulator.dashboard", "templates"),
-    autoescape=select_autoescape(["html"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-_env.filters["mask"] = views.mask
-_env.filters["when"] = _when
-_env.filters["seconds"] = lambda value: f"{float(value):.2f} s"
-_env.filters["json"] = lambda value: json.dumps(value, indent=2, sort_keys=True, default=str)
+@cache
+def _environment() -> Environment:
+    """The templates, loaded on the first page asked for: `recall-sim serve` starts without Jinja2."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    env = Environment(
+        loader=PackageLoader("simulator.dashboard", "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["mask"] = views.mask
+    env.filters["when"] = _when
+    env.filters["seconds"] = lambda value: f"{float(value):.2f} s"
+    env.filters["json"] = lambda value: json.dumps(value, indent=2, sort_keys=True, default=str)
+    return env
+
 
 #: static files, by name: what the page may ask for and the type it is served as
 _STATIC = {"dashboard.css": "text/css; charset=utf-8", "dashboard.js": "text/javascript; charset=utf-8"}
 
 
 def _page(template: str, request: Request, status_code: int = 200, **context: Any) -> HTMLResponse:
-    html = _env.get_template(template).render(request=request, path=request.url.path, **context)
+    html = _environment().get_template(template).render(request=request, path=request.url.path, **context)
     # Pages are looks at the region now: never cached, so polling and back buttons show what is.
     return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})
 
