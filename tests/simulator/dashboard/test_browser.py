@@ -234,6 +234,13 @@ def _check_resend(page: Page, base_url: str, control: httpx.Client, endpoint_id:
     row.get_by_role("button", name="Enable").click()
     expect(row).to_contain_text("enabled")
     assert control.get(f"/webhooks/endpoints/{endpoint_id}").json()["disabled"] is False
+    row.locator("input.filter-types").fill("recording.done, recording.failed")
+    row.get_by_role("button", name="Save").click()
+    expect(page.locator("#notice")).to_contain_text(
+        f"PATCH /_simulator/webhooks/endpoints/{endpoint_id}: 200"
+    )
+    filtered = control.get(f"/webhooks/endpoints/{endpoint_id}").json()["filter_types"]
+    assert filtered == ["recording.done", "recording.failed"]
 
 
 def test_the_clock_and_faults_are_driven_from_the_page(
