@@ -261,6 +261,8 @@ class Tally:
 
 #: routes anyone on the machine may call: the served document and its docs pages
 OPEN_DOCS = {"/_simulator/openapi.json", "/_simulator/docs", "/docs/oauth2-redirect"}
+#: `/` only redirects to the dashboard (`/_simulator/`), which is the control plane's
+DASHBOARD_ROOT = "/"
 #: tus discovery (`OPTIONS`) carries no credential in any tus server
 OPEN_INGEST = {("OPTIONS", "/ingest/v1/files/")}
 
@@ -279,6 +281,8 @@ def classify(path: str, method: str) -> str:
         return "open" if path in OPEN_DOCS else "control plane"
     if path in OPEN_DOCS:
         return "open"
+    if path == DASHBOARD_ROOT:
+        return "control plane"
     return "unclassified"
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from scenarios.invariants import Violation, check
 from scenarios.model import Scenario, dump_yaml
 from scenarios.runner import Run, run_scenario
-from scenarios.trace import read_trace
+from scenarios.trace import read_trace, without_verdict
 
 __all__ = [
     "FAILURES_DIR",
@@ -83,7 +83,7 @@ class Replayed:
 
 def replay_trace(path: Path) -> Replayed:
     """Run the trace's scenario again; compare the new trace with the old one, byte for byte."""
-    old = path.read_text()
+    old = without_verdict(path.read_text())
     run = run_scenario(scenario_of_trace(path))
     new = run.trace.dumps()
     if new == old:

@@ -79,7 +79,7 @@ def _run_and_report(scenario: Scenario, trace: Path | None) -> bool:
     violations = check(run)
     _summary(run, violations, time.perf_counter() - started)
     if trace is not None:
-        run.trace.write(trace)
+        run.trace.write(trace, [str(v) for v in violations])
         console.print(f"trace written to {trace}")
     if violations:
         try:

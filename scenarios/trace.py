@@ -15,7 +15,11 @@ from typing import Any
 
 from seams import Clock
 
-__all__ = ["Trace", "read_trace"]
+__all__ = ["VERDICT", "Trace", "read_trace", "without_verdict"]
+
+#: the kind of the line `scenario run --trace` ends the file with: the invariants' verdict on the run.
+#: It is about the run, not part of it: a replay compares everything before it.
+VERDICT = "verdict"
 
 
 def _rounded(value: Any) -> Any:
@@ -46,8 +50,19 @@ class Trace:
     def dumps(self) -> str:
         return "".join(json.dumps(r, sort_keys=True, separators=(",", ":")) + "\n" for r in self.records)
 
-    def write(self, path: Path) -> None:
-        path.write_text(self.dumps())
+    def write(self, path: Path, violations: list[str] | None = None) -> None:
+        """The trace, then (given the invariants' `violations`, none when they all hold) the verdict."""
+        text = self.dumps()
+        if violations is not None:
+            last = self.records[-1]["t"] if self.records else 0.0
+            verdict = {"t": last, "kind": VERDICT, "holds": not violations, "violations": violations}
+            text += json.dumps(verdict, sort_keys=True, separators=(",", ":")) + "\n"
+        path.write_text(text)
+
+
+def without_verdict(text: str) -> str:
+    """A trace file's text without its verdict line: the run's records alone."""
+    return "".join(line for line in text.splitlines(keepends=True) if f'"kind":"{VERDICT}"' not in line)
 
 
 def read_trace(path: Path) -> list[dict[str, Any]]:

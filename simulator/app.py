@@ -31,6 +31,7 @@ from simulator.api.routes import (
     webhooks,
 )
 from simulator.api.routes.ingest import FILES_PATH, TusHeadersMiddleware
+from simulator.dashboard import router as dashboard
 from simulator.errors import (
     ApiError,
     BadRequest,
@@ -159,4 +160,6 @@ _ROUTERS = [
     realtime.router,
     control.router,
     webhooks.router,
+    # After the control plane's JSON routes: the dashboard's pages answer HTML, outside the document.
+    dashboard,
 ]

@@ -123,7 +123,7 @@ class Delivery:
         result = await send(
             clock, self.transport, endpoint.url, headers, message.payload, self.settings.timeout
         )
-        self._record(job, endpoint.url, signed_at, started, clock.timestamp(), result)
+        self._record(job, endpoint.url, headers, signed_at, started, clock.timestamp(), result)
 
     def _give_up(self, message_id: str, endpoint_id: str) -> None:
         with self.ctx.unit_of_work():
@@ -136,7 +136,14 @@ class Delivery:
             self.messages.put(message.model_copy(update={"destinations": destinations}))
 
     def _record(
-        self, job: Job, url: str, signed_at: int, started: float, finished: float, result: SendResult
+        self,
+        job: Job,
+        url: str,
+        headers: dict[str, str],
+        signed_at: int,
+        started: float,
+        finished: float,
+        result: SendResult,
     ) -> None:
         """Everything an attempt changes, in one unit of work. Re-reads what it updates: other jobs or a
         control-plane call may have changed the message or the endpoint while the request was out."""
@@ -189,6 +196,7 @@ class Delivery:
                     workspace_id=message.workspace_id,
                     event_type=message.event_type,
                     url=url,
+                    request_headers=headers,
                     trigger=trigger,
                     attempt_number=number,
                     outcome="success" if result.succeeded else "failed",

@@ -102,6 +102,8 @@ class Attempt(Record):
     workspace_id: str
     event_type: str
     url: str
+    #: the headers the attempt was sent with, signatures included (the secrets valid when it was signed)
+    request_headers: dict[str, str] = Field(default_factory=dict)
     trigger: Trigger
     #: 1-based position in the retry schedule; None for manual attempts
     attempt_number: int | None = None

@@ -70,6 +70,8 @@ def test_run_prints_the_summary_and_replay_says_the_trace_is_identical(tmp_path:
     assert ran.exit_code == 0, ran.output
     assert "every invariant holds" in ran.output
     assert "sdk-state-change:paused" in ran.output
+    verdict = json.loads(trace.read_text().splitlines()[-1])
+    assert verdict == {"t": verdict["t"], "kind": "verdict", "holds": True, "violations": []}
     replayed = RUNNER.invoke(cli, ["scenario", "replay", str(trace)], env={"COLUMNS": "200"})
     assert replayed.exit_code == 0, replayed.output
     assert "byte-identical" in replayed.output
