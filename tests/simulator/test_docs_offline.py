@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -11,6 +13,7 @@ import pytest
 
 from simulator import Settings
 from simulator.serve import served
+from tests.programs import require_program
 
 pytestmark = pytest.mark.served
 
@@ -54,3 +57,20 @@ def test_the_docs_and_every_asset_they_reference_are_served_by_the_region() -> N
             assert target.strip("'\"").startswith("data:"), target
         assert client.get("/_simulator/openapi.json").json()["paths"]
         assert client.get("/_simulator/docs/assets/index.html").status_code == 404
+
+
+def test_chromium_renders_the_docs_with_every_other_host_unreachable(tmp_path: Path) -> None:
+    chromium = require_program("chromium", "chromium")
+    with served(Settings(seed=3)) as region:
+        # Every request to another host goes to a proxy that is not there; loopback is reached directly.
+        command = [
+            chromium, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path}",
+            "--proxy-server=http://127.0.0.1:9", "--virtual-time-budget=20000", "--dump-dom",
+            f"{region.base_url}/_simulator/docs",
+        ]  # fmt: skip
+        done = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    # Swagger UI ran (from the region's own assets) and rendered the document's operations.
+    assert 'class="title">recall-sim' in done.stdout, done.stdout[:2000]
+    assert 'data-path="/_simulator/webhooks/trigger"' in done.stdout
+    assert 'data-path="/api/v1/sdk_upload/"' in done.stdout
