@@ -162,7 +162,7 @@ def _panel(region: Region, base_url: str, endpoints: list[Endpoint], in_memory: 
         f"[bold]control plane[/]   {base_url}/_simulator/docs",
         f"[bold]webhook headers[/] {family}-id, {family}-timestamp, {family}-signature",
     ]
-    lines += [f"[bold]webhook[/]         {e.url}  secret {_signing_secret(region, e)}" for e in endpoints]
+    lines += [f"[bold]webhook[/]         {e.url}  (secret {_signing_secret(region, e)})" for e in endpoints]
     if not endpoints:
         lines.append("[bold]webhooks[/]        none yet: recall-sim listen --forward-to URL")
     return "\n".join(lines)

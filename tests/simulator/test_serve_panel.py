@@ -24,7 +24,7 @@ def test_the_panel_shows_the_secret_each_endpoint_verifies_with(profile: str) ->
         for endpoint in control:
             key = httpx.get(f"{region.base_url}/_simulator/webhooks/endpoints/{endpoint['id']}/secret")
             assert re.search(
-                rf"webhook\s+{re.escape(endpoint['url'])}\s+secret {re.escape(key.json()['key'])}", panel
+                rf"webhook\s+{re.escape(endpoint['url'])}\s+\(secret {re.escape(key.json()['key'])}\)", panel
             )
     family = "svix" if profile == "seed" else "webhook"
     assert f"{family}-id, {family}-timestamp, {family}-signature" in panel
