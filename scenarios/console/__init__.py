@@ -18,10 +18,10 @@ def register(app: typer.Typer) -> None:
     """Add the control-plane commands to the `recall-sim` command line."""
     from scenarios.console.control_cli import clock_app, faults_app, state, webhooks_app
     from scenarios.console.listen import listen
-    from scenarios.console.trigger import trigger
+    from scenarios.console.trigger import EPILOG, trigger
 
     app.command("listen")(listen)
-    app.command("trigger")(trigger)
+    app.command("trigger", epilog=EPILOG)(trigger)
     app.add_typer(clock_app, name="clock")
     app.add_typer(faults_app, name="faults")
     app.add_typer(webhooks_app, name="webhooks")

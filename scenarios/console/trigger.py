@@ -10,14 +10,14 @@ from __future__ import annotations
 import enum
 import json
 import threading
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 from scenarios.console.client import DEFAULT_BASE_URL, BaseUrl, ConsoleClient, fail
 from scenarios.console.listen import attempt_line
 
-__all__ = ["EVENT_TYPES", "trigger"]
+__all__ = ["EPILOG", "EVENT_TYPES", "trigger"]
 
 _ARTIFACT_KINDS = ("video_mixed", "audio_mixed", "transcript", "participant_events", "meeting_metadata")
 
@@ -35,11 +35,15 @@ EVENT_TYPES: tuple[str, ...] = (
 )
 
 
-if TYPE_CHECKING:
-    EventType = str
-else:
-    # An Enum so that `--help` lists the choices (this typer takes no click type).
-    EventType = enum.Enum("EventType", {t: t for t in EVENT_TYPES}, type=str)
+#: `--help`'s list of the choices, by the profile that sends them
+EPILOG = (
+    "EVENT is one of: "
+    + ", ".join(EVENT_TYPES)
+    + ". Seed workspaces send sdk_upload.completed and sdk_upload.failed; current workspaces "
+    "sdk_upload.recording_started, sdk_upload.recording_ended, sdk_upload.complete and sdk_upload.failed "
+    "(with quirks, sdk_upload.uploading and sdk_upload.completed too); both send the recording and "
+    "artifact events."
+)
 
 
 class ProfileChoice(enum.StrEnum):
@@ -48,7 +52,7 @@ class ProfileChoice(enum.StrEnum):
 
 
 def trigger(
-    event: Annotated[EventType, typer.Argument(help="The event type", show_default=False)],
+    event: Annotated[str, typer.Argument(help="The event type (listed below)", show_default=False)],
     recording: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(help="Name this recording and its upload (default: new ones, made for the event)"),
@@ -63,7 +67,9 @@ def trigger(
     base_url: BaseUrl = DEFAULT_BASE_URL,
 ) -> None:
     """Make the region send one webhook of EVENT to the workspace's endpoints."""
-    body: dict[str, Any] = {"event_type": str(getattr(event, "value", event))}
+    if event not in EVENT_TYPES:
+        fail(f"{event!r} is not an event type", "See 'recall-sim trigger --help' for the choices.", code=2)
+    body: dict[str, Any] = {"event_type": event}
     if recording is not None:
         body["recording_id"] = recording
     if profile is not None:

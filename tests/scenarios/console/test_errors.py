@@ -92,7 +92,7 @@ def test_a_data_directory_another_server_holds(tmp_path: Path) -> None:
         (["serve", "--in-memory", "--port", "0", "--region", "mars-1"], "--region"),
         (["serve", "--in-memory", "--port", "0", "--delays", "slow"], "--delays"),
         (["clock", "advance", "soon"], "not a duration"),
-        (["trigger", "recording.finished"], "'recording.finished' is not one of"),
+        (["trigger", "recording.finished"], "'recording.finished' is not an event type"),
         (["trigger", "recording.done", "--profile", "2024"], "--profile"),
         (["faults", "add", "/api/v1/*"], "--status, --latency or --drop"),
         (["webhooks", "messages", "--status", "lost"], "--status"),
