@@ -38,17 +38,30 @@ def not_running(base_url: str) -> str:
 _START_ONE = "Start one with `recall-sim serve`, or point --base-url (RECALL_SIM_BASE_URL) at yours."
 
 
-def _reason(response: httpx.Response) -> str:
+def reason(response: httpx.Response) -> str:
+    """What the region said, in one line."""
     try:
         body: Any = response.json()
     except ValueError:
         return response.text[:200] or response.reason_phrase
     if isinstance(body, dict) and set(body) == {"detail"}:
         return str(body["detail"])
-    if isinstance(body, dict) and all(isinstance(v, list) for v in body.values()):
-        # A field-keyed validation error, as Recall's API gives them.
-        return "; ".join(f"{field}: {' '.join(map(str, messages))}" for field, messages in body.items())
+    if isinstance(body, dict) and body:
+        # A field-keyed validation error, as Recall's API gives them (nested for lists and objects).
+        return "; ".join(f"{field}: {message}" for field, message in _field_errors(body, ""))
     return json.dumps(body)[:300]
+
+
+def _field_errors(errors: Any, path: str) -> list[tuple[str, str]]:
+    if isinstance(errors, dict):
+        return [
+            pair
+            for key, value in errors.items()
+            for pair in _field_errors(value, f"{path}.{key}" if path else key)
+        ]
+    if isinstance(errors, list) and all(isinstance(e, str) for e in errors):
+        return [(path, " ".join(errors))]
+    return [(path, json.dumps(errors))]
 
 
 class ConsoleClient:
@@ -82,7 +95,7 @@ class ConsoleClient:
             probe = self.http.get("/_simulator/health")
             if probe.status_code != 200:
                 fail(f"{self.base_url} is not a recall-sim region (no /_simulator/health)", _START_ONE)
-        fail(f"{method} {path}: {response.status_code} {_reason(response)}")
+        fail(f"{method} {path}: {response.status_code} {reason(response)}")
 
     def get(self, path: str, **kwargs: Any) -> Any:
         return self.request("GET", path, **kwargs).json()

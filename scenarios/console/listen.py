@@ -17,7 +17,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from scenarios.console.client import DEFAULT_BASE_URL, BaseUrl, ConsoleClient, fail
+from scenarios.console.client import DEFAULT_BASE_URL, BaseUrl, ConsoleClient, fail, reason
 from scenarios.console.durations import format_duration
 
 __all__ = ["attempt_line", "listen"]
@@ -79,7 +79,15 @@ def listen(
     if workspace is not None:
         body["workspace_id"] = workspace
     with ConsoleClient(base_url) as client:
-        endpoint = client.post("/_simulator/webhooks/endpoints", body)
+        created = client.request("POST", "/_simulator/webhooks/endpoints", json=body, ok=(400,))
+        if created.status_code == 400:
+            # The region names the field it refused: the URL, or an event type it does not send.
+            fail(
+                f"the region refused the endpoint: {reason(created)}",
+                "See 'recall-sim listen --help'.",
+                code=2,
+            )
+        endpoint = created.json()
         family = endpoint["headers"]
         typer.echo(f"Ready! Forwarding webhooks to {forward_to}")
         typer.echo(f"  endpoint  {endpoint['id']}  (workspace {endpoint['workspace_id']})")

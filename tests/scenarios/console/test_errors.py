@@ -108,3 +108,14 @@ def test_a_bad_flag_value(command: list[str], named: str) -> None:
         else recall_sim(*command)
     )
     assert_brief(done, 2, named)
+
+
+def test_listen_refused_by_the_region_names_the_flag() -> None:
+    with serve_process("--in-memory") as region:
+        bad_url = recall_sim("listen", "--forward-to", "not a url", "--base-url", region.base_url)
+        assert_brief(bad_url, 2, "the region refused the endpoint: url: Enter a valid URL.")
+        bad_event = recall_sim(
+            "listen", "--forward-to", "http://127.0.0.1:9/", "--events", "recording.finished",
+            "--base-url", region.base_url,
+        )  # fmt: skip
+        assert_brief(bad_event, 2, '"recording.finished" is not a valid choice.')
