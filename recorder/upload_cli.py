@@ -110,11 +110,12 @@ async def upload_file(
             console.print(f"recording [bold]{started.recording_id}[/] uploaded; processing…")
 
             deadline = clock.timestamp() + timeout
-            while True:
-                status = await ingest.status()
-                if status["upload_status"]["code"] in _TERMINAL or clock.timestamp() > deadline:
-                    break
-                await clock.sleep(0.5)
+            with console.status("the region is processing the recording…", spinner="dots"):
+                while True:
+                    status = await ingest.status()
+                    if status["upload_status"]["code"] in _TERMINAL or clock.timestamp() > deadline:
+                        break
+                    await clock.sleep(0.5)
 
         if status["upload_status"]["code"] != "complete" or api_key is None:
             return dict(status)
@@ -143,8 +144,15 @@ def upload(
     file: Annotated[
         Path, typer.Argument(exists=True, dir_okay=False, help="An MP4 or MP3 meeting recording")
     ],
-    base_url: Annotated[str, typer.Option(help="The region's base URL")] = "http://127.0.0.1:8080",
-    api_key: Annotated[Optional[str], typer.Option(help="Creates the sdk upload with this key")] = None,  # noqa: UP045
+    base_url: Annotated[
+        str, typer.Option(help="The region's base URL", envvar="RECALL_SIM_BASE_URL", show_envvar=True)
+    ] = "http://127.0.0.1:8080",
+    api_key: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            help="Creates the sdk upload with this key", envvar="RECALL_SIM_API_KEY", show_envvar=True
+        ),
+    ] = None,
     upload_token: Annotated[Optional[str], typer.Option(help="Use an existing upload's token")] = None,  # noqa: UP045
     events: Annotated[Path | None, typer.Option(help="Participant events JSON to upload alongside")] = None,
     title: Annotated[Optional[str], typer.Option(help="Meeting title")] = None,  # noqa: UP045
@@ -152,9 +160,12 @@ def upload(
     metadata: Annotated[list[str], typer.Option(help="key=value metadata for the upload (repeatable)")] = [],  # noqa: B006
     timeout: Annotated[float, typer.Option(help="Seconds to wait for processing")] = 600.0,
     transcript: Annotated[Path | None, typer.Option(help=WORDS_HELP)] = None,
+    # --- output: the spinner and progress go to stderr with --json, and nowhere with --quiet ---------
+    as_json: Annotated[bool, typer.Option("--json", help="Print the final recording as JSON")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, spinner or links")] = False,
 ) -> None:
     """Upload a meeting file to a region, as the Desktop SDK would, and print its recording."""
-    console = Console()
+    console = Console(stderr=as_json, quiet=quiet)
     file, events = with_supplied_words(file, transcript, events)
     try:
         result = asyncio.run(
@@ -172,9 +183,19 @@ def upload(
             )
         )
     except IngestError as error:
-        console.print(f"[red]{error}[/]")
+        typer.echo(f"Error: {error}", err=True)
         raise typer.Exit(1) from None
-    _print_result(console, result)
+    except httpx.ConnectError:
+        typer.echo(f"Error: no region answers at {base_url}", err=True)
+        typer.echo("Start one with `recall-sim serve`, or pass --base-url (RECALL_SIM_BASE_URL).", err=True)
+        raise typer.Exit(1) from None
+    except httpx.HTTPError as error:
+        typer.echo(f"Error: the upload to {base_url} failed: {error}", err=True)
+        raise typer.Exit(1) from None
+    if as_json:
+        typer.echo(json.dumps(result, indent=2))
+    else:
+        _print_result(console, result)
     failed = (
         result.get("status", {}).get("code") == "failed"
         or result.get("upload_status", {}).get("code") == "failed"

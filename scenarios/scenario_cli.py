@@ -1,7 +1,8 @@
 """`recall-sim scenario ...`: list, run, replay and fuzz scenarios from the command line.
 
-    recall-sim scenario list
+    recall-sim scenario list [--json]
     recall-sim scenario run NAME|FILE [--seed N] [--trace FILE]
+    recall-sim scenario run --all [-n auto] [--junitxml FILE]
     recall-sim scenario replay TRACE|SEED [--name NAME]
     recall-sim scenario fuzz --examples N [--seed N] [--faults/--no-faults]
 
@@ -11,6 +12,7 @@ invariants) and exits 1 when an invariant breaks, with the scenario saved for re
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from pathlib import Path
@@ -18,14 +20,16 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
 from scenarios.invariants import Violation, check
 from scenarios.model import Scenario, dump_yaml
 from scenarios.named import load, named_scenarios
 from scenarios.reference import milestones
-from scenarios.replay import ScenarioFailed, assert_holds, replay_trace
+from scenarios.replay import ScenarioFailed, assert_holds, replay_trace, save_failure
 from scenarios.runner import Run, run_scenario
+from scenarios.scenario_batch import Outcome, parse_workers, run_all, write_junit
 
 __all__ = ["app"]
 
@@ -34,8 +38,17 @@ console = Console(highlight=False)
 
 
 @app.command("list")
-def list_scenarios() -> None:
+def list_scenarios(
+    as_json: Annotated[bool, typer.Option("--json", help="Print them as JSON (for CI matrices)")] = False,
+) -> None:
     """The named scenarios, with what each one shows."""
+    if as_json:
+        listed = [
+            {"name": name, "seed": s.seed, "profile": s.profile, "description": s.description}
+            for name, s in named_scenarios().items()
+        ]
+        typer.echo(json.dumps(listed, indent=2))
+        return
     table = Table("name", "seed", "profile", "what it shows")
     for name, scenario in named_scenarios().items():
         table.add_row(name, str(scenario.seed), scenario.profile, scenario.description)
@@ -91,11 +104,36 @@ def _run_and_report(scenario: Scenario, trace: Path | None) -> bool:
 
 @app.command("run")
 def run(
-    scenario: Annotated[str, typer.Argument(help="A named scenario or a scenario YAML/JSON file")],
+    scenario: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Argument(help="A named scenario or a scenario YAML/JSON file", show_default=False),
+    ] = None,
     seed: Annotated[Optional[int], typer.Option(help="Run it with this seed instead")] = None,  # noqa: UP045
     trace: Annotated[Optional[Path], typer.Option(help="Write the JSON-lines trace here")] = None,  # noqa: UP045
+    run_all_named: Annotated[bool, typer.Option("--all", help="Run every named scenario")] = False,
+    workers: Annotated[
+        str,
+        typer.Option(
+            "--workers", "-n", help="With --all: processes at once, a number or auto (one per core)"
+        ),
+    ] = "1",
+    junitxml: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(help="With --all: write a JUnit XML report here, one test case per scenario"),
+    ] = None,
 ) -> None:
-    """Run one scenario and check every invariant."""
+    """Run one scenario (or --all of them) and check every invariant."""
+    if run_all_named:
+        if scenario is not None or seed is not None or trace is not None:
+            raise typer.BadParameter("--all runs the named scenarios as they are", param_hint="--all")
+        try:
+            count = parse_workers(workers)
+        except ValueError as error:
+            raise typer.BadParameter(str(error), param_hint="-n/--workers") from None
+        _run_every_named(count, junitxml)
+        return
+    if scenario is None:
+        raise typer.BadParameter("name a scenario, or pass --all", param_hint="SCENARIO")
     try:
         chosen = load(scenario)
     except ValueError as error:
@@ -103,6 +141,36 @@ def run(
     if seed is not None:
         chosen = chosen.with_seed(seed)
     if not _run_and_report(chosen, trace):
+        raise typer.Exit(1)
+
+
+def _outcome_line(outcome: Outcome) -> str:
+    head = f"{outcome.name} (seed {outcome.seed}, {outcome.seconds:.1f} s)"
+    if outcome.error is not None:
+        return f"[red]✗[/] {head}: the run raised {outcome.error}"
+    if outcome.violations:
+        return (
+            f"[red]✗[/] {head}: {len(outcome.violations)} invariant(s) broken; "
+            f"replay with: recall-sim scenario run {outcome.saved}"
+        )
+    return f"[green]✓[/] {head}"
+
+
+def _run_every_named(workers: int, junitxml: Path | None) -> None:
+    names = list(named_scenarios())
+    started = time.perf_counter()
+    outcomes = run_all(names, workers, lambda o: console.print(_outcome_line(o), soft_wrap=True))
+    wall = time.perf_counter() - started
+    if junitxml is not None:
+        write_junit(junitxml, outcomes, wall)
+    broken = [o for o in outcomes if not o.ok]
+    colour = "red" if broken else "green"
+    console.print(
+        f"[{colour}]{len(outcomes) - len(broken)} of {len(outcomes)} scenarios held every invariant[/] "
+        f"in {wall:.1f} s ({workers} process{'es' if workers > 1 else ''})"
+        + (f"; JUnit XML in {junitxml}" if junitxml else "")
+    )
+    if broken:
         raise typer.Exit(1)
 
 
@@ -140,6 +208,9 @@ def fuzz(
     faults: Annotated[
         bool, typer.Option(help="Include faults (network drops, crashes, restarts, bursts)")
     ] = True,
+    max_seconds: Annotated[
+        int, typer.Option(help="Longest generated meeting, in seconds (shorter ones shrink faster)", min=10)
+    ] = 90,
 ) -> None:
     """Generate scenarios with Hypothesis, run each, shrink any failure to a minimal one."""
     from hypothesis import HealthCheck, given, settings
@@ -148,25 +219,56 @@ def fuzz(
     from scenarios.strategies import scenarios
 
     ran: list[str] = []
+    failing: list[Scenario] = []
+
+    class Broken(AssertionError):
+        """A generated scenario broke invariants; saved only once Hypothesis has shrunk it."""
+
+        def __init__(self, scenario: Scenario, violations: list[Violation]) -> None:
+            super().__init__(f"{len(violations)} invariant(s) broken")
+            self.scenario = scenario
+            self.violations = violations
+
+    progress = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    task = progress.add_task("generating scenarios", total=examples)
 
     @hypothesis_seed(seed)
     @settings(max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-    @given(scenarios(faults=faults))
+    @given(scenarios(faults=faults, max_seconds=max_seconds))
     def search(scenario: Scenario) -> None:
         ran.append(scenario.name)
-        assert_holds(scenario)
+        if failing:
+            # Hypothesis found a failure and now tries smaller variants of it.
+            progress.update(task, description=f"shrinking the failure ({len(ran)} runs)", total=None)
+        else:
+            progress.update(task, advance=1)
+        violations = check(run_scenario(scenario))
+        if violations:
+            failing.append(scenario)
+            raise Broken(scenario, violations)
 
     started = time.perf_counter()
     try:
-        search()
-    except ScenarioFailed as failure:
+        with progress:
+            search()
+    except Broken as failure:
+        # Only the final, shrunk scenario is kept: the larger ones on the way were steps, not findings.
+        saved = save_failure(failure.scenario)
         console.print(
-            f"[red]a scenario broke {len(failure.violations)} invariant(s)[/] (after {len(ran)} runs)"
+            f"[red]a scenario broke {len(failure.violations)} invariant(s)[/] (after {len(ran)} runs, "
+            "shrunk to the smallest that still breaks them)"
         )
         for violation in failure.violations:
             console.print(f"  - {violation}", soft_wrap=True)
         console.print(dump_yaml(failure.scenario))
-        console.print(f"replay with: recall-sim scenario run {failure.saved}")
+        console.print(f"replay with: recall-sim scenario run {saved}", soft_wrap=True)
         raise typer.Exit(1) from None
     console.print(
         f"[green]{len(ran)} scenarios, every invariant held[/] in {time.perf_counter() - started:.1f} s"

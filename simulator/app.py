@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Route
 
 from seams import Clock
+from simulator.api import docs
 from simulator.api.body_limit import BodyLimitMiddleware
 from simulator.api.faults import FaultMiddleware
 from simulator.api.idempotency import IdempotencyMiddleware
@@ -124,7 +125,8 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
         openapi_url="/_simulator/openapi.json",
-        docs_url="/_simulator/docs",
+        # Served by simulator/api/docs.py from the package's own Swagger UI files, not FastAPI's CDN page.
+        docs_url=None,
         redoc_url=None,
     )
     app.state.region = region
@@ -162,4 +164,5 @@ _ROUTERS = [
     webhooks.router,
     # After the control plane's JSON routes: the dashboard's pages answer HTML, outside the document.
     dashboard,
+    docs.router,
 ]

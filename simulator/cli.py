@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
 import typer
 from rich.console import Console
 from rich.panel import Panel
 
 from simulator.errors import ApiError
+from simulator.lockfile import DataDirInUse, lock_data_dir
 from simulator.region import Region
 from simulator.serve import bind_socket, serve_forever
 from simulator.settings import REGIONS, DelayProfile, Profile, Settings, WebhookSettings
@@ -26,18 +28,28 @@ def serve(
         str, typer.Option(help="Interface to bind; loopback unless you mean otherwise")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port (0 picks a free one)")] = 8080,
-    data_dir: Annotated[Path, typer.Option(help="SQLite database and media live here")] = DEFAULT_DATA_DIR,
+    data_dir: Annotated[
+        Path,
+        typer.Option(
+            help="SQLite database and media live here", envvar="RECALL_SIM_DATA_DIR", show_envvar=True
+        ),
+    ] = DEFAULT_DATA_DIR,
     in_memory: Annotated[bool, typer.Option("--in-memory", help="Keep nothing on disk")] = False,
     region: Annotated[str, typer.Option(help=f"One of {', '.join(REGIONS)}")] = "us-east-1",
     profile: Annotated[
         str, typer.Option(help="Start-up workspace's API: seed (2024) or current (2026)")
     ] = "seed",
-    api_key: Annotated[Optional[str], typer.Option(help="Fixed API key (else generated and kept)")] = None,  # noqa: UP045
+    api_key: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            help="Fixed API key (else generated and kept)", envvar="RECALL_SIM_API_KEY", show_envvar=True
+        ),
+    ] = None,
     seed: Annotated[Optional[int], typer.Option(help="Seed for ids and jitter (else random, kept)")] = None,  # noqa: UP045
     time_scale: Annotated[
         float, typer.Option(help="Simulated seconds per real second; 0 freezes time")
     ] = 1.0,
-    delays: Annotated[str, typer.Option(help="Status timing: instant or realistic")] = "realistic",
+    delays: Annotated[str, typer.Option(help="Status timing: realistic or instant")] = "realistic",
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "warning",
     access_log: Annotated[
         bool, typer.Option("--access-log", help="Log every request (credentials redacted)")
@@ -98,36 +110,71 @@ def serve(
         # A fresh current-profile workspace starts with the one secret asked for, nothing to rotate.
         webhook_secret=webhook_secret[0] if profile == "current" and webhook_secret else None,
     )
-    sock = bind_socket(host, port)
+    # The data directory first: a second server on it is refused before it touches the port or the file.
+    if not in_memory:
+        try:
+            lock = lock_data_dir(data_dir)
+        except DataDirInUse as error:
+            _refuse(
+                f"{error}.",
+                "Stop that server, or pass another --data-dir (RECALL_SIM_DATA_DIR) or --in-memory.",
+            )
+        except OSError as error:
+            _refuse(f"cannot use --data-dir {data_dir}: {error.strerror}.", "Pass a writable directory.")
+    try:
+        sock = bind_socket(host, port)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            _refuse(
+                f"port {port} on {host} is already in use (another recall-sim serve?).",
+                "Stop that process, or pass another --port (0 picks a free one).",
+            )
+        _refuse(f"cannot listen on {host}:{port}: {error.strerror}.", "Pass another --host or --port.")
     bound_port = sock.getsockname()[1]
     settings = settings.model_copy(update={"port": bound_port})
     simulated = Region(settings)
     endpoints = register_webhooks(simulated, webhook_url or [], webhook_secret or [])
-    workspace = simulated.default_workspace
     base_url = f"http://{host}:{bound_port}"
-    console.print(
-        Panel.fit(
-            "\n".join(
-                [
-                    f"[bold]base URL[/]        {base_url}",
-                    f"[bold]API key[/]         {simulated.default_api_key.id}",
-                    f"[bold]webhook secret[/]  {workspace.webhook_secret}",
-                    f"[bold]region[/]          {settings.region}   [bold]profile[/] {workspace.profile}",
-                    f"[bold]data[/]            {'in memory' if in_memory else data_dir.resolve()}",
-                    f"[bold]control plane[/]   {base_url}/_simulator/docs",
-                    *(
-                        f"[bold]webhook[/]         {e.url}  (secret {_signing_secret(simulated, e)})"
-                        for e in endpoints
-                    ),
-                ]
-            ),
-            title="recall-sim",
-        )
-    )
+    console.print(Panel.fit(_panel(simulated, base_url, endpoints, in_memory, data_dir), title="recall-sim"))
     console.print(
         f'curl -X POST -H "Authorization: Token {simulated.default_api_key.id}" {base_url}/api/v1/sdk_upload/'
     )
-    serve_forever(simulated, sock, log_level=log_level, access_log=access_log)
+    try:
+        serve_forever(simulated, sock, log_level=log_level, access_log=access_log)
+    finally:
+        if not in_memory:
+            lock.close()
+
+
+def _refuse(problem: str, fix: str) -> NoReturn:
+    typer.echo(f"Error: {problem}", err=True)
+    typer.echo(fix, err=True)
+    raise typer.Exit(1)
+
+
+def _panel(region: Region, base_url: str, endpoints: list[Endpoint], in_memory: bool, data_dir: Path) -> str:
+    """What a partner configures from: where the region is, its key, and for each webhook endpoint the
+    secret its receiver verifies with and the headers it will see."""
+    workspace = region.default_workspace
+    family = "svix" if workspace.profile == "seed" else "webhook"
+    lines = [
+        f"[bold]base URL[/]        {base_url}",
+        f"[bold]API key[/]         {region.default_api_key.id}",
+    ]
+    if workspace.profile == "current":
+        # A current workspace signs every endpoint with its one secret; a seed workspace's secret signs
+        # nothing (each seed endpoint has its own), so it is not shown.
+        lines.append(f"[bold]webhook secret[/]  {workspace.webhook_secret}  (every endpoint)")
+    lines += [
+        f"[bold]region[/]          {region.settings.region}   [bold]profile[/] {workspace.profile}",
+        f"[bold]data[/]            {'in memory' if in_memory else data_dir.resolve()}",
+        f"[bold]control plane[/]   {base_url}/_simulator/docs",
+        f"[bold]webhook headers[/] {family}-id, {family}-timestamp, {family}-signature",
+    ]
+    lines += [f"[bold]webhook[/]         {e.url}  (secret {_signing_secret(region, e)})" for e in endpoints]
+    if not endpoints:
+        lines.append("[bold]webhooks[/]        none yet: recall-sim listen --forward-to URL")
+    return "\n".join(lines)
 
 
 def _retry_schedule(value: str) -> tuple[float, ...]:

@@ -8,17 +8,26 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from simulator.errors import NotFound
 from simulator.webhooks.models import Attempt, Destination, DestinationStatus, Endpoint, Message, Outcome
+from simulator.webhooks.trigger import TriggerOut, TriggerRequest, trigger
 
 if TYPE_CHECKING:
     from simulator.region import Region
 
-__all__ = ["EndpointCreate", "EndpointOut", "EndpointUpdate", "MessageOut", "WebhooksControl"]
+__all__ = [
+    "EndpointCreate",
+    "EndpointCreated",
+    "EndpointOut",
+    "EndpointUpdate",
+    "MessageOut",
+    "WebhooksControl",
+    "header_family",
+]
 
 
 class EndpointCreate(BaseModel):
@@ -61,6 +70,21 @@ class EndpointOut(BaseModel):
         return cls.model_validate(endpoint.model_dump(exclude={"secret", "retired_secrets"}))
 
 
+def header_family(profile: str) -> Literal["svix", "webhook"]:
+    """The prefix of the signature headers a profile's receivers see (`svix-id` or `webhook-id`, ...)."""
+    return "svix" if profile == "seed" else "webhook"
+
+
+class EndpointCreated(EndpointOut):
+    """A new endpoint, with what its receiver needs to verify deliveries: Svix shows the secret once,
+    at creation, and so does this call (read it again with the secret call)."""
+
+    secret: str = Field(description="The whsec_ secret deliveries to this endpoint are signed with")
+    headers: Literal["svix", "webhook"] = Field(
+        description="The signature headers' prefix: `svix-*` (seed profile) or `webhook-*` (current)"
+    )
+
+
 class MessageOut(BaseModel):
     id: str
     workspace_id: str
@@ -94,7 +118,7 @@ class WebhooksControl:
 
     # --- endpoints ---------------------------------------------------------------------------------
 
-    def create_endpoint(self, spec: EndpointCreate) -> EndpointOut:
+    def create_endpoint(self, spec: EndpointCreate) -> EndpointCreated:
         endpoint = self.region.webhooks.endpoints.create_endpoint(
             self._workspace_id(spec.workspace_id),
             spec.url,
@@ -103,7 +127,16 @@ class WebhooksControl:
             description=spec.description,
             disabled=spec.disabled,
         )
-        return EndpointOut.of(endpoint)
+        profile = self.region.webhooks.endpoints.workspace(endpoint.workspace_id).profile
+        return EndpointCreated(
+            **EndpointOut.of(endpoint).model_dump(),
+            secret=self.endpoint_secret(endpoint.id),
+            headers=header_family(profile),
+        )
+
+    def trigger(self, spec: TriggerRequest) -> TriggerOut:
+        """Send one webhook of `spec.event_type` about real resources (simulator/webhooks/trigger.py)."""
+        return trigger(self.region, spec)
 
     def ensure_endpoint(
         self, url: str, secret: str | None = None, workspace_id: str | None = None

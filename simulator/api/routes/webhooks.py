@@ -16,12 +16,14 @@ from simulator.api.responses import errors_doc
 from simulator.region import Region
 from simulator.webhooks.control import (
     EndpointCreate,
+    EndpointCreated,
     EndpointOut,
     EndpointUpdate,
     MessageOut,
     WebhooksControl,
 )
 from simulator.webhooks.models import Attempt, DestinationStatus, Outcome
+from simulator.webhooks.trigger import TriggerOut, TriggerRequest
 
 __all__ = ["router"]
 
@@ -65,11 +67,12 @@ async def list_endpoints(
 @router.post(
     "/endpoints",
     status_code=201,
-    response_model=EndpointOut,
+    response_model=EndpointCreated,
     operation_id="webhook_endpoint_create",
-    responses=errors_doc(404),  # an unknown workspace_id
+    responses=errors_doc(400, 404),  # a bad URL or secret; an unknown workspace_id
 )
-async def create_endpoint(body: EndpointCreate, wc: WebhooksControl = Depends(control)) -> EndpointOut:
+async def create_endpoint(body: EndpointCreate, wc: WebhooksControl = Depends(control)) -> EndpointCreated:
+    """A new endpoint, with the secret its receiver verifies with and the header family it will see."""
     return wc.create_endpoint(body)
 
 
@@ -250,3 +253,16 @@ async def message_attempts(
 async def resend(message_id: str, endpoint_id: str, wc: WebhooksControl = Depends(control)) -> Attempt:
     """One attempt, now, with no retries; answers with that attempt once it is logged."""
     return await wc.resend(message_id, endpoint_id)
+
+
+@router.post(
+    "/trigger",
+    status_code=201,
+    response_model=TriggerOut,
+    operation_id="webhook_trigger",
+    responses=errors_doc(400, 404),  # an event type the profile does not send; an unknown recording
+)
+async def trigger(body: TriggerRequest, wc: WebhooksControl = Depends(control)) -> TriggerOut:
+    """Send one webhook of `event_type` to the workspace's endpoints, about real resources: a new sdk
+    upload and recording in the state the event reports, or the given recording."""
+    return wc.trigger(body)
