@@ -31,13 +31,20 @@ def build_app(*, only_serve: bool = False) -> typer.Typer:
         return app
     from recorder.record_cli import record
     from recorder.upload_cli import upload
+    from scenarios.desktop_agent_cli import desktop_agent
     from scenarios.scenario_cli import app as scenario_app
 
     app.command("upload")(upload)
     app.command("record")(record)
+    app.command("desktop-agent")(desktop_agent)
     app.add_typer(scenario_app, name="scenario")
     return app
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["desktop-agent"]:  # spawned by each JavaScript SDK: load only the recorder
+        from scenarios.desktop_agent_cli import main as agent_main
+
+        agent_main(sys.argv[2:])
+        return
     build_app(only_serve=sys.argv[1:2] == ["serve"])()

@@ -19,7 +19,7 @@ from tests.support import Sim
 
 pytestmark = pytest.mark.parametrize("store_kind", ["memory"])
 
-MISUSE = Path(__file__).parents[2] / "js" / "desktop-sdk" / "test" / "fixtures" / "misuse.json"
+MISUSE = Path(__file__).parents[2] / "js" / "desktop-sdk" / "spec" / "fixtures" / "misuse.json"
 
 
 async def _recording(r: Rig, clock: VirtualClock) -> str:
@@ -188,6 +188,12 @@ def _python_call(r: Rig, call: str, args: list[Any]) -> Any:
         return sdk.send_chat_message(first["windowId"], first["message"], first.get("to", "everyone"))
     if call == "setDesktopAudioDevice":
         return sdk.set_desktop_audio_device(args[0], args[1])
+    if call == "addEventListener":
+
+        async def add() -> None:
+            sdk.add_event_listener(args[0], lambda payload: None)
+
+        return add()
     if call == "requestPermission":
         return sdk.request_permission(args[0])
     return {

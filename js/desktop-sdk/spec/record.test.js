@@ -1,0 +1,79 @@
+'use strict';
+// A partner's project with nothing but `npm install <this package>` runs a script written from the
+// seed document's example against a served region: the meeting is recorded and uploaded, the region
+// sends the upload's completion webhook (its signature checked), and the recording is done with a
+// video. With a `seed` workspace the upload follows `uploadRecording` with `upload-progress` to 100;
+// with a `current` one the same script uploads during the meeting and reports no progress.
+
+const assert = require('node:assert/strict');
+const { execFile } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const { test } = require('node:test');
+const {
+  PACKAGE_DIR,
+  checkVideo,
+  npmInstall,
+  recallSim,
+  serveRegion,
+  startReceiver,
+  tempProject,
+  waitFor,
+} = require('./support/helpers');
+
+function runScript(dir, region) {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env, RECALL_SIM_AGENT: recallSim(), RECALL_API_URL: region.baseUrl, RECALL_API_KEY: region.apiKey };
+    execFile('node', ['seed-flow.js'], { cwd: dir, env, timeout: 120000 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`seed-flow.js failed: ${error.message}\n${stdout}\n${stderr}`));
+      else resolve({ stdout, stderr });
+    });
+  });
+}
+
+async function recordWith(profile) {
+  const project = tempProject('partner-app');
+  npmInstall(project, PACKAGE_DIR);
+  assert.ok(fs.existsSync(path.join(project, 'node_modules', '@recall-sim', 'desktop-sdk', 'index.js')));
+  fs.copyFileSync(path.join(__dirname, 'fixtures', 'seed-flow.js'), path.join(project, 'seed-flow.js'));
+  const receiver = await startReceiver();
+  const region = await serveRegion({ profile, webhookUrl: receiver.url });
+  try {
+    const { stdout, stderr } = await runScript(project, region);
+    assert.doesNotMatch(stderr, /SDK error/);
+    const lines = stdout.trim().split('\n');
+    const { sdk_upload_id: uploadId } = JSON.parse(lines.find((line) => line.startsWith('{')));
+    const states = lines.filter((line) => line.startsWith('SDK is '));
+    assert.deepEqual(states, ['SDK is recording', 'SDK is idle']);
+    assert.equal(lines.at(-1), 'Upload finished');
+    const progress = lines.filter((line) => line.startsWith('Uploaded ')).map((line) => Number.parseInt(line.slice(9), 10));
+    const event = profile === 'seed' ? 'sdk_upload.completed' : 'sdk_upload.complete';
+    const message = await waitFor(
+      () => receiver.messages.find((m) => m.body.event === event && m.body.data.sdk_upload.id === uploadId),
+      { what: `${event} for ${uploadId}` },
+    );
+    assert.ok(message.verified, 'the webhook signature verifies with the endpoint secret');
+    const recordingId = profile === 'seed' ? message.body.data.sdk_upload.recording_id : message.body.data.recording.id;
+    await checkVideo(region, recordingId);
+    return { progress, receiver };
+  } finally {
+    await region.stop();
+    await receiver.close();
+    fs.rmSync(project, { recursive: true, force: true });
+  }
+}
+
+test('seed workspace: uploadRecording uploads with progress to 100, sdk_upload.completed arrives', async () => {
+  const { progress } = await recordWith('seed');
+  assert.equal(progress[0], 0);
+  assert.equal(progress.at(-1), 100);
+  assert.deepEqual(progress, [...progress].sort((a, b) => a - b));
+});
+
+test('current workspace: the same script uploads during the meeting, sdk_upload.complete arrives', async () => {
+  const { progress, receiver } = await recordWith('current');
+  assert.deepEqual(progress, []);
+  const events = receiver.messages.map((m) => m.body.event);
+  assert.ok(events.indexOf('sdk_upload.recording_started') < events.indexOf('sdk_upload.recording_ended'));
+  assert.ok(events.indexOf('sdk_upload.recording_ended') < events.indexOf('sdk_upload.complete'));
+});
