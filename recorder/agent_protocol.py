@@ -7,7 +7,8 @@ per line over the agent's stdin and stdout (like the real package and its native
     an SDK event   {"event": "meeting-detected", "payload": {"window": {...}}}
 
 Every command gets exactly one answer, in the order the commands finish (not the order they came):
-`uploadRecording` answers once its upload has ended, while other commands are answered meanwhile.
+`uploadRecording` answers once its upload has ended, while other commands are answered meanwhile. The
+events a command caused are written before its answer.
 The agent writes nothing else on stdout; its diagnostics go to stderr.
 """
 

@@ -150,14 +150,19 @@ class DesktopAgent:
         try:
             result = await handler(command.params)
         except RecallSdkError as error:
-            self.write(protocol.failure(command.id, error.code, str(error)))
+            reply = protocol.failure(command.id, error.code, str(error))
         except ValueError as error:  # the Python SDK's refusal of an unknown event or permission name
-            self.write(protocol.failure(command.id, "invalid_argument", str(error)))
+            reply = protocol.failure(command.id, "invalid_argument", str(error))
         except Exception as error:  # a bug here must reach the caller as a rejection, not hang it
             print(f"desktop-agent: {command.command} failed: {error!r}", file=sys.stderr, flush=True)
-            self.write(protocol.failure(command.id, "internal_error", f"{command.command}: {error!r}"))
+            reply = protocol.failure(command.id, "internal_error", f"{command.command}: {error!r}")
         else:
-            self.write(protocol.answer(command.id, result))
+            reply = protocol.answer(command.id, result)
+        if self.sdk is not None:
+            # The events a command caused reach the app before its answer does, so a caller that
+            # awaits `uploadRecording` has seen `upload-progress` 100 by then.
+            await self.sdk.dispatcher.flush()
+        self.write(reply)
         if command.command == "shutdown" and self.sdk is None:
             self.done.set()
 

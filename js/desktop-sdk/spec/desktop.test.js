@@ -4,7 +4,7 @@
 
 const assert = require('node:assert/strict');
 const { test, before, after } = require('node:test');
-const { recallSim, serveRegion, waitFor } = require('./support/helpers');
+const { recallSim, serveRegion, stopSdk, waitFor } = require('./support/helpers');
 
 process.env.RECALL_SIM_AGENT = recallSim();
 const sdk = require('..');
@@ -18,7 +18,7 @@ before(async () => {
   await sdk.init({ apiUrl: region.baseUrl, meeting: 'standup', restartOnError: false });
 });
 after(async () => {
-  await sdk.shutdown().catch(() => {});
+  await stopSdk();
   await region?.stop();
 });
 
@@ -50,7 +50,8 @@ test('a chat message in a recorded meeting is reported sent; the network goes do
   const windowId = await desktop.openMeeting('one-on-one');
   const upload = await region.api('POST', '/api/v1/sdk_upload/');
   await sdk.startRecording({ windowId, uploadToken: upload.body.upload_token, disableRawMedia: true });
-  assert.deepEqual(payloads('recording-started').at(-1), { window: { id: windowId }, rawMedia: false });
+  const started = await waitFor(() => payloads('recording-started').find((p) => p.window.id === windowId), { what: 'recording-started' });
+  assert.deepEqual(started, { window: { id: windowId }, rawMedia: false });
   await sdk.sendChatMessage({ windowId, message: 'This meeting is being recorded.' });
   const status = await waitFor(() => payloads('compliance-message-status').at(-1), { what: 'compliance-message-status' });
   assert.deepEqual(status, { window: { id: windowId }, status: 'sent' });

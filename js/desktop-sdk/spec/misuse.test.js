@@ -5,7 +5,7 @@
 const assert = require('node:assert/strict');
 const { test, before, after } = require('node:test');
 const table = require('./fixtures/misuse.json');
-const { recallSim, serveRegion, waitFor } = require('./support/helpers');
+const { recallSim, serveRegion, stopSdk, waitFor } = require('./support/helpers');
 
 process.env.RECALL_SIM_AGENT = recallSim();
 const sdk = require('..');
@@ -15,6 +15,7 @@ before(async () => {
   region = await serveRegion();
 });
 after(async () => {
+  await stopSdk();
   await region?.stop();
 });
 

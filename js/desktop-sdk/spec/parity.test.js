@@ -6,7 +6,7 @@
 const assert = require('node:assert/strict');
 const { execFile } = require('node:child_process');
 const { test, after, before } = require('node:test');
-const { recallSim, serveRegion } = require('./support/helpers');
+const { recallSim, serveRegion, stopSdk } = require('./support/helpers');
 
 process.env.RECALL_SIM_AGENT = recallSim();
 const sdk = require('..');
@@ -21,6 +21,7 @@ before(async () => {
   region = await serveRegion();
 });
 after(async () => {
+  await stopSdk();
   await region?.stop();
 });
 
@@ -58,7 +59,7 @@ async function javascriptEvents() {
   return seen;
 }
 
-test('the same script and seed give the same events as the Python recorder', async () => {
+test('the same script and seed give the same events as the Python recorder', { timeout: 300000 }, async () => {
   const python = (await pythonEvents()).filter(([name]) => !IGNORED.has(name));
   const javascript = (await javascriptEvents()).filter(([name]) => !IGNORED.has(name));
   assert.ok(python.some(([name]) => name === 'recording-ended'), 'the Python run recorded the meeting');

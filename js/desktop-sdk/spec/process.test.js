@@ -7,7 +7,7 @@ const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
 const path = require('node:path');
 const { test, afterEach } = require('node:test');
-const { alive, processState, recallSim, waitFor } = require('./support/helpers');
+const { alive, processState, recallSim, stopSdk, waitFor } = require('./support/helpers');
 
 process.env.RECALL_SIM_AGENT = recallSim();
 const sdk = require('..');
@@ -24,7 +24,7 @@ function listen() {
 const gone = (pid) => waitFor(() => !alive(pid) && processState(pid) === null, { what: `process ${pid} to be gone`, timeout: 20000 });
 
 afterEach(async () => {
-  if (desktop.agentPid() !== null) await sdk.shutdown().catch(() => {});
+  await stopSdk();
   sdk.removeAllEventListeners();
 });
 

@@ -35,7 +35,7 @@ function start(script, env) {
   return { proc, out, closed };
 }
 
-test('the seed app records a meeting, uploads it and its backend gets sdk_upload.completed', async () => {
+test('the seed app records a meeting, uploads it and its backend gets sdk_upload.completed', { timeout: 300000 }, async () => {
   npmInstall(APP_DIR, '--no-package-lock');
   const backendPort = await freePort();
   const region = await serveRegion({ webhookUrl: `http://127.0.0.1:${backendPort}/webhooks` });

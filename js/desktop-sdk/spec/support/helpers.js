@@ -170,6 +170,20 @@ function npmInstall(dir, ...specs) {
   execFileSync('npm', ['install', '--no-audit', '--no-fund', '--offline', ...specs], { cwd: dir, stdio: 'pipe' });
 }
 
+/** End the SDK whatever state a failed test left it in: shutdown(), else end its helper. */
+async function stopSdk() {
+  const sdk = require('../..');
+  const desktop = require('../../desktop');
+  const pid = desktop.agentPid();
+  if (pid === null) return;
+  try {
+    await sdk.shutdown();
+  } catch {
+    process.kill(pid, 'SIGTERM');
+    await waitFor(() => desktop.agentPid() === null, { what: 'the helper to end', timeout: 20000 });
+  }
+}
+
 module.exports = {
   API_KEY,
   PACKAGE_DIR,
@@ -182,6 +196,7 @@ module.exports = {
   recallSim,
   serveRegion,
   startReceiver,
+  stopSdk,
   tempProject,
   verifySignature,
   waitFor,
