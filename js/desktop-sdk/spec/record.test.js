@@ -6,7 +6,8 @@
 // with a `current` one the same script uploads during the meeting and reports no progress.
 
 const assert = require('node:assert/strict');
-const { execFile } = require('node:child_process');
+const { spawn } = require('node:child_process');
+const readline = require('node:readline');
 const fs = require('node:fs');
 const path = require('node:path');
 const { test } = require('node:test');
@@ -22,11 +23,39 @@ const {
 } = require('./support/helpers');
 
 function runScript(dir, region) {
+  // Each line the script prints, with when it came; meanwhile the region's state is read to see
+  // when the first part of a recording reached it.
+  // A 20-second meeting: longer than a recorder segment (10 s), so a `current` SDK uploads one before
+  // the meeting ends.
+  const env = {
+    ...process.env,
+    RECALL_SIM_AGENT: recallSim(),
+    RECALL_SIM_MEETING: 'one-on-one',
+    RECALL_API_URL: region.baseUrl,
+    RECALL_API_KEY: region.apiKey,
+  };
+  const app = spawn('node', ['seed-flow.js'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const printed = [];
+  let stderr = '';
+  readline.createInterface({ input: app.stdout }).on('line', (line) => printed.push({ line, at: Date.now() }));
+  app.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  let firstPartAt = null;
+  const watching = (async () => {
+    while (app.exitCode === null && firstPartAt === null) {
+      const state = await (await fetch(`${region.baseUrl}/_simulator/state`)).json();
+      if (state.collections.ingest_files.length > 0) firstPartAt = Date.now();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
+  const timer = setTimeout(() => app.kill('SIGKILL'), 120000);
   return new Promise((resolve, reject) => {
-    const env = { ...process.env, RECALL_SIM_AGENT: recallSim(), RECALL_API_URL: region.baseUrl, RECALL_API_KEY: region.apiKey };
-    execFile('node', ['seed-flow.js'], { cwd: dir, env, timeout: 120000 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`seed-flow.js failed: ${error.message}\n${stdout}\n${stderr}`));
-      else resolve({ stdout, stderr });
+    app.once('close', async (code) => {
+      clearTimeout(timer);
+      await watching;
+      if (code !== 0) reject(new Error(`seed-flow.js exited ${code}\n${printed.map((p) => p.line).join('\n')}\n${stderr}`));
+      else resolve({ printed, stderr, firstPartAt });
     });
   });
 }
@@ -39,9 +68,11 @@ async function recordWith(profile) {
   const receiver = await startReceiver();
   const region = await serveRegion({ profile, webhookUrl: receiver.url });
   try {
-    const { stdout, stderr } = await runScript(project, region);
+    const { printed, stderr, firstPartAt } = await runScript(project, region);
     assert.doesNotMatch(stderr, /SDK error/);
-    const lines = stdout.trim().split('\n');
+    const lines = printed.map((p) => p.line);
+    const stoppedAt = printed.find((p) => p.line === 'SDK is idle').at;
+    assert.ok(firstPartAt !== null, 'the region received the recording');
     const { sdk_upload_id: uploadId } = JSON.parse(lines.find((line) => line.startsWith('{')));
     const states = lines.filter((line) => line.startsWith('SDK is '));
     assert.deepEqual(states, ['SDK is recording', 'SDK is idle']);
@@ -55,7 +86,7 @@ async function recordWith(profile) {
     assert.ok(message.verified, 'the webhook signature verifies with the endpoint secret');
     const recordingId = profile === 'seed' ? message.body.data.sdk_upload.recording_id : message.body.data.recording.id;
     await checkVideo(region, recordingId);
-    return { progress, receiver };
+    return { progress, receiver, uploadedDuringMeeting: firstPartAt < stoppedAt };
   } finally {
     await region.stop();
     await receiver.close();
@@ -64,14 +95,16 @@ async function recordWith(profile) {
 }
 
 test('seed workspace: uploadRecording uploads with progress to 100, sdk_upload.completed arrives', async () => {
-  const { progress } = await recordWith('seed');
+  const { progress, uploadedDuringMeeting } = await recordWith('seed');
+  assert.equal(uploadedDuringMeeting, false, 'nothing is uploaded before the recording stops');
   assert.equal(progress[0], 0);
   assert.equal(progress.at(-1), 100);
   assert.deepEqual(progress, [...progress].sort((a, b) => a - b));
 });
 
 test('current workspace: the same script uploads during the meeting, sdk_upload.complete arrives', async () => {
-  const { progress, receiver } = await recordWith('current');
+  const { progress, receiver, uploadedDuringMeeting } = await recordWith('current');
+  assert.equal(uploadedDuringMeeting, true, 'parts reach the region while the meeting is recorded');
   assert.deepEqual(progress, []);
   const events = receiver.messages.map((m) => m.body.event);
   assert.ok(events.indexOf('sdk_upload.recording_started') < events.indexOf('sdk_upload.recording_ended'));
