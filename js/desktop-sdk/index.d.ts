@@ -173,7 +173,8 @@ export interface LogEvent {
   message: string;
   subsystem: string;
   category: string;
-  window_id: string | null;
+  /** The window the line is about, or '' for the SDK as a whole. */
+  window_id: string;
 }
 
 export type EventTypeToPayloadMap = {

@@ -146,7 +146,10 @@ function receive(agent, line) {
     return; // not ours: the agent writes only JSON lines on stdout
   }
   if (message && typeof message.event === 'string') {
-    emit(message.event, message.payload);
+    const payload = message.payload;
+    // Recall's package names no window in an SDK-wide log line with '' (the Python SDK says None).
+    if (message.event === 'log' && payload && payload.window_id == null) payload.window_id = '';
+    emit(message.event, payload);
     return;
   }
   const waiting = agent.pending.get(message.id);

@@ -34,6 +34,12 @@ test('a meeting window opened and closed by the test is detected and reported cl
   await assert.rejects(desktop.openMeeting('no-such-meeting'), { code: 'invalid_argument', message: /no meeting named 'no-such-meeting'/ });
 });
 
+test('log lines name their window, or none with an empty string as Recall\'s package does', () => {
+  const windows = payloads('log').map((p) => p.window_id);
+  assert.ok(windows.includes(''));
+  assert.ok(windows.every((id) => typeof id === 'string'));
+});
+
 test('a revoked permission refuses the recording until granted again', async () => {
   const windowId = await desktop.openMeeting('one-on-one');
   await desktop.revokePermission('screen-capture');

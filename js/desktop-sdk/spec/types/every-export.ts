@@ -79,7 +79,7 @@ addEventListener('permissions-granted', (evt: PermissionsGrantedEvent) => evt);
 addEventListener('permission-status', (evt: PermissionStatusEvent) => `${evt.permission} ${evt.granted} ${evt.status}`);
 addEventListener('realtime-event', (evt: RealtimeEvent) => `${evt.event} ${JSON.stringify(evt.data.data)}`);
 addEventListener('shutdown', (evt: ShutdownEvent) => `${evt.code} ${evt.signal}`);
-addEventListener('log', (evt: LogEvent) => `${evt.level} ${evt.message} ${evt.subsystem} ${evt.category} ${evt.window_id}`);
+addEventListener('log', (evt: LogEvent) => `${evt.level} ${evt.message} ${evt.subsystem} ${evt.category} ${evt.window_id.length}`);
 addEventListener('network-status', (evt: NetworkStatusEvent) => evt.status === 'disconnected');
 
 const any: (event: RecallAiSdkEvent) => void = () => {};
