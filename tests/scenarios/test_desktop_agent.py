@@ -38,6 +38,8 @@ class Agent:
             text=True,
         )
         self.lines: queue.Queue[dict[str, Any]] = queue.Queue()
+        #: messages read while looking for another, in order
+        self.backlog: list[dict[str, Any]] = []
         self.next_id = 1
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -57,11 +59,17 @@ class Agent:
         return command_id
 
     def until(self, wanted: Any, timeout: float = 60) -> dict[str, Any]:
-        """The first message `wanted(message)` accepts (the ones before it are passed over)."""
+        """The first message `wanted(message)` accepts, whether it came already or comes next (an
+        event a command caused comes before the command's answer)."""
+        for message in self.backlog:
+            if wanted(message):
+                self.backlog.remove(message)
+                return message
         while True:
             message = self.lines.get(timeout=timeout)
             if wanted(message):
                 return message
+            self.backlog.append(message)
 
     def answer(self, command_id: int) -> dict[str, Any]:
         return self.until(lambda m: m.get("id") == command_id)
