@@ -15,7 +15,15 @@ from typing import Literal, Protocol
 
 from recorder.meeting import MeetingScript
 
-__all__ = ["PERMISSIONS", "Desktop", "DesktopListener", "MeetingWindow", "Permission"]
+__all__ = [
+    "PERMISSIONS",
+    "AudioDevice",
+    "AudioDeviceDirection",
+    "Desktop",
+    "DesktopListener",
+    "MeetingWindow",
+    "Permission",
+]
 
 Permission = Literal["accessibility", "screen-capture", "microphone", "system-audio"]
 PERMISSIONS: tuple[Permission, ...] = ("accessibility", "screen-capture", "microphone", "system-audio")
@@ -41,6 +49,21 @@ class MeetingWindow:
     #: a desktop-audio "window" (prepare_desktop_audio_recording): system audio and microphone only
     desktop_audio: bool = False
     extra: dict[str, object] = field(default_factory=dict)
+
+
+AudioDeviceDirection = Literal["input", "output"]
+
+
+@dataclass(frozen=True)
+class AudioDevice:
+    """A microphone (`input`) or speakers (`output`) a desktop-audio recording can use."""
+
+    id: str
+    name: str
+    direction: AudioDeviceDirection
+
+    def to_dict(self) -> dict[str, str]:
+        return {"id": self.id, "name": self.name, "direction": self.direction}
 
 
 class DesktopListener(Protocol):
@@ -79,6 +102,13 @@ class Desktop(ABC):
     @abstractmethod
     def desktop_audio_window(self) -> MeetingWindow:
         """A window that records the system's audio and the microphone, whatever is playing."""
+
+    def audio_devices(self) -> list[AudioDevice]:
+        """The audio endpoints desktop-audio recordings can be pointed at (none by default)."""
+        return []
+
+    #: seconds a chat message takes to reach the meeting; None: the meeting has no chat to post in
+    chat_delay: float | None = 0.5
 
     @abstractmethod
     async def start(self) -> None: ...

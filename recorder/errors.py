@@ -9,6 +9,7 @@ RecallSdkError
  ├── UploadTokenReusedError      an upload token already used for another recording
  ├── PermissionMissingError      recording without a permission it needs
  ├── ShutdownWhileRecordingError `shutdown` while a recording is in progress
+ ├── InvalidArgumentError        an argument the real SDK refuses (an empty chat message, an unknown device)
  └── UploadFailedError           the region refused an upload for good
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 __all__ = [
     "InvalidApiUrlError",
+    "InvalidArgumentError",
     "InvalidUploadTokenError",
     "NotInitialisedError",
     "NotRecordingError",
@@ -98,3 +100,7 @@ class InvalidUploadTokenError(RecallSdkError):
 
 class UploadFailedError(RecallSdkError):
     code = "upload_failed"
+
+
+class InvalidArgumentError(RecallSdkError):
+    code = "invalid_argument"

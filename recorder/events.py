@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 __all__ = [
     "ALL_EVENTS",
+    "COMPLIANCE_MESSAGE_STATUS",
     "ERROR",
     "LOG",
     "MEDIA_CAPTURE_STATUS",
@@ -23,6 +24,7 @@ __all__ = [
     "SDK_STATE_CHANGE",
     "SHUTDOWN",
     "UPLOAD_PROGRESS",
+    "ComplianceStatus",
     "SdkState",
     "window_ref",
 ]
@@ -36,6 +38,7 @@ SDK_STATE_CHANGE = "sdk-state-change"
 UPLOAD_PROGRESS = "upload-progress"
 MEDIA_CAPTURE_STATUS = "media-capture-status"
 PARTICIPANT_CAPTURE_STATUS = "participant-capture-status"
+COMPLIANCE_MESSAGE_STATUS = "compliance-message-status"
 REALTIME_EVENT = "realtime-event"
 PERMISSION_STATUS = "permission-status"
 PERMISSIONS_GRANTED = "permissions-granted"
@@ -54,6 +57,7 @@ ALL_EVENTS = (
     UPLOAD_PROGRESS,
     MEDIA_CAPTURE_STATUS,
     PARTICIPANT_CAPTURE_STATUS,
+    COMPLIANCE_MESSAGE_STATUS,
     REALTIME_EVENT,
     PERMISSION_STATUS,
     PERMISSIONS_GRANTED,
@@ -64,6 +68,7 @@ ALL_EVENTS = (
 )
 
 SdkState = Literal["recording", "paused", "idle"]
+ComplianceStatus = Literal["sent", "timeout", "cancelled"]
 
 
 def window_ref(window_id: str, **details: Any) -> dict[str, Any]:
@@ -101,6 +106,11 @@ def participant_capture_status(
         "type": kind,
         "capturing": capturing,
     }
+
+
+def compliance_message_status(window_id: str, status: ComplianceStatus) -> dict[str, Any]:
+    """After `sendChatMessage`: whether the message reached the meeting's chat."""
+    return {"window": window_ref(window_id), "status": status}
 
 
 def permission_status(permission: str, granted: bool) -> dict[str, Any]:

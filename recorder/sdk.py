@@ -28,6 +28,7 @@ from recorder.desktop import (
     NEEDED_FOR_DESKTOP_AUDIO,
     NEEDED_FOR_MEETING,
     PERMISSIONS,
+    AudioDeviceDirection,
     DesktopListener,
     MeetingWindow,
     Permission,
@@ -35,6 +36,7 @@ from recorder.desktop import (
 from recorder.dispatch import Dispatcher, Listener
 from recorder.errors import (
     InvalidApiUrlError,
+    InvalidArgumentError,
     NotInitialisedError,
     NotRecordingError,
     PermissionMissingError,
@@ -47,7 +49,12 @@ from recorder.session import RecordingSession, SessionEnded
 from recorder.session_open import recover_session, start_session
 from recorder.storage import RecordingStore
 
-__all__ = ["REGION_HOSTS", "RecallAiSdk", "region_of"]
+__all__ = ["CHAT_MESSAGE_MAX", "CHAT_TIMEOUT", "REGION_HOSTS", "RecallAiSdk", "region_of"]
+
+#: the longest chat message the SDK sends, in characters
+CHAT_MESSAGE_MAX = 4096
+#: seconds the SDK waits for a meeting's chat before reporting the message `timeout`
+CHAT_TIMEOUT = 10.0
 
 #: Recall's regional API hosts; any other http(s) host is taken to be a simulated region.
 REGION_HOSTS = {
@@ -112,6 +119,10 @@ class RecallAiSdk:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._lock = asyncio.Lock()
         self.finished: list[SessionEnded] = []
+        #: the device chosen per direction for desktop-audio recordings (None: the system's default)
+        self.desktop_audio_devices: dict[AudioDeviceDirection, str | None] = {"input": None, "output": None}
+        #: windows recorded with `disableRawMedia` (recordings here never use Raw Media either way)
+        self.raw_media_disabled: set[str] = set()
 
     # -- listeners ---------------------------------------------------------------------------------
 
@@ -263,9 +274,16 @@ class RecallAiSdk:
         return "paused" if self._active.state == "paused" else "recording"
 
     async def start_recording(
-        self, window_id: str, upload_token: str, realtime_events: list[str] | None = None
+        self,
+        window_id: str,
+        upload_token: str,
+        realtime_events: list[str] | None = None,
+        *,
+        disable_raw_media: bool = False,
     ) -> None:
-        """`startRecording({windowId, uploadToken, realtimeEvents?})`."""
+        """`startRecording({windowId, uploadToken, disableRawMedia?})` (the seed's: `realtimeEvents`).
+        Raw Media (the meeting platform's own streams) is not simulated: `recording-started` always
+        says `rawMedia: false`, as the real SDK does when it falls back to capturing the window."""
         self._check_initialised()
         window = self._window(window_id)
         if window_id in self._recorded:
@@ -287,6 +305,8 @@ class RecallAiSdk:
                 await self._stop(self._active)
             self._used_tokens.add(upload_token)
             self._recorded.add(window_id)
+            if disable_raw_media:
+                self.raw_media_disabled.add(window_id)
             self._sessions[window_id] = session
             self._active = session
             self._emit(events.SDK_STATE_CHANGE, events.sdk_state("recording"))
@@ -385,6 +405,61 @@ class RecallAiSdk:
 
         report(0)
         return report
+
+    async def send_chat_message(
+        self, window_id: str, message: str, to: str = "everyone", pin: bool = False
+    ) -> None:
+        """`sendChatMessage({windowId, message, to?, pin?})`: posts into the recorded meeting's chat.
+        Resolves once queued; `compliance-message-status` then says `sent`, `cancelled` (the recording
+        ended first) or `timeout` (the meeting has no chat to post in)."""
+        if not isinstance(message, str) or not 1 <= len(message) <= CHAT_MESSAGE_MAX:
+            raise InvalidArgumentError(f"A chat message has between 1 and {CHAT_MESSAGE_MAX} characters.")
+        if not isinstance(to, str) or not to:
+            raise InvalidArgumentError('A chat message needs a recipient: a participant id or "everyone".')
+        session = self._session(window_id)
+        self._spawn(self._post_chat(session, message, to, pin))
+
+    async def _post_chat(self, session: RecordingSession, message: str, to: str, pin: bool) -> None:
+        window_id = session.window.id
+        delay = self.desktop.chat_delay
+        await self.config.clock.sleep(CHAT_TIMEOUT if delay is None else min(delay, CHAT_TIMEOUT))
+        if delay is None:
+            status: events.ComplianceStatus = "timeout"
+        elif session is not self._active:
+            status = "cancelled"
+        else:
+            status = "sent"
+            posted = getattr(self.desktop, "chat_posted", None)
+            if isinstance(posted, list):
+                posted.append((window_id, message, to, pin))
+        self._emit(events.COMPLIANCE_MESSAGE_STATUS, events.compliance_message_status(window_id, status))
+
+    async def list_devices(self) -> list[dict[str, str]]:
+        """`listDevices()`: the microphones and speakers desktop-audio recordings can use."""
+        self._check_initialised()
+        return [device.to_dict() for device in self.desktop.audio_devices()]
+
+    async def set_desktop_audio_device(self, device_id: str | None, direction: str) -> None:
+        """`setDesktopAudioDevice(id | null, dir)`: the device later desktop-audio recordings use for
+        `input` (microphone) or `output` (speakers); None goes back to the system's choice."""
+        self._check_initialised()
+        if direction not in ("input", "output"):
+            raise InvalidArgumentError(f'The direction is "input" or "output", got {direction!r}.')
+        if device_id is not None and not any(
+            d.id == device_id and d.direction == direction for d in self.desktop.audio_devices()
+        ):
+            raise InvalidArgumentError(f"No {direction} device {device_id!r}; listDevices() names them.")
+        self.desktop_audio_devices[direction] = device_id  # type: ignore[index]
+
+    async def test_unexpected_shutdown(self) -> None:
+        """`testUnexpectedShutdown()`: the SDK dies as a crashed helper process would, for testing how
+        an app copes. Listeners get `error {type: "process"}` and `shutdown` with a non-zero code; what
+        was journaled is uploaded by the next `init` on the same recordings folder."""
+        self._check_initialised()
+        self._emit(events.ERROR, events.error("process", "The Desktop SDK process exited unexpectedly."))
+        self._emit(events.SHUTDOWN, events.shutdown(1, None))
+        await self.dispatcher.flush()
+        await self.abandon()
 
     async def prepare_desktop_audio_recording(self) -> str:
         """`prepareDesktopAudioRecording()`: a window id for recording the system audio and microphone."""

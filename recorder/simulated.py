@@ -12,13 +12,26 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 
-from recorder.desktop import PERMISSIONS, Desktop, DesktopListener, MeetingWindow, Permission
+from recorder.desktop import (
+    PERMISSIONS,
+    AudioDevice,
+    Desktop,
+    DesktopListener,
+    MeetingWindow,
+    Permission,
+)
 from recorder.meeting import MeetingScript
 from seams import Clock, Randomness
 
 __all__ = ["SimulatedDesktop"]
 
 _QUIET = MeetingScript(platform="zoom", duration=24 * 3600.0)
+
+#: a laptop's built-in microphone and speakers
+DEFAULT_DEVICES = (
+    AudioDevice("builtin-microphone", "Built-in Microphone", "input"),
+    AudioDevice("builtin-speakers", "Built-in Speakers", "output"),
+)
 
 
 class SimulatedDesktop(Desktop):
@@ -31,6 +44,7 @@ class SimulatedDesktop(Desktop):
         granted: tuple[Permission, ...] = PERMISSIONS,
         grant_on_request: bool = True,
         desktop_audio: MeetingScript | None = None,
+        devices: tuple[AudioDevice, ...] = DEFAULT_DEVICES,
     ) -> None:
         self.clock = clock
         self.meetings = list(meetings)
@@ -41,8 +55,12 @@ class SimulatedDesktop(Desktop):
         self._windows: dict[str, MeetingWindow] = {}
         self._listeners: list[DesktopListener] = []
         self._task: asyncio.Task[None] | None = None
+        self._extra: list[asyncio.Task[None]] = []
         self._started_at: float | None = None
         self.requests: list[Permission] = []
+        self.devices = list(devices)
+        #: chat messages posted into meetings: (window id, text, to, pin)
+        self.chat_posted: list[tuple[str, str, str, bool]] = []
 
     # -- the Desktop interface ----------------------------------------------------------------
 
@@ -71,6 +89,40 @@ class SimulatedDesktop(Desktop):
     def revoke(self, permission: Permission) -> None:
         self._granted.discard(permission)
 
+    def grant(self, permission: Permission) -> None:
+        self._granted.add(permission)
+
+    def audio_devices(self) -> list[AudioDevice]:
+        return list(self.devices)
+
+    def open_meeting(self, script: MeetingScript) -> MeetingWindow:
+        """A meeting window opens now (a test driving the desktop); it closes after its duration."""
+        window = self._open(script, opened_at=self.clock.timestamp())
+        if self._task is not None:
+            self._extra.append(asyncio.get_running_loop().create_task(self._play_window(window)))
+        return window
+
+    def close_window(self, window_id: str) -> bool:
+        """The user closes a meeting window now; False if no such window is open."""
+        window = self._windows.get(window_id)
+        if window is None or window.closed or window.desktop_audio:
+            return False
+        self._close(window)
+        return True
+
+    async def _play_window(self, window: MeetingWindow) -> None:
+        script = window.script
+        moments: list[tuple[float, Callable[[], None]]] = []
+        if script.details_at > 0:
+            moments.append((window.opened_at + script.details_at, lambda: self._update(window)))
+        for start, end in script.uncapturable:
+            moments.append((window.opened_at + start, lambda: self._set_capturable(window, False)))
+            moments.append((window.opened_at + end, lambda: self._set_capturable(window, True)))
+        moments.append((window.opened_at + script.duration, lambda: self._close(window)))
+        for moment, action in sorted(moments, key=lambda item: item[0]):
+            await self.clock.sleep_until(moment)
+            action()
+
     def desktop_audio_window(self) -> MeetingWindow:
         window = MeetingWindow(
             id=str(self._ids.uuid4()),
@@ -94,10 +146,12 @@ class SimulatedDesktop(Desktop):
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        tasks, self._extra = [task, *self._extra], []
+        for each in tasks:
+            if each is not None:
+                each.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await each
 
     # -- playing the scripts -------------------------------------------------------------------
 

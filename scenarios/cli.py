@@ -57,10 +57,12 @@ def build_app(*, only_serve: bool = False, only_console: bool = False) -> typer.
     from recorder.record_cli import record
     from recorder.upload_cli import upload
     from scenarios.console import register as register_console
+    from scenarios.desktop_agent_cli import desktop_agent
     from scenarios.scenario_cli import app as scenario_app
 
     app.command("upload")(upload)
     app.command("record")(record)
+    app.command("desktop-agent")(desktop_agent)
     app.add_typer(scenario_app, name="scenario")
     register_console(app)
     return app
@@ -80,6 +82,11 @@ def _report(error: typer.TyperException) -> int:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["desktop-agent"]:  # spawned by each JavaScript SDK: load only the recorder
+        from scenarios.desktop_agent_cli import main as agent_main
+
+        agent_main(sys.argv[2:])
+        return
     first = sys.argv[1:2]
     only_serve = first == ["serve"]
     if not only_serve and first:

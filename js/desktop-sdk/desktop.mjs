@@ -1,0 +1,4 @@
+import desktop from './desktop.js';
+
+export const { openMeeting, closeMeeting, revokePermission, grantPermission, setNetwork, agentPid } = desktop;
+export default desktop;
