@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -28,6 +29,13 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port (0 picks a free one)")] = 8080,
     data_dir: Annotated[Path, typer.Option(help="SQLite database and media live here")] = DEFAULT_DATA_DIR,
     in_memory: Annotated[bool, typer.Option("--in-memory", help="Keep nothing on disk")] = False,
+    store: Annotated[
+        str,
+        typer.Option(
+            help="sqlite (in --data-dir), or a postgresql:// URL shared by several serve processes "
+            "(media stays in --data-dir, which they must share)"
+        ),
+    ] = "sqlite",
     region: Annotated[str, typer.Option(help=f"One of {', '.join(REGIONS)}")] = "us-east-1",
     profile: Annotated[
         str, typer.Option(help="Start-up workspace's API: seed (2024) or current (2026)")
@@ -71,6 +79,7 @@ def serve(
         raise typer.BadParameter("profile is seed or current", param_hint="--profile")
     if delays not in ("instant", "realistic"):
         raise typer.BadParameter("delays is instant or realistic", param_hint="--delays")
+    store_url = _store_url(store, in_memory)
     webhooks = WebhookSettings()
     if webhook_retry_schedule is not None:
         webhooks = WebhookSettings(retry_schedule=_retry_schedule(webhook_retry_schedule))
@@ -81,6 +90,7 @@ def serve(
         seed=seed,
         time_scale=time_scale,
         data_dir=None if in_memory else data_dir,
+        store_url=store_url,
         host=host,
         port=port,
         delays=delays,
@@ -92,7 +102,11 @@ def serve(
     sock = bind_socket(host, port)
     bound_port = sock.getsockname()[1]
     settings = settings.model_copy(update={"port": bound_port})
-    simulated = Region(settings)
+    try:
+        simulated = _open_region(settings)
+    except BaseException:
+        sock.close()
+        raise
     endpoints = register_webhooks(simulated, webhook_url or [], webhook_secret or [])
     workspace = simulated.default_workspace
     base_url = f"http://{host}:{bound_port}"
@@ -105,6 +119,7 @@ def serve(
                     f"[bold]webhook secret[/]  {workspace.webhook_secret}",
                     f"[bold]region[/]          {settings.region}   [bold]profile[/] {workspace.profile}",
                     f"[bold]data[/]            {'in memory' if in_memory else data_dir.resolve()}",
+                    *([f"[bold]store[/]           {_redacted(store_url)}"] if store_url else []),
                     f"[bold]control plane[/]   {base_url}/_simulator/docs",
                     *(
                         f"[bold]webhook[/]         {e.url}  (secret {_signing_secret(simulated, e)})"
@@ -119,6 +134,44 @@ def serve(
         f'curl -X POST -H "Authorization: Token {simulated.default_api_key.id}" {base_url}/api/v1/sdk_upload/'
     )
     serve_forever(simulated, sock, log_level=log_level, access_log=access_log)
+
+
+def _store_url(store: str, in_memory: bool) -> str | None:
+    if store == "sqlite":
+        return None
+    if not store.startswith(("postgresql://", "postgres://")):
+        raise typer.BadParameter(
+            "sqlite, or a postgresql://user@host:port/database URL", param_hint="--store"
+        )
+    if in_memory:
+        raise typer.BadParameter(
+            "a PostgreSQL store is not in memory: drop --in-memory", param_hint="--store"
+        )
+    return store
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password, for the start-up panel."""
+    return re.sub(r"://([^:@/]+):[^@/]*@", r"://\1:***@", url)
+
+
+def _open_region(settings: Settings) -> Region:
+    """The region, or one or two lines naming why its store would not open."""
+    if settings.store_url is None:
+        return Region(settings)
+    try:
+        import psycopg
+    except ImportError:
+        raise typer.BadParameter(
+            "PostgreSQL needs psycopg: pip install 'recall-sim[postgres]'", param_hint="--store"
+        ) from None
+    try:
+        return Region(settings)
+    except psycopg.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise typer.BadParameter(
+            f"cannot use {_redacted(settings.store_url)}: {first}", param_hint="--store"
+        ) from None
 
 
 def _retry_schedule(value: str) -> tuple[float, ...]:

@@ -42,7 +42,14 @@ DATABASE_NAME = "recall-sim.sqlite3"
 
 
 def open_store(settings: Settings) -> tuple[Store, BlobStore]:
-    """The SQLite store and blob folder under `data_dir`, or memory and a temporary blob folder."""
+    """The SQLite store and blob folder under `data_dir`, or memory and a temporary blob folder; with a
+    `store_url`, that PostgreSQL database and the blob folder under `data_dir`."""
+    if settings.store_url is not None:
+        from simulator.store.postgres import PostgresStore  # psycopg is an extra
+
+        if settings.data_dir is None:
+            raise ValueError("a PostgreSQL store keeps media in a data directory the processes share")
+        return PostgresStore(settings.store_url), BlobStore(Path(settings.data_dir) / "blobs")
     if settings.data_dir is None:
         return MemoryStore(), BlobStore(Path(tempfile.mkdtemp(prefix="recall-sim-blobs-")), temporary=True)
     data_dir = Path(settings.data_dir)

@@ -103,3 +103,16 @@ class Store(ABC):
     def durable(self) -> bool:
         """Whether a new process on the same location sees this store's state."""
         return False
+
+    @property
+    def shared(self) -> bool:
+        """Whether other processes may be using this store at the same moment (PostgreSQL): then jobs
+        are leased, counters and rate limits live in the store, and start-up takes a lock."""
+        return False
+
+    def increment(self, key: str) -> int:
+        """Add one to the integer meta value `key` (0 when unset) and return it, atomically."""
+        with self.transaction():
+            number = int(self.get_meta(key) or 0) + 1
+            self.put_meta(key, number)
+        return number
