@@ -63,6 +63,11 @@ def serve(
         # Hidden: only load benchmarks want a region that never throttles; partners see Recall's limits.
         typer.Option("--rate-limits/--no-rate-limits", hidden=True, help="Apply Recall's rate limits"),
     ] = True,
+    job_lease: Annotated[
+        float,
+        # Hidden: how soon another process takes over a killed one's jobs; the kill test shortens it.
+        typer.Option(hidden=True, min=0.1, help="Seconds a process holds a job without renewing it"),
+    ] = 30.0,
     webhook_retry_schedule: Annotated[
         Optional[str],  # noqa: UP045
         # Hidden: load tests want failed webhooks retried within seconds; partners see Svix's schedule.
@@ -91,6 +96,7 @@ def serve(
         time_scale=time_scale,
         data_dir=None if in_memory else data_dir,
         store_url=store_url,
+        job_lease=job_lease,
         host=host,
         port=port,
         delays=delays,

@@ -83,15 +83,32 @@ class Region:
         self._build()
 
     def _build(self) -> None:
+        # Processes starting together on one shared store take turns: one bootstraps, the rest find it.
+        with self.store.startup_lock():
+            self._build_locked()
+
+    def _randomness(self, seed: int | str) -> Randomness:
+        """The region's streams. Processes sharing a store each draw from streams of their own, derived
+        from the region's seed and a process number the store hands out, so no two draw the same id."""
+        if self.store.shared:
+            return Randomness(seed).derive(f"process-{self.store.increment('process_seq')}")
+        positions = self.store.get_meta("rng_positions") if seed == self.store.get_meta("seed") else None
+        return Randomness(seed, positions)
+
+    def _build_locked(self) -> None:
         stored_seed = self.store.get_meta("seed")
         seed = self.settings.seed if self.settings.seed is not None else stored_seed
         if seed is None:
             seed = entropy_seed()
-        positions = self.store.get_meta("rng_positions") if seed == stored_seed else None
+        randomness = self._randomness(seed)
         self.store.put_meta("seed", seed)
-        self.ctx = Context(self.settings, self.clock, Randomness(seed, positions), self.store, self.blobs)
+        self._seed: int | str = seed
+        self.ctx = Context(self.settings, self.clock, randomness, self.store, self.blobs)
         self.ctx.resume_clock()
-        self._forget_interrupted_requests()
+        if self.store.join_serving():
+            # With other processes serving the same store, their requests are running now: their keys
+            # stay taken. Alone, every request still marked running was cut off.
+            self._forget_interrupted_requests()
         self.workspaces = Workspaces(self.ctx)
         self.sdk_uploads = SdkUploads(self.ctx)
         self.recordings = Recordings(self.ctx)
@@ -107,7 +124,9 @@ class Region:
         self.realtime = Realtime(
             self.ctx, webhook_transport=self.webhook_transport, websocket_transport=self.realtime_transport
         )
-        self.limiter = RateLimiter(self.clock, enabled=self.settings.rate_limits)
+        self.limiter = RateLimiter(
+            self.clock, enabled=self.settings.rate_limits, shared=self.store if self.store.shared else None
+        )
         self.faults = FaultRules(self)
         key = self.store.get_meta("download_signing_key")
         if key is None:
@@ -167,7 +186,7 @@ class Region:
 
     @property
     def seed(self) -> int | str:
-        return self.ctx.randomness.seed
+        return self._seed
 
     async def reset(self, *, seed: int | None = None) -> None:
         """Forget everything and start again as if freshly started (with `seed`, if given)."""

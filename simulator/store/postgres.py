@@ -25,19 +25,25 @@ from simulator.store.migrations import migrate
 
 __all__ = ["PostgresStore", "is_postgres_url"]
 
-#: leases are measured on the database's clock: the same for every process, whatever their time scale
+#: leases are measured on the database's clock: the same for every process, whatever their time scale.
+#: A job whose payload names a process (`runs_on`, e.g. a send over a connection only it holds) is
+#: leased only by that process.
 _LEASE_SQL = """
 UPDATE jobs SET lease_holder = %(holder)s,
                 lease_until = clock_timestamp() + make_interval(secs => %(lease)s)
 WHERE id = (
     SELECT id FROM jobs
     WHERE ix_due_at <= %(now)s AND (lease_until IS NULL OR lease_until < clock_timestamp())
+      AND coalesce(data::jsonb -> 'payload' ->> 'runs_on', %(holder)s) = %(holder)s
     ORDER BY ix_due_at, seq
     LIMIT 1
     FOR UPDATE SKIP LOCKED
 )
 RETURNING data
 """
+
+
+_TURN_SQL = "SELECT pg_advisory_xact_lock(hashtext('recall-sim unit of work ' || current_schema()))"
 
 
 def is_postgres_url(value: str) -> bool:
@@ -56,6 +62,7 @@ class PostgresStore(Store):
     def __init__(self, url: str) -> None:
         self.url = url
         self._db = psycopg.connect(url, autocommit=True)
+        self._depth = 0
         try:
             self.schema_version = migrate(self._db)
         except BaseException:
@@ -132,7 +139,16 @@ class PostgresStore(Store):
     def transaction(self) -> Iterator[None]:
         # psycopg nests these as savepoints, and rolls back (then re-raises) on any exception.
         with self._db.transaction():
-            yield
+            self._depth += 1
+            try:
+                if self._depth == 1:
+                    # Units of work take turns across processes, as SQLite's writers do (BEGIN
+                    # IMMEDIATE): each sees everything committed before it, so a check-then-write
+                    # ("was that the last artifact?") decides the same as in one process.
+                    self._db.execute(_TURN_SQL)
+                yield
+            finally:
+                self._depth -= 1
 
     def get_meta(self, key: str) -> Any:
         row = self._db.execute("SELECT value FROM meta WHERE key = %s", (key,)).fetchone()
@@ -154,6 +170,19 @@ class PostgresStore(Store):
         assert row is not None
         return int(row[0])
 
+    def join_serving(self) -> bool:
+        """Count this connection among the processes serving the region (a shared advisory lock, which
+        a dead process's session drops); True if no other process is serving it now."""
+        key = "recall-sim serving"
+        row = self._db.execute(
+            "SELECT pg_try_advisory_lock(hashtext(%s || current_schema()))", (key,)
+        ).fetchone()
+        alone = bool(row is not None and row[0])
+        if alone:
+            self._db.execute("SELECT pg_advisory_unlock(hashtext(%s || current_schema()))", (key,))
+        self._db.execute("SELECT pg_advisory_lock_shared(hashtext(%s || current_schema()))", (key,))
+        return alone
+
     @contextmanager
     def startup_lock(self) -> Iterator[None]:
         """Held while a process builds its region: one at a time bootstraps the workspace and keys."""
@@ -169,10 +198,12 @@ class PostgresStore(Store):
         row = self._db.execute(_LEASE_SQL, {"holder": holder, "lease": lease, "now": Jsonb(now)}).fetchone()
         return None if row is None else dict(json.loads(row[0]))
 
-    def next_unleased_due_at(self) -> float | None:
+    def next_unleased_due_at(self, holder: str) -> float | None:
         row = self._db.execute(
-            "SELECT ix_due_at FROM jobs WHERE lease_until IS NULL OR lease_until < clock_timestamp() "
-            "ORDER BY ix_due_at, seq LIMIT 1"
+            "SELECT ix_due_at FROM jobs WHERE (lease_until IS NULL OR lease_until < clock_timestamp()) "
+            "AND coalesce(data::jsonb -> 'payload' ->> 'runs_on', %s) = %s "
+            "ORDER BY ix_due_at, seq LIMIT 1",
+            (holder, holder),
         ).fetchone()
         return None if row is None or row[0] is None else float(row[0])
 
@@ -188,6 +219,13 @@ class PostgresStore(Store):
         self._db.execute(
             "UPDATE jobs SET lease_holder = NULL, lease_until = NULL WHERE id = %s AND lease_holder = %s",
             (job_id, holder),
+        )
+
+    def release_leases(self, holder: str) -> None:
+        if self._db.closed:
+            return
+        self._db.execute(
+            "UPDATE jobs SET lease_holder = NULL, lease_until = NULL WHERE lease_holder = %s", (holder,)
         )
 
     def throttle(self, scope: str, key: str, now: float, window: float, limit: int) -> float | None:
