@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.programs import require_postgres_program
+
 pytestmark = pytest.mark.served
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,6 +33,18 @@ TINY = {
     "media_capture": ["--runs", "1", "--tiny-minutes", "0.1", "--standard-minutes", "0.05"],
     "ingest_upload": ["--size-mib", "1", "--chunk-mib", "1", "--runs", "1"],
     "lifecycle": ["--runs", "1", "--hour-runs", "0", "--scenarios", "happy-path,pause"],
+    "scale_out": [
+        "--runs",
+        "1",
+        "--seconds",
+        "0.2",
+        "--warmup",
+        "0.1",
+        "--connections",
+        "3",
+        "--lifecycles",
+        "3",
+    ],
 }
 
 
@@ -38,6 +52,8 @@ TINY = {
 def test_the_benchmark_runs_and_prints_its_ratio(name: str, tmp_path: Path) -> None:
     if name == "startup" and importlib.util.find_spec("moto") is None:
         pytest.skip("moto is in the bench extra: pip install -e '.[bench]'")
+    if name == "scale_out":
+        require_postgres_program("initdb")
     args = [*TINY[name], *(["--dir", str(tmp_path)] if name == "ingest_upload" else [])]
     done = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / f"{name}.py"), *args],
