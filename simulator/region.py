@@ -31,6 +31,7 @@ from simulator.realtime.service import Realtime
 from simulator.records import ApiKey, IdempotencyRecord, Repository, Workspace
 from simulator.scheduler import Job
 from simulator.settings import Settings
+from simulator.shared_clock import SharedClock
 from simulator.store import BlobStore, MemoryStore, SqliteStore, Store
 from simulator.transcription.jobs import TranscriptJobs
 from simulator.transcription.sources import RecordingSources
@@ -73,13 +74,17 @@ class Region:
         #: how the region reaches `websocket` real-time endpoints: an in-process WebSocket transport
         #: (`httpx_ws.transport.ASGIWebSocketTransport`) in tests, real sockets when None
         self.realtime_transport = realtime_transport
-        self.clock = clock or RealClock(self.settings.time_scale)
         if store is None or blobs is None:
             opened_store, opened_blobs = open_store(self.settings)
             store = store or opened_store
             blobs = blobs or opened_blobs
         self.store = store
         self.blobs = blobs
+        if clock is None and store.shared:
+            # Several processes serve the region: they keep one clock, in the store.
+            with store.startup_lock():
+                clock = SharedClock(store, self.settings.time_scale)
+        self.clock = clock or RealClock(self.settings.time_scale)
         self._build()
 
     def _build(self) -> None:

@@ -32,6 +32,7 @@ from typing import Any
 
 from seams import Clock, RealClock
 from simulator.records import Record, Repository
+from simulator.shared_clock import SharedClock
 from simulator.store import Store
 
 __all__ = ["Job", "JobHandler", "Scheduler"]
@@ -198,6 +199,8 @@ class Scheduler:
 
     async def _run_forever(self) -> None:
         while True:
+            if self._polls and isinstance(self.clock, SharedClock):
+                self.clock.refresh()  # advances other processes made
             await self.run_due()
             self._wake = asyncio.Event()
             due = self.next_due_at()

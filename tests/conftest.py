@@ -104,7 +104,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 @pytest.fixture
 def sim(store_kind: str, clock: VirtualClock, tmp_path: Path) -> Iterator[Sim]:
-    """A region on the virtual clock, with the store chosen by `store_kind` (both, by default)."""
+    """A region on the virtual clock, with the store chosen by `store_kind` (all three, by default)."""
     simulated = make_sim(clock, tmp_path, store_kind)
     yield simulated
     simulated.close()

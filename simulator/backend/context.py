@@ -68,6 +68,8 @@ class Context:
         """After a restart, move the clock up to the latest reading kept, if it is behind it: a clock
         moved on by hand or running faster than real time would otherwise start again from the
         machine's time, and the region would stamp moments earlier than ones it already handed out."""
+        if self.store.shared:
+            return  # the processes sharing the store follow one clock kept there (shared_clock.py)
         kept = self.store.get_meta(CLOCK_META)
         if kept is not None and float(kept) > self.clock.timestamp():
             self.clock.advance(float(kept) - self.clock.timestamp())

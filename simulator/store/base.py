@@ -143,6 +143,13 @@ class Store(ABC):
     def clear_rate_log(self) -> None:
         raise NotImplementedError
 
+    def add_to_meta(self, key: str, amount: float) -> float:
+        """Add `amount` to the number meta value `key` (0 when unset) and return it, atomically."""
+        with self.transaction():
+            total = float(self.get_meta(key) or 0.0) + amount
+            self.put_meta(key, total)
+        return total
+
     def increment(self, key: str) -> int:
         """Add one to the integer meta value `key` (0 when unset) and return it, atomically."""
         with self.transaction():

@@ -183,6 +183,15 @@ class PostgresStore(Store):
         self._db.execute("SELECT pg_advisory_lock_shared(hashtext(%s || current_schema()))", (key,))
         return alone
 
+    def add_to_meta(self, key: str, amount: float) -> float:
+        row = self._db.execute(
+            "INSERT INTO meta (key, value) VALUES (%s, %s::float8::text) "
+            "ON CONFLICT (key) DO UPDATE SET value = (meta.value::float8 + %s)::text RETURNING value",
+            (key, amount, amount),
+        ).fetchone()
+        assert row is not None
+        return float(row[0])
+
     @contextmanager
     def startup_lock(self) -> Iterator[None]:
         """Held while a process builds its region: one at a time bootstraps the workspace and keys."""

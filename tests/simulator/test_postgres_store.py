@@ -3,13 +3,19 @@ agree on through it (counters, job leases, the rate-limit log), and `serve --sto
 
 from __future__ import annotations
 
+import asyncio
+import tempfile
 import threading
+from pathlib import Path
 
 import psycopg
 import pytest
 from typer.testing import CliRunner
 
 from scenarios.cli import build_app
+from simulator import Settings
+from simulator.region import Region
+from simulator.shared_clock import SharedClock
 from simulator.store.migrations import MIGRATIONS
 from simulator.store.postgres import PostgresStore
 from tests.postgres import PostgresSchemas
@@ -111,3 +117,26 @@ def test_serve_names_a_store_it_cannot_use(args: list[str], message: str) -> Non
     assert result.exit_code == 2
     assert message in " ".join(result.output.replace("│", " ").split())
     assert "Traceback" not in result.output
+
+
+def test_processes_share_one_clock_its_scale_and_its_advances(postgres_schemas: PostgresSchemas) -> None:
+    url = postgres_schemas.server.url(schema=postgres_schemas.fresh_schema())
+    first = Region(Settings(seed=7, time_scale=0, store_url=url, data_dir=Path(tempfile.mkdtemp())))
+    # A second process asked for another scale: the region's is the first one's (frozen).
+    second = Region(Settings(time_scale=50, store_url=url, data_dir=first.settings.data_dir))
+    try:
+        assert isinstance(second.clock, SharedClock)
+        assert second.clock.scale == 0
+        assert second.default_api_key.id == first.default_api_key.id  # bootstrapped once
+        before = first.clock.timestamp()
+        assert second.clock.timestamp() == pytest.approx(before, abs=0.01)
+        asyncio.run(first.advance(3600))
+        assert first.clock.timestamp() == pytest.approx(before + 3600, abs=0.01)
+        second.clock.refresh()  # what its scheduler does every poll
+        assert second.clock.timestamp() == pytest.approx(before + 3600, abs=0.01)
+        asyncio.run(second.advance(60))
+        first.clock.refresh()
+        assert first.clock.timestamp() == pytest.approx(before + 3660, abs=0.01)
+    finally:
+        first.close()
+        second.close()
