@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -27,6 +28,8 @@ class FlakyReceiver:
         #: message id -> (event type, body), the first verified delivery of each
         self.messages: dict[str, tuple[str, dict[str, Any]]] = {}
         self.duplicates = 0
+        #: message id -> every request for it, failed ones included (one per attempt made)
+        self.requests: Counter[str] = Counter()
         self._lock = threading.Lock()
 
     async def __call__(
@@ -51,6 +54,7 @@ class FlakyReceiver:
     def _answer(self, headers: dict[str, str], body: bytes) -> int:
         with self._lock:
             self.attempts += 1
+            self.requests[headers.get("svix-id") or headers.get("webhook-id") or ""] += 1
             if self.attempts % self.fail_every == 0:
                 self.failures_answered += 1
                 return 500

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
+import os
 import random
+import signal
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +37,8 @@ __all__ = ["LoadResult", "run_load"]
 
 #: seconds before each webhook retry: a message gets 8 attempts within ~9 s
 RETRY_SCHEDULE = "0.2,0.5,1,1,2,2,2"
+#: the job lease when a process is killed: its jobs wait this long for another process
+KILL_LEASE = 3.0
 _POLL = 0.2
 
 
@@ -54,6 +59,13 @@ class LoadResult:
     routes: dict[str, tuple[int, float, float]] = field(default_factory=dict)
     lost: int = 0
     seconds: float = 0.0
+    #: message id -> requests the receiver had for it (failed ones included)
+    receiver_requests: dict[str, int] = field(default_factory=dict)
+    #: on PostgreSQL: (message id, attempt number) of every attempt the region logged, and jobs left
+    attempt_log: list[tuple[str, int | None]] = field(default_factory=list)
+    leftover_jobs: list[str] = field(default_factory=list)
+    #: the jobs the killed process held when it was killed
+    killed_holding: list[str] = field(default_factory=list)
 
     def figures(self) -> dict[str, Any]:
         return {
@@ -76,7 +88,7 @@ def _config(i: int) -> dict[str, Any] | None:
 
 
 async def _record_all(
-    server: ServedProcess,
+    servers: list[ServedProcess],
     transport: TimedTransport,
     meeting: MeetingScript,
     n: int,
@@ -87,6 +99,7 @@ async def _record_all(
     clock = RealClock(scale)
 
     async def one(i: int) -> RecordOutcome:
+        server = servers[i % len(servers)]  # recorders spread over every process serving the region
         tokens = TokenSource(
             server.base_url, api_key=server.api_key, recording_config=_config(i), transport=transport
         )
@@ -183,7 +196,20 @@ def _settle_webhooks(server: ServedProcess, endpoint_id: str, grace: float) -> l
         waited += _POLL
 
 
-def run_load(work: Path, *, recorders: int, meeting: MeetingScript, scale: float, seed: int) -> LoadResult:
+def run_load(
+    work: Path,
+    *,
+    recorders: int,
+    meeting: MeetingScript,
+    scale: float,
+    seed: int,
+    processes: int = 1,
+    store_url: str | None = None,
+    kill_one: bool = False,
+) -> LoadResult:
+    """`processes` > 1 serve one region from the PostgreSQL database at `store_url`, sharing one data
+    directory; `kill_one` SIGKILLs the last of them once every recorder has finished, at a moment it
+    holds a job's lease (its jobs must complete elsewhere)."""
     result = LoadResult(recorders)
     rng = random.Random(seed)
     secret = "whsec_" + base64.b64encode(rng.randbytes(24)).decode()
@@ -200,12 +226,25 @@ def run_load(work: Path, *, recorders: int, meeting: MeetingScript, scale: float
         ]
         args += ["--webhook-url", f"{receiver_url}/webhooks", "--webhook-secret", secret]
         args += ["--webhook-retry-schedule", RETRY_SCHEDULE]
-        with serve_process(*args, log=work / "serve.log") as server:
-            elapsed = asyncio.run(_record_and_check(server, work, meeting, recorders, scale, seed, result))
+        if store_url is not None:
+            args += ["--store", store_url, "--job-lease", str(KILL_LEASE if kill_one else 30.0)]
+        with contextlib.ExitStack() as stack:
+            servers = [
+                stack.enter_context(serve_process(*args, log=work / f"serve-{i}.log"))
+                for i in range(processes)
+            ]
+            victim = servers[-1] if kill_one else None
+            elapsed = asyncio.run(
+                _record_and_check(servers, work, meeting, recorders, scale, seed, result, victim, store_url)
+            )
+            server = servers[0]
             endpoints = _control(server, "/webhooks/endpoints")
             endpoint_id = next(e["id"] for e in endpoints if e["url"] == f"{receiver_url}/webhooks")
             messages = _settle_webhooks(server, endpoint_id, grace=60.0)
-            log = server.output()
+            log = "".join(s.output() for s in servers if s is not victim)
+            if store_url is not None:
+                result.attempt_log = _attempt_log(store_url)
+                result.leftover_jobs = _leftover_jobs(store_url)
         result.seconds = elapsed
     _compare_webhooks(result, receiver, messages)
     if "Traceback" in log or "Exception in ASGI" in log:
@@ -214,19 +253,26 @@ def run_load(work: Path, *, recorders: int, meeting: MeetingScript, scale: float
 
 
 async def _record_and_check(
-    server: ServedProcess,
+    servers: list[ServedProcess],
     work: Path,
     meeting: MeetingScript,
     n: int,
     scale: float,
     seed: int,
     result: LoadResult,
+    victim: ServedProcess | None = None,
+    store_url: str | None = None,
 ) -> float:
     transport = TimedTransport()
     loop = asyncio.get_running_loop()
     began = loop.time()
+    server = servers[0]
     try:
-        outcomes = await _record_all(server, transport, meeting, n, scale, seed, work)
+        outcomes = await _record_all(servers, transport, meeting, n, scale, seed, work)
+        if victim is not None and store_url is not None:
+            result.killed_holding = await _kill_holding_a_lease(victim, store_url)
+            if not result.killed_holding:
+                result.problems.append("the process to kill never held a job's lease after the recordings")
         checks = []
         words = [0]
         headers = {"Authorization": f"Token {server.api_key}"}
@@ -264,6 +310,42 @@ async def _record_and_check(
     return loop.time() - began
 
 
+async def _kill_holding_a_lease(victim: ServedProcess, store_url: str) -> list[str]:
+    """SIGKILL `victim` as soon as the database shows it holding a job's lease; the jobs it held."""
+    import psycopg
+
+    pattern = f"%:{victim.process.pid}:%"
+    async with await psycopg.AsyncConnection.connect(store_url, autocommit=True) as db:
+        for _ in range(2000):
+            cur = await db.execute("SELECT id FROM jobs WHERE lease_holder LIKE %s", (pattern,))
+            held = [str(row[0]) for row in await cur.fetchall()]
+            if held:
+                os.kill(victim.process.pid, signal.SIGKILL)
+                victim.process.wait()
+                return held
+            await asyncio.sleep(0.005)
+    return []
+
+
+def _attempt_log(store_url: str) -> list[tuple[str, int | None]]:
+    """(message id, attempt number) of every attempt the region logged."""
+    import psycopg
+
+    with psycopg.connect(store_url) as db:
+        rows = db.execute("SELECT data FROM webhook_attempts").fetchall()
+    docs = [json.loads(row[0]) for row in rows]
+    return [(d["message_id"], d["attempt_number"]) for d in docs]
+
+
+def _leftover_jobs(store_url: str) -> list[str]:
+    """Jobs still in the queue, but for the uploads' expiries (due a day later)."""
+    import psycopg
+
+    with psycopg.connect(store_url) as db:
+        rows = db.execute("SELECT id, data FROM jobs").fetchall()
+    return [f"{r[0]} {r[1]}" for r in rows if json.loads(r[1])["kind"] != "expire_ingest_file"]
+
+
 def _by_route(samples: list[Sample]) -> dict[str, tuple[int, float, float]]:
     grouped: dict[str, list[float]] = {}
     for sample in samples:
@@ -299,6 +381,7 @@ def _compare_webhooks(result: LoadResult, receiver: FlakyReceiver, messages: lis
     if receiver.bad_signatures:
         result.problems.append(f"{receiver.bad_signatures} deliveries failed svix verification")
     result.lost += len(sent - received)
+    result.receiver_requests = dict(receiver.requests)
     done = sum(1 for event, _ in receiver.messages.values() if event == "recording.done")
     if done != result.recorders:
         result.problems.append(f"recording.done webhooks: {done}, recorders: {result.recorders}")

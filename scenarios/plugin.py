@@ -96,6 +96,12 @@ def pytest_configure(config: pytest.Config) -> None:
     for line in MARKERS:
         config.addinivalue_line("markers", line)
     config.stash[_DEFAULTS] = Defaults(config.getoption("recall_seed"), config.getoption("recall_profile"))
+    from scenarios.shared_examples import ExamplesMisconfigured, use_shared_examples
+
+    try:
+        use_shared_examples()
+    except ExamplesMisconfigured as error:
+        raise pytest.UsageError(str(error)) from None
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:

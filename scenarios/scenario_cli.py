@@ -216,8 +216,14 @@ def fuzz(
     from hypothesis import HealthCheck, given, settings
     from hypothesis import seed as hypothesis_seed
 
+    from scenarios.shared_examples import ExamplesMisconfigured, example_database
     from scenarios.strategies import scenarios
 
+    try:
+        # RECALL_SIM_EXAMPLES=redis://...: failures found anywhere are tried first, and ours are kept.
+        database = example_database()
+    except ExamplesMisconfigured as error:
+        raise typer.BadParameter(str(error), param_hint="RECALL_SIM_EXAMPLES") from None
     ran: list[str] = []
     failing: list[Scenario] = []
 
@@ -239,8 +245,9 @@ def fuzz(
     )
     task = progress.add_task("generating scenarios", total=examples)
 
-    @hypothesis_seed(seed)
-    @settings(max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=examples, deadline=None, database=database, suppress_health_check=list(HealthCheck)
+    )
     @given(scenarios(faults=faults, max_seconds=max_seconds))
     def search(scenario: Scenario) -> None:
         ran.append(scenario.name)
@@ -253,6 +260,13 @@ def fuzz(
         if violations:
             failing.append(scenario)
             raise Broken(scenario, violations)
+
+    if database is None:
+        search = hypothesis_seed(seed)(search)
+    else:
+        # Hypothesis uses no database for a seeded search: the shared failures come first, then a
+        # random search.
+        console.print("RECALL_SIM_EXAMPLES: failures saved by any run are tried first; --seed is not used")
 
     started = time.perf_counter()
     try:

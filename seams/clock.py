@@ -108,6 +108,27 @@ class RealClock(_ClockBase):
             self._changed.set()
             self._changed = None
 
+    def origin(self) -> tuple[float, float]:
+        """(the machine's time, this clock's time) at one moment: an origin other processes can follow."""
+        return _time.time(), self.timestamp()
+
+    def follow(self, wall: float, at: float, scale: float, advanced: float, *, first: bool = False) -> None:
+        """Run as the clock that read `at` when the machine's time was `wall`, at `scale`, moved on by
+        `advanced` seconds of advances since: processes following one origin agree on the time. Never
+        backwards (a reading already given out stays in the past), unless `first`: before this clock
+        has been read."""
+        before = self.timestamp()
+        self.scale = scale
+        self._origin_mono = _time.monotonic()
+        self._origin_wall = at + (_time.time() - wall) * scale
+        self._offset = advanced
+        behind = before - self.timestamp()
+        if behind > 0 and not first:
+            self._offset += behind
+        if self.timestamp() > before and self._changed is not None:
+            self._changed.set()
+            self._changed = None
+
     async def sleep(self, seconds: float) -> None:
         await self.sleep_until(self.timestamp() + max(0.0, seconds))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import re
 from pathlib import Path
 from typing import Annotated, NoReturn, Optional
 
@@ -35,6 +36,13 @@ def serve(
         ),
     ] = DEFAULT_DATA_DIR,
     in_memory: Annotated[bool, typer.Option("--in-memory", help="Keep nothing on disk")] = False,
+    store: Annotated[
+        str,
+        typer.Option(
+            help="sqlite (in --data-dir), or a postgresql:// URL shared by several serve processes "
+            "(media stays in --data-dir, which they must share)"
+        ),
+    ] = "sqlite",
     region: Annotated[str, typer.Option(help=f"One of {', '.join(REGIONS)}")] = "us-east-1",
     profile: Annotated[
         str, typer.Option(help="Start-up workspace's API: seed (2024) or current (2026)")
@@ -74,6 +82,11 @@ def serve(
             "(the region's clock)"
         ),
     ] = "real",
+    job_lease: Annotated[
+        float,
+        # Hidden: how soon another process takes over a killed one's jobs; the kill test shortens it.
+        typer.Option(hidden=True, min=0.1, help="Seconds a process holds a job without renewing it"),
+    ] = 30.0,
     webhook_retry_schedule: Annotated[
         Optional[str],  # noqa: UP045
         # Hidden: load tests want failed webhooks retried within seconds; partners see Svix's schedule.
@@ -92,6 +105,7 @@ def serve(
         raise typer.BadParameter("delays is instant or realistic", param_hint="--delays")
     if signature_time not in ("real", "region"):
         raise typer.BadParameter("signature time is real or region", param_hint="--signature-time")
+    store_url = _store_url(store, in_memory)
     webhooks = WebhookSettings(signature_time=signature_time)
     if webhook_retry_schedule is not None:
         webhooks = webhooks.model_copy(update={"retry_schedule": _retry_schedule(webhook_retry_schedule)})
@@ -102,6 +116,8 @@ def serve(
         seed=seed,
         time_scale=time_scale,
         data_dir=None if in_memory else data_dir,
+        store_url=store_url,
+        job_lease=job_lease,
         host=host,
         port=port,
         delays=delays,
@@ -132,10 +148,16 @@ def serve(
         _refuse(f"cannot listen on {host}:{port}: {error.strerror}.", "Pass another --host or --port.")
     bound_port = sock.getsockname()[1]
     settings = settings.model_copy(update={"port": bound_port})
-    simulated = Region(settings)
+    try:
+        simulated = _open_region(settings)
+    except BaseException:
+        sock.close()
+        raise
     endpoints = register_webhooks(simulated, webhook_url or [], webhook_secret or [])
     base_url = f"http://{host}:{bound_port}"
-    console.print(Panel.fit(_panel(simulated, base_url, endpoints, in_memory, data_dir), title="recall-sim"))
+    console.print(
+        Panel.fit(_panel(simulated, base_url, endpoints, in_memory, data_dir, store_url), title="recall-sim")
+    )
     console.print(
         f'curl -X POST -H "Authorization: Token {simulated.default_api_key.id}" {base_url}/api/v1/sdk_upload/'
     )
@@ -152,7 +174,14 @@ def _refuse(problem: str, fix: str) -> NoReturn:
     raise typer.Exit(1)
 
 
-def _panel(region: Region, base_url: str, endpoints: list[Endpoint], in_memory: bool, data_dir: Path) -> str:
+def _panel(
+    region: Region,
+    base_url: str,
+    endpoints: list[Endpoint],
+    in_memory: bool,
+    data_dir: Path,
+    store_url: str | None,
+) -> str:
     """What a partner configures from: where the region is, its key, and for each webhook endpoint the
     secret its receiver verifies with and the headers it will see."""
     workspace = region.default_workspace
@@ -168,6 +197,7 @@ def _panel(region: Region, base_url: str, endpoints: list[Endpoint], in_memory: 
     lines += [
         f"[bold]region[/]          {region.settings.region}   [bold]profile[/] {workspace.profile}",
         f"[bold]data[/]            {'in memory' if in_memory else data_dir.resolve()}",
+        *([f"[bold]store[/]           {_redacted(store_url)}"] if store_url else []),
         f"[bold]control plane[/]   {base_url}/_simulator/docs",
         f"[bold]webhook headers[/] {family}-id, {family}-timestamp, {family}-signature",
     ]
@@ -175,6 +205,44 @@ def _panel(region: Region, base_url: str, endpoints: list[Endpoint], in_memory: 
     if not endpoints:
         lines.append("[bold]webhooks[/]        none yet: recall-sim listen --forward-to URL")
     return "\n".join(lines)
+
+
+def _store_url(store: str, in_memory: bool) -> str | None:
+    if store == "sqlite":
+        return None
+    if not store.startswith(("postgresql://", "postgres://")):
+        raise typer.BadParameter(
+            "sqlite, or a postgresql://user@host:port/database URL", param_hint="--store"
+        )
+    if in_memory:
+        raise typer.BadParameter(
+            "a PostgreSQL store is not in memory: drop --in-memory", param_hint="--store"
+        )
+    return store
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password, for the start-up panel."""
+    return re.sub(r"://([^:@/]+):[^@/]*@", r"://\1:***@", url)
+
+
+def _open_region(settings: Settings) -> Region:
+    """The region, or one or two lines naming why its store would not open."""
+    if settings.store_url is None:
+        return Region(settings)
+    try:
+        import psycopg
+    except ImportError:
+        raise typer.BadParameter(
+            "PostgreSQL needs psycopg: pip install 'recall-sim[postgres]'", param_hint="--store"
+        ) from None
+    try:
+        return Region(settings)
+    except psycopg.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise typer.BadParameter(
+            f"cannot use {_redacted(settings.store_url)}: {first}", param_hint="--store"
+        ) from None
 
 
 def _retry_schedule(value: str) -> tuple[float, ...]:

@@ -31,6 +31,7 @@ from simulator.realtime.service import Realtime
 from simulator.records import ApiKey, IdempotencyRecord, Repository, Workspace
 from simulator.scheduler import Job
 from simulator.settings import Settings
+from simulator.shared_clock import SharedClock
 from simulator.store import BlobStore, MemoryStore, SqliteStore, Store
 from simulator.transcription.jobs import TranscriptJobs
 from simulator.transcription.sources import RecordingSources
@@ -42,7 +43,14 @@ DATABASE_NAME = "recall-sim.sqlite3"
 
 
 def open_store(settings: Settings) -> tuple[Store, BlobStore]:
-    """The SQLite store and blob folder under `data_dir`, or memory and a temporary blob folder."""
+    """The SQLite store and blob folder under `data_dir`, or memory and a temporary blob folder; with a
+    `store_url`, that PostgreSQL database and the blob folder under `data_dir`."""
+    if settings.store_url is not None:
+        from simulator.store.postgres import PostgresStore  # psycopg is an extra
+
+        if settings.data_dir is None:
+            raise ValueError("a PostgreSQL store keeps media in a data directory the processes share")
+        return PostgresStore(settings.store_url), BlobStore(Path(settings.data_dir) / "blobs")
     if settings.data_dir is None:
         return MemoryStore(), BlobStore(Path(tempfile.mkdtemp(prefix="recall-sim-blobs-")), temporary=True)
     data_dir = Path(settings.data_dir)
@@ -66,25 +74,46 @@ class Region:
         #: how the region reaches `websocket` real-time endpoints: an in-process WebSocket transport
         #: (`httpx_ws.transport.ASGIWebSocketTransport`) in tests, real sockets when None
         self.realtime_transport = realtime_transport
-        self.clock = clock or RealClock(self.settings.time_scale)
         if store is None or blobs is None:
             opened_store, opened_blobs = open_store(self.settings)
             store = store or opened_store
             blobs = blobs or opened_blobs
         self.store = store
         self.blobs = blobs
+        if clock is None and store.shared:
+            # Several processes serve the region: they keep one clock, in the store.
+            with store.startup_lock():
+                clock = SharedClock(store, self.settings.time_scale)
+        self.clock = clock or RealClock(self.settings.time_scale)
         self._build()
 
     def _build(self) -> None:
+        # Processes starting together on one shared store take turns: one bootstraps, the rest find it.
+        with self.store.startup_lock():
+            self._build_locked()
+
+    def _randomness(self, seed: int | str) -> Randomness:
+        """The region's streams. Processes sharing a store each draw from streams of their own, derived
+        from the region's seed and a process number the store hands out, so no two draw the same id."""
+        if self.store.shared:
+            return Randomness(seed).derive(f"process-{self.store.increment('process_seq')}")
+        positions = self.store.get_meta("rng_positions") if seed == self.store.get_meta("seed") else None
+        return Randomness(seed, positions)
+
+    def _build_locked(self) -> None:
         stored_seed = self.store.get_meta("seed")
         seed = self.settings.seed if self.settings.seed is not None else stored_seed
         if seed is None:
             seed = entropy_seed()
-        positions = self.store.get_meta("rng_positions") if seed == stored_seed else None
+        randomness = self._randomness(seed)
         self.store.put_meta("seed", seed)
-        self.ctx = Context(self.settings, self.clock, Randomness(seed, positions), self.store, self.blobs)
+        self._seed: int | str = seed
+        self.ctx = Context(self.settings, self.clock, randomness, self.store, self.blobs)
         self.ctx.resume_clock()
-        self._forget_interrupted_requests()
+        if self.store.join_serving():
+            # With other processes serving the same store, their requests are running now: their keys
+            # stay taken. Alone, every request still marked running was cut off.
+            self._forget_interrupted_requests()
         self.workspaces = Workspaces(self.ctx)
         self.sdk_uploads = SdkUploads(self.ctx)
         self.recordings = Recordings(self.ctx)
@@ -100,7 +129,9 @@ class Region:
         self.realtime = Realtime(
             self.ctx, webhook_transport=self.webhook_transport, websocket_transport=self.realtime_transport
         )
-        self.limiter = RateLimiter(self.clock, enabled=self.settings.rate_limits)
+        self.limiter = RateLimiter(
+            self.clock, enabled=self.settings.rate_limits, shared=self.store if self.store.shared else None
+        )
         self.faults = FaultRules(self)
         key = self.store.get_meta("download_signing_key")
         if key is None:
@@ -160,7 +191,7 @@ class Region:
 
     @property
     def seed(self) -> int | str:
-        return self.ctx.randomness.seed
+        return self._seed
 
     async def reset(self, *, seed: int | None = None) -> None:
         """Forget everything and start again as if freshly started (with `seed`, if given)."""

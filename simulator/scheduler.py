@@ -12,6 +12,11 @@ day runs each retry at its own simulated moment, not all at once at the end.
 Most jobs run one after another, in due order. Kinds registered `concurrent` (webhook attempts, which may
 wait up to 15 s on a slow receiver) run as tasks of their own, as Svix delivers in parallel: a hanging
 receiver never holds up processing or other receivers.
+
+On a store several processes share (PostgreSQL), a process takes a due job by leasing it (`FOR UPDATE
+SKIP LOCKED`): a job is run by one process at a time. The lease is renewed while the job runs; a process
+that dies holding it stops renewing, and once the lease expires another process takes the job over
+(at least once, never lost). New work scheduled by another process is found by polling.
 """
 
 from __future__ import annotations
@@ -20,11 +25,14 @@ import asyncio
 import contextlib
 import functools
 import logging
+import os
+import socket
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from seams import Clock
+from seams import Clock, RealClock
 from simulator.records import Record, Repository
+from simulator.shared_clock import SharedClock
 from simulator.store import Store
 
 __all__ = ["Job", "JobHandler", "Scheduler"]
@@ -34,6 +42,8 @@ log = logging.getLogger("recall_sim.scheduler")
 #: a handler that raises is retried this much later, at most `_MAX_CRASHES` times
 _CRASH_BACKOFF = 60.0
 _MAX_CRASHES = 5
+#: on a shared store: real seconds between looks for due work other processes scheduled
+_POLL_INTERVAL = 0.2
 
 
 class Job(Record):
@@ -47,9 +57,13 @@ JobHandler = Callable[[Job], Awaitable[None]]
 
 
 class Scheduler:
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: Store, clock: Clock, *, lease: float = 30.0) -> None:
         self.store = store
         self.clock = clock
+        #: on a shared store: how long a taken job stays this process's without renewal
+        self.lease = lease
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self._renewer: asyncio.Task[None] | None = None
         self.jobs = Repository(store, "jobs", Job)
         self.handlers: dict[str, JobHandler] = {}
         self.concurrent: set[str] = set()
@@ -65,8 +79,7 @@ class Scheduler:
 
     def schedule(self, kind: str, payload: dict[str, Any] | None = None, *, delay: float = 0.0) -> Job:
         """Store a job due `delay` seconds from now. Call it inside the unit of work that caused it."""
-        number = int(self.store.get_meta("job_seq") or 0) + 1
-        self.store.put_meta("job_seq", number)
+        number = self.store.increment("job_seq")
         job = Job(
             id=f"job_{number:010d}",
             kind=kind,
@@ -84,6 +97,8 @@ class Scheduler:
 
     def next_due_at(self) -> float | None:
         """When the next job that is not already running falls due."""
+        if self.store.shared:
+            return self.store.next_unleased_due_at(self.holder)
         for job in self.jobs.find(order_by="due_at", limit=len(self._running) + 1):
             if job.id not in self._running:
                 return job.due_at
@@ -95,6 +110,9 @@ class Scheduler:
         return self._lock
 
     def _next_due(self) -> Job | None:
+        if self.store.shared:
+            doc = self.store.lease_due_job(self.clock.timestamp(), self.holder, self.lease)
+            return None if doc is None else Job.model_validate(doc)
         # Among the first k+1 jobs by due time at most k are running, so one of them is not.
         for job in self.jobs.find(order_by="due_at", limit=len(self._running) + 1):
             if job.id in self._running:
@@ -151,7 +169,10 @@ class Scheduler:
                 retry = job.model_copy(
                     update={"crashes": job.crashes + 1, "due_at": job.due_at + _CRASH_BACKOFF}
                 )
-                self.jobs.put(retry)
+                with self.store.transaction():
+                    self.jobs.put(retry)
+                    if self.store.shared:
+                        self.store.release_lease(job.id, self.holder)
             return
         self.jobs.delete(job.id)
 
@@ -178,12 +199,18 @@ class Scheduler:
 
     async def _run_forever(self) -> None:
         while True:
+            if self._polls and isinstance(self.clock, SharedClock):
+                self.clock.refresh()  # advances other processes made
             await self.run_due()
             self._wake = asyncio.Event()
             due = self.next_due_at()
             sleeper = asyncio.ensure_future(self._wake.wait() if due is None else self._sleep_or_wake(due))
             try:
-                await sleeper
+                if self._polls:
+                    # Other processes schedule work too, and nothing here hears of it: look again soon.
+                    await asyncio.wait({sleeper}, timeout=_POLL_INTERVAL)
+                else:
+                    await sleeper
             finally:
                 sleeper.cancel()
 
@@ -197,6 +224,19 @@ class Scheduler:
             waker.cancel()
             sleeper.cancel()
 
+    async def _renew_leases(self) -> None:
+        """Keep the jobs this process is running its own: a third of the lease, then renew."""
+        while True:
+            await asyncio.sleep(self.lease / 3)
+            self.store.renew_leases(self.holder, self.lease)
+
+    @property
+    def _polls(self) -> bool:
+        """Whether to look for other processes' work and renew leases on a timer: on a shared store,
+        on real time. On virtual time (tests, scenarios) the region is the only process: its own
+        scheduling wakes it, and a timer would only make the loop spin through simulated days."""
+        return self.store.shared and isinstance(self.clock, RealClock)
+
     @property
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
@@ -206,15 +246,23 @@ class Scheduler:
             self._task = asyncio.get_running_loop().create_task(
                 self._run_forever(), name="recall-sim scheduler"
             )
+        if self._polls and (self._renewer is None or self._renewer.done()):
+            self._renewer = asyncio.get_running_loop().create_task(
+                self._renew_leases(), name="recall-sim job leases"
+            )
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        tasks = [t for t in [task, *self._running.values()] if t is not None]
+        renewer, self._renewer = self._renewer, None
+        tasks = [t for t in [task, renewer, *self._running.values()] if t is not None]
         for pending in tasks:
             pending.cancel()
         for pending in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await pending
         self._running.clear()
+        if self.store.shared:
+            # Stopped, not killed: what this process held goes back to the queue at once.
+            self.store.release_leases(self.holder)
         self._wake = None
         self._lock = None

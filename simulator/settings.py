@@ -122,6 +122,11 @@ class Settings(BaseModel):
     time_scale: float = Field(default=1.0, ge=0)
     #: SQLite database and media blobs live here; None keeps everything in memory
     data_dir: Path | None = None
+    #: a postgresql:// URL: the region's state lives in that database, shared by every process serving
+    #: it (media blobs stay under `data_dir`, which those processes must share); None uses SQLite
+    store_url: str | None = None
+    #: seconds a process holds a job it runs before another may take it over (renewed while it runs)
+    job_lease: float = Field(default=30.0, gt=0)
     host: str = "127.0.0.1"
     port: int = 8080
     #: fixed base URL for links the region hands out; None derives it from each request

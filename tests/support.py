@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,12 +13,29 @@ from fastapi import FastAPI
 from seams import VirtualClock
 from simulator import ControlPlane, Region, Settings, create_app
 from simulator.store import BlobStore, MemoryStore, SqliteStore, Store
+from tests.postgres import PostgresSchemas
 
 BASE_URL = "http://testserver"
 
 
+#: the test session's PostgreSQL schemas (tests/postgres.py), set when a test first asks for that store
+postgres_schemas: PostgresSchemas | None = None
+
+
 def open_parts(store_kind: str, data_dir: Path) -> tuple[Store, BlobStore]:
-    store: Store = MemoryStore() if store_kind == "memory" else SqliteStore(data_dir / "db.sqlite3")
+    store: Store
+    if store_kind == "memory":
+        store = MemoryStore()
+    elif store_kind == "sqlite":
+        store = SqliteStore(data_dir / "db.sqlite3")
+    elif store_kind == "postgresql":
+        if postgres_schemas is None:
+            raise RuntimeError("the postgresql store needs the store_kind fixture (tests/conftest.py)")
+        # One schema per data directory: a restart on the same directory finds the same state.
+        name = "t_" + hashlib.sha1(str(data_dir.resolve()).encode()).hexdigest()[:20]
+        store = postgres_schemas.open(name)
+    else:
+        raise ValueError(f"unknown store kind {store_kind!r}")
     return store, BlobStore(data_dir / "blobs")
 
 

@@ -11,6 +11,7 @@ from collections import deque
 
 from seams import Clock
 from simulator.errors import Throttled
+from simulator.store import Store
 
 __all__ = ["LIMITS", "RateLimiter"]
 
@@ -32,10 +33,13 @@ _WINDOW = 60.0
 
 
 class RateLimiter:
-    def __init__(self, clock: Clock, *, enabled: bool = True) -> None:
+    def __init__(self, clock: Clock, *, enabled: bool = True, shared: Store | None = None) -> None:
         self.clock = clock
         self.enabled = enabled
         self._history: dict[tuple[str, str], deque[float]] = {}
+        #: a store several processes share: the log lives there, so the limit is the region's, not
+        #: each process's
+        self.shared = shared
 
     def check(self, scope: str, key: str) -> None:
         """Count one request of `scope` for `key`, or raise Throttled if the window is full."""
@@ -43,6 +47,11 @@ class RateLimiter:
             return
         limit = LIMITS[scope]
         now = self.clock.timestamp()
+        if self.shared is not None:
+            wait = self.shared.throttle(scope, key, now, _WINDOW, limit)
+            if wait is not None:
+                raise Throttled(wait)
+            return
         history = self._history.setdefault((scope, key), deque())
         while history and history[-1] <= now - _WINDOW:
             history.pop()
@@ -54,3 +63,5 @@ class RateLimiter:
 
     def reset(self) -> None:
         self._history.clear()
+        if self.shared is not None:
+            self.shared.clear_rate_log()

@@ -33,7 +33,7 @@ class Context:
 
     def __post_init__(self) -> None:
         self.ids = Ids(self.randomness)
-        self.scheduler = Scheduler(self.store, self.clock)
+        self.scheduler = Scheduler(self.store, self.clock, lease=self.settings.job_lease)
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -52,6 +52,11 @@ class Context:
         that it never restarts before a moment it has stamped on anything."""
         with self.store.transaction():
             yield
+            if self.store.shared:
+                # Each process draws from streams of its own (Region._randomness), and the clock is the
+                # machine's: neither needs saving, and every process writing the same two rows in every
+                # unit of work would make them take turns.
+                return
             self.store.put_meta("rng_positions", self.randomness.positions())
             self.remember_clock()
 
@@ -63,6 +68,8 @@ class Context:
         """After a restart, move the clock up to the latest reading kept, if it is behind it: a clock
         moved on by hand or running faster than real time would otherwise start again from the
         machine's time, and the region would stamp moments earlier than ones it already handed out."""
+        if self.store.shared:
+            return  # the processes sharing the store follow one clock kept there (shared_clock.py)
         kept = self.store.get_meta(CLOCK_META)
         if kept is not None and float(kept) > self.clock.timestamp():
             self.clock.advance(float(kept) - self.clock.timestamp())

@@ -54,8 +54,7 @@ def record_event(
     artifact: Subject | None = None,
     extra: dict[str, Any] | None = None,
 ) -> DomainEvent:
-    number = int(ctx.store.get_meta("event_seq") or 0) + 1
-    ctx.store.put_meta("event_seq", number)
+    number = ctx.store.increment("event_seq")
     event = DomainEvent(
         id=f"evt_{number:08d}",
         workspace_id=workspace_id,

@@ -122,6 +122,8 @@ class Deliveries:
 
     async def _attempt(self, delivery: RealtimeDelivery) -> None:
         if delivery.endpoint_type == "desktop_sdk_callback":
+            if self._send_where_connected(delivery):
+                return
             # The event stays pending until the recorder acknowledges it: one sent into a connection
             # that is dying goes again, with its id, when the recorder reconnects (it drops repeats).
             sent = await self.channels.send(delivery.recording_id, _with_id(delivery))
@@ -147,6 +149,18 @@ class Deliveries:
                 )
         if error is None or attempts > settings.retries:
             await self.close_idle(delivery.recording_id)
+
+    def _send_where_connected(self, delivery: RealtimeDelivery) -> bool:
+        """On a shared store the recorder may be connected to another process: hand the attempt to
+        that process (a job only it leases). True if it was handed over."""
+        if not self.ctx.store.shared or self.channels.connected(delivery.recording_id):
+            return False
+        holder = self.ctx.store.get_meta(f"realtime_channel:{delivery.recording_id}")
+        if holder is None or holder == self.ctx.scheduler.holder:
+            return False
+        with self.ctx.unit_of_work():
+            self.ctx.scheduler.schedule(SEND_JOB, {"delivery_id": delivery.id, "runs_on": holder})
+        return True
 
     async def _send(self, delivery: RealtimeDelivery, timeout: float) -> str | None:
         if delivery.url is None:

@@ -18,6 +18,11 @@ from simulator.records import Recording, Repository, SdkUpload
 __all__ = ["Realtime"]
 
 
+def channel_holder_key(recording_id: str) -> str:
+    """The meta key naming the process that holds a recorder's connection, on a shared store."""
+    return f"realtime_channel:{recording_id}"
+
+
 class Realtime:
     def __init__(
         self,
@@ -42,11 +47,18 @@ class Realtime:
 
     def connect(self, recording_id: str, send: Send, close: Close) -> RecorderChannel:
         channel = self.channels.attach(recording_id, send, close)
+        if self.ctx.store.shared:
+            # The recorder's connection lives in this process: the others send its events here.
+            self.ctx.store.put_meta(channel_holder_key(recording_id), self.ctx.scheduler.holder)
         self.deliveries.flush(recording_id)
         return channel
 
     def disconnect(self, channel: RecorderChannel) -> None:
         self.channels.detach(channel)
+        if self.ctx.store.shared and not self.channels.connected(channel.recording_id):
+            key = channel_holder_key(channel.recording_id)
+            if self.ctx.store.get_meta(key) == self.ctx.scheduler.holder:
+                self.ctx.store.put_meta(key, None)
 
     async def receive(self, recording_id: str, text: str) -> tuple[str | None, bool]:
         """Apply one text frame from the recorder: the reply to send (an ack or an error), if any, and

@@ -158,6 +158,9 @@ class RealtimeStreams:
         name = FINAL if final else PARTIAL
         config = self._config(recording)
         with self.ctx.unit_of_work():
+            # Read again inside: with several processes on one store, the recorder's words may have
+            # been added to the session (by the process holding its connection) since the read above.
+            session = self.sessions.get(job.payload["recording_id"]) or session
             session.pending_emissions = max(0, session.pending_emissions - 1)
             utterance = session.utterances.get(str(job.payload["utterance"]))
             if utterance is not None and not utterance.final_sent:

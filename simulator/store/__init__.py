@@ -1,4 +1,6 @@
-"""Where a region keeps its state: documents (memory or SQLite) and media blobs (filesystem)."""
+"""Where a region keeps its state: documents (memory, SQLite or PostgreSQL) and media blobs (filesystem).
+
+The PostgreSQL store (`simulator.store.postgres`) is imported only when asked for: psycopg is an extra."""
 
 from simulator.store.base import COLLECTIONS, Doc, Store
 from simulator.store.blobs import BlobStore, UnsafeBlobKey

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 __all__ = ["COLLECTIONS", "Doc", "Store", "UnknownCollection"]
@@ -103,3 +103,56 @@ class Store(ABC):
     def durable(self) -> bool:
         """Whether a new process on the same location sees this store's state."""
         return False
+
+    @property
+    def shared(self) -> bool:
+        """Whether other processes may be using this store at the same moment (PostgreSQL): then jobs
+        are leased, counters and rate limits live in the store, and start-up takes a lock."""
+        return False
+
+    @contextmanager
+    def startup_lock(self) -> Iterator[None]:
+        """Held while a process builds its region on this store; only a shared store needs one."""
+        yield
+
+    def join_serving(self) -> bool:
+        """Whether this is the only process serving the store (always, unless the store is shared)."""
+        return True
+
+    # Job leases: only a shared store (PostgreSQL) has them; a store one process owns never leases.
+
+    def lease_due_job(self, now: float, holder: str, lease: float) -> Doc | None:
+        raise NotImplementedError
+
+    def next_unleased_due_at(self, holder: str) -> float | None:
+        raise NotImplementedError
+
+    def renew_leases(self, holder: str, lease: float) -> int:
+        raise NotImplementedError
+
+    def release_lease(self, job_id: str, holder: str) -> None:
+        raise NotImplementedError
+
+    def release_leases(self, holder: str) -> None:
+        raise NotImplementedError
+
+    def throttle(self, scope: str, key: str, now: float, window: float, limit: int) -> float | None:
+        """A shared store's rate-limit log (see PostgresStore.throttle)."""
+        raise NotImplementedError
+
+    def clear_rate_log(self) -> None:
+        raise NotImplementedError
+
+    def add_to_meta(self, key: str, amount: float) -> float:
+        """Add `amount` to the number meta value `key` (0 when unset) and return it, atomically."""
+        with self.transaction():
+            total = float(self.get_meta(key) or 0.0) + amount
+            self.put_meta(key, total)
+        return total
+
+    def increment(self, key: str) -> int:
+        """Add one to the integer meta value `key` (0 when unset) and return it, atomically."""
+        with self.transaction():
+            number = int(self.get_meta(key) or 0) + 1
+            self.put_meta(key, number)
+        return number

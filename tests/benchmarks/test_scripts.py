@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.programs import require_program
+from tests.programs import require_postgres_program, require_program
 
 pytestmark = pytest.mark.served
 
@@ -37,6 +37,18 @@ TINY = {
     "ingest_upload": ["--size-mib", "1", "--chunk-mib", "1", "--runs", "1"],
     "lifecycle": ["--runs", "1", "--hour-runs", "0", "--scenarios", "happy-path,pause"],
     "speech_recognition": ["--quick"],
+    "scale_out": [
+        "--runs",
+        "1",
+        "--seconds",
+        "0.2",
+        "--warmup",
+        "0.1",
+        "--connections",
+        "3",
+        "--lifecycles",
+        "3",
+    ],
 }
 
 
@@ -46,6 +58,8 @@ def test_the_benchmark_runs_and_prints_its_ratio(name: str, tmp_path: Path) -> N
         pytest.skip("moto is in the bench extra: pip install -e '.[bench]'")
     if name == "speech_recognition":
         require_program("espeak-ng", "espeak-ng")
+    if name == "scale_out":
+        require_postgres_program("initdb")
     # The ingest benchmark installs tus's Node server with npm into a fresh cache and measures it too.
     ingest = ["--dir", str(tmp_path), "--cache", str(tmp_path / "cache")]
     args = [*TINY[name], *(ingest if name == "ingest_upload" else [])]

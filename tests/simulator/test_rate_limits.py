@@ -12,9 +12,9 @@ from simulator.control import WorkspaceCreate
 from tests.simulator.factories import build_recording
 from tests.support import Sim, make_sim
 
-# The limiter's window lives in the region's memory, not in its store: the in-memory store is enough,
-# and running hundreds of requests again on SQLite would prove nothing more.
-pytestmark = pytest.mark.parametrize("store_kind", ["memory"])
+# The limiter's window lives in the region's memory, except on a store several processes share
+# (PostgreSQL), where it is the store's; running hundreds of requests again on SQLite would prove nothing.
+pytestmark = pytest.mark.parametrize("store_kind", ["memory", "postgresql"])
 
 
 def throttled(wait: int) -> tuple[int, dict[str, str], str]:
