@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from hypothesis import strategies as st
@@ -27,6 +25,7 @@ from scenarios.invariants import check
 from scenarios.model import AppBehaviour, BackendBehaviour, Faults, Scenario
 from scenarios.replay import ScenarioFailed, save_failure
 from scenarios.runner import ScenarioRunner
+from scenarios.scratch import scratch_directory
 from scenarios.strategies import meetings
 from seams import VirtualClock, VirtualTimeEventLoop
 
@@ -40,7 +39,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         super().__init__()
         self.loop: VirtualTimeEventLoop | None = None
         self.runner: ScenarioRunner | None = None
-        self.workdir = Path(tempfile.mkdtemp(prefix="recall-sim-machine-"))
+        self.workdir = scratch_directory("recall-sim-machine-")
         self.pauses: list[tuple[float, float | None]] = []
         self.stop_at: float | None = None
         self.drops: list[tuple[float, float]] = []

@@ -35,11 +35,13 @@ from scenarios.backend import Backend
 from scenarios.desktop_app import BASE_URL, DesktopApp
 from scenarios.model import HttpBurst, Scenario
 from scenarios.network import Network
+from scenarios.scratch import scratch_directory
 from scenarios.trace import Trace
 from seams import Randomness, VirtualClock, run_virtual
 from simulator import ControlPlane, Region, Settings, create_app
 from simulator.api.faults import FaultRuleCreate
 from simulator.settings import WebhookSettings
+from simulator.store import BlobStore, MemoryStore
 from simulator.webhooks.control import EndpointCreate
 
 __all__ = ["BASE_URL", "Run", "run_scenario"]
@@ -127,7 +129,17 @@ class ScenarioRunner:
     # -- parts -----------------------------------------------------------------------------------
 
     def _region(self) -> Region:
-        return Region(self.settings, clock=self.clock, webhook_transport=_Forward(self))
+        if self.settings.data_dir is not None:
+            return Region(self.settings, clock=self.clock, webhook_transport=_Forward(self))
+        # In memory: the region's blob folder sits in this run's scratch directory, not the system's.
+        blobs = BlobStore(Path(tempfile.mkdtemp(prefix="region-blobs-", dir=self.workdir)), temporary=True)
+        return Region(
+            self.settings,
+            clock=self.clock,
+            store=MemoryStore(),
+            blobs=blobs,
+            webhook_transport=_Forward(self),
+        )
 
     def _exchange(self, kind: str, method: str, path: str, status: int | None) -> None:
         self.trace.add(kind, method=method, path=path, status=status)
@@ -359,7 +371,7 @@ def run_scenario(
 ) -> Run:
     """Run `scenario` to its end on a fresh virtual clock and return what happened."""
     clock = VirtualClock()
-    scratch = workdir or Path(tempfile.mkdtemp(prefix="recall-sim-scenario-"))
+    scratch = workdir or scratch_directory("recall-sim-scenario-")
     try:
         return run_virtual(ScenarioRunner(scenario, clock, scratch, media_profile).run(), clock)
     finally:

@@ -24,6 +24,7 @@ from fractions import Fraction
 from typing import Any, Literal
 
 import av
+from av.video.reformatter import VideoReformatter
 
 from recorder.media.mp3 import Mp3Writer
 from recorder.media.mp4 import Mp4Writer
@@ -133,6 +134,10 @@ class MeetingEncoder:
         self._audio_next = self._writer.audio_delay  # first sample after the codec's priming
         self._video_next = 0
         self._frames: OrderedDict[Scene | None, Any] = OrderedDict()
+        # One converter for the whole recording: a frame's own `reformat` sets up a new swscale
+        # context each call, which cost more than the conversion of a tiny frame.
+        self._to_yuv = VideoReformatter()
+        self._frame_time_base = Fraction(1, profile.fps)
         self._position = 0.0
         self._requested = 0.0
         self._closed: CaptureSummary | None = None
@@ -290,7 +295,7 @@ class MeetingEncoder:
         frame = self._frames.get(scene)
         if frame is None:
             rgb = av.VideoFrame.from_ndarray(video.render(scene), format="rgb24")
-            frame = rgb.reformat(format="yuv420p")
+            frame = self._to_yuv.reformat(rgb, format="yuv420p")
             self._frames[scene] = frame
             if len(self._frames) > _FRAME_CACHE:
                 self._frames.popitem(last=False)
@@ -298,7 +303,7 @@ class MeetingEncoder:
             self._frames.move_to_end(scene)
         # The same picture is encoded again with a new timestamp; libx264 copies its input.
         frame.pts = index
-        frame.time_base = Fraction(1, self.profile.fps)
+        frame.time_base = self._frame_time_base
         writer.encode_video(frame)
 
     def _encode_audio(self, until: int, *, whole_frames: bool = False) -> None:

@@ -56,19 +56,23 @@ def analyse_media(path: Path) -> MediaReport:
         for stream in container.streams:
             if stream.type == "video":
                 stream.codec_context.skip_frame = "NONKEY"
-        ends: dict[int, float] = {}
-        starts: dict[int, float] = {}
+        # Per stream and time base, the first pts and the furthest pts + duration, in integer ticks:
+        # converting each packet's times to seconds (Fraction arithmetic) cost more than decoding it.
+        # Rounding a rational to float is monotone, so the extremes in seconds are the same floats.
+        ticks: dict[tuple[int, Fraction], list[int]] = {}
         errors = 0
         try:
             for packet in container.demux(*media_streams):
-                if packet.size == 0 or packet.pts is None:
+                pts = packet.pts
+                if packet.size == 0 or pts is None:
                     continue
-                index = packet.stream.index
-                begin = float(packet.pts * packet.time_base)
-                starts[index] = min(starts.get(index, begin), begin)
-                ends[index] = max(
-                    ends.get(index, 0.0), _stream_end(packet.pts, packet.duration, packet.time_base)
-                )
+                end = pts + (packet.duration or 0)
+                span = ticks.get((packet.stream.index, packet.time_base))
+                if span is None:
+                    ticks[(packet.stream.index, packet.time_base)] = [pts, end]
+                else:
+                    span[0] = min(span[0], pts)
+                    span[1] = max(span[1], end)
                 try:
                     packet.decode()
                 except av.error.FFmpegError:
@@ -77,6 +81,12 @@ def analyse_media(path: Path) -> MediaReport:
             raise MediaRejected("media_corrupt", f"The media cannot be demuxed: {exc}") from None
         if errors:
             raise MediaRejected("media_corrupt", f"{errors} packet(s) of the media do not decode.")
+        starts: dict[int, float] = {}
+        ends: dict[int, float] = {}
+        for (index, time_base), (first, last) in ticks.items():
+            begin = float(first * time_base)
+            starts[index] = min(starts.get(index, begin), begin)
+            ends[index] = max(ends.get(index, 0.0), _stream_end(last, 0, time_base))
         if not ends:
             raise MediaRejected("media_empty", "The media holds no audio or video data.")
         start = min(starts.values())
