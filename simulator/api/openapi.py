@@ -9,7 +9,6 @@ document by hand (`request_body`), so clients and fuzzers still see exactly what
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -21,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from simulator.api.deps import get_region
 from simulator.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from simulator.region import Region
+from simulator.strict_json import JSONParseError, loads
 from simulator.validation import drf_errors
 
 __all__ = ["StrictJSONRoute", "install_openapi", "json_body_of", "loads", "request_body"]
@@ -28,21 +28,6 @@ __all__ = ["StrictJSONRoute", "install_openapi", "json_body_of", "loads", "reque
 M = TypeVar("M", bound=BaseModel)
 
 _DOCUMENTED: dict[str, type[BaseModel]] = {}
-
-
-class _OutOfRange(json.JSONDecodeError):
-    """A JSONDecodeError, so FastAPI's own body parsing reports it as it reports malformed JSON."""
-
-
-def _strict_constant(value: str) -> Any:
-    # DRF parses with `parse_constant=json.strict_constant` (STRICT_JSON): NaN and Infinity are not
-    # JSON, and a float that is not finite would otherwise come back as `null` in the answer.
-    raise _OutOfRange(f"Out of range float values are not JSON compliant: {value!r}", value, 0)
-
-
-def loads(raw: bytes | str) -> Any:
-    """JSON as DRF's JSONParser reads it."""
-    return json.loads(raw, parse_constant=_strict_constant)
 
 
 class _StrictJSONRequest(Request):
@@ -86,9 +71,9 @@ async def _read_json(request: Request, region: Region) -> Any:
         raise UnsupportedMediaType(media_type)
     try:
         return loads(raw)
-    except _OutOfRange as error:
+    except JSONParseError as error:  # refused by the strict reading: its reason is the whole message
         raise BadRequest(f"JSON parse error - {error.msg}") from None
-    except ValueError as error:  # JSONDecodeError, or bytes that are not UTF-8
+    except ValueError as error:  # malformed JSON, with where it went wrong
         raise BadRequest(f"JSON parse error - {error}") from None
 
 
