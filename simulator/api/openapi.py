@@ -18,6 +18,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
 
 from simulator.api.deps import get_region
+from simulator.api.drf_methods import document_methods, is_rest_path
 from simulator.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from simulator.region import Region
 from simulator.strict_json import JSONParseError, loads
@@ -219,7 +220,7 @@ LINKS = _links()
 
 
 def _security_of(path: str) -> str | None:
-    if path.startswith("/api/") and not path.startswith("/api/v1/download/"):
+    if is_rest_path(path):
         return "tokenAuth"
     if path.startswith("/ingest/"):
         return "uploadTokenAuth"
@@ -241,7 +242,8 @@ def _as_served(document: dict[str, Any]) -> None:
     FastAPI declares a 422 on every operation with parameters or a body; this app answers those
     validation errors with DRF's field-keyed 400 (app.py), so the 422 goes and a 400 stands in its
     place. Optional parameters are not nullable. Each operation says how it authenticates, and
-    responses name the operations their ids feed (`LINKS`).
+    responses name the operations their ids feed (`LINKS`). Every REST resource also declares the
+    `HEAD` and `OPTIONS` that Django REST Framework's method handling answers (drf_methods.py).
     """
     components = document.setdefault("components", {})
     components["securitySchemes"] = SECURITY_SCHEMES
@@ -262,6 +264,7 @@ def _as_served(document: dict[str, Any]) -> None:
     schemas = components.get("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
+    document_methods(document)
 
 
 def install_openapi(app: FastAPI) -> None:
