@@ -2,8 +2,9 @@
 four times over one recording's life, and started again on the same directory each time:
 
 1. while an Idempotency-Key request (creating an upload) is being answered: every request the region
-   answered before replays the same answer after the restart, and the one cut off runs when retried
-   (never 409);
+   answered before replays the same answer after the restart; the one cut off replays its answer if
+   its work was committed before the kill, or runs when retried if not (never 409), and either way
+   makes its upload once;
 2. in the middle of a tus PATCH: the file resumes at the offset the region had acknowledged, or beyond,
    and the bytes stored are the bytes sent;
 3. while processing the finalized upload: processing completes, the recording is `done` with the media
@@ -43,10 +44,12 @@ class SimulatorTrial:
     lost_recordings: int = 0
     lost_webhooks: int = 0
     duplicates: int = 0
-    #: idempotent requests cut off by a kill and run again on retry
+    #: idempotent requests cut off by a kill and run again on retry (their work had not been committed)
     reruns: int = 0
-    #: of those, how many had already done their work before the kill (the retry did it again)
-    reruns_after_commit: int = 0
+    #: idempotent requests cut off by a kill after their work was committed, replayed on retry
+    replayed_after_commit: int = 0
+    #: resources a retry made a second time, its cut-off first request having made them already
+    duplicated_after_commit: int = 0
     kills: int = 0
 
     @property
@@ -121,10 +124,17 @@ def _upload_token(region: RegionProcess, rng: random.Random, trial: SimulatorTri
                 trial.duplicates += 1
             if key == keys[cut]:
                 trial.reruns += not replayed
+                trial.replayed_after_commit += replayed
             tokens.append(upload["upload_token"])
         uploads = api.get("/api/v1/sdk_upload/", params={"page_size": 100}).json()
-    # The request the kill cut off had created its upload; its retry made another (counted, not lost).
-    trial.reruns_after_commit += max(0, len(uploads["results"]) - len(keys))
+    # One upload per key: a request cut off after its commit is replayed, not run a second time.
+    duplicated = max(0, len(uploads["results"]) - len(keys))
+    if duplicated:
+        trial.problems.append(
+            f"the retry of a request cut off after its commit made {duplicated} more upload(s)"
+        )
+    trial.duplicated_after_commit += duplicated
+    trial.duplicates += duplicated
     return tokens[0] if tokens else ""
 
 

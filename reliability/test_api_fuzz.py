@@ -13,9 +13,13 @@ The WebSocket channel is not in the document (OpenAPI cannot describe it) and is
 from __future__ import annotations
 
 import asyncio
+import http.client
+import json
 import os
+import re
 import tempfile
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -319,6 +323,123 @@ def _record(figures: Figures, part: str, tallies: list[Tally]) -> None:
     summary = "\n".join(f"{n:5} x {kind}" for kind, n in sorted(kinds.items()))
     first = "\n".join(failures[:3])
     assert not failures, f"{len(failures)} check failures (seed {SEED}):\n{summary}\nthe first:\n{first}"
+
+
+#: Hostile JSON, by class: bodies no parser should choke on. `field` is a property of the operation's
+#: own body, so that the hostile part sits where the region looks. The classes whose name starts with
+#: "parse error" must answer 400 `{"detail": "JSON parse error - ..."}`; the others any status the
+#: operation declares. None may answer 5xx or break the keep-alive connection it came on.
+HOSTILE_JSON: dict[str, Callable[[str], bytes]] = {
+    "parse error: arrays nested 1,000 deep": lambda field: b"[" * 1000 + b"]" * 1000,
+    "parse error: objects nested 1,000 deep": lambda field: b'{"a":' * 1000 + b"1" + b"}" * 1000,
+    "parse error: a field nested 1,000 deep": lambda field: (
+        b'{"%s": ' % field.encode() + b"[" * 1000 + b"]" * 1000 + b"}"
+    ),
+    "parse error: a number past a float": lambda field: b'{"%s": 1e400}' % field.encode(),
+    "parse error: a negative number past a float": lambda field: b'{"%s": -1e400}' % field.encode(),
+    "parse error: an integer of 5,000 digits": lambda field: b'{"%s": 1%s}' % (field.encode(), b"0" * 5000),
+    "duplicate keys": lambda field: b'{"%s": {}, "%s": "last"}' % (field.encode(), field.encode()),
+    "duplicate keys, null last": lambda field: (
+        b'{"%s": "first", "%s": null}' % (field.encode(), field.encode())
+    ),
+    "a very long key": lambda field: b'{"%s": 1}' % (b"k" * 100_000),
+    "a very long key inside a field": lambda field: b'{"%s": {"%s": "v"}}' % (field.encode(), b"k" * 100_000),
+}
+
+
+def _fields(document: dict[str, Any], operation: dict[str, Any]) -> list[str]:
+    """The properties of an operation's JSON body (following a $ref), or ["metadata"]."""
+    schema = operation["requestBody"]["content"]["application/json"]["schema"]
+    for _ in range(3):
+        if "$ref" in schema:
+            schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+        elif "anyOf" in schema:
+            schema = next((s for s in schema["anyOf"] if s != {"type": "null"}), {})
+    return sorted(schema.get("properties", {})) or ["metadata"]
+
+
+def fuzz_hostile_json(caller: Caller) -> tuple[Tally, dict[str, int]]:
+    """Every class of HOSTILE_JSON to every operation of the served document that reads a JSON body,
+    each on a keep-alive connection that must then answer the next request."""
+    document = served_document(caller)
+    tally = Tally()
+    per_class = dict.fromkeys(HOSTILE_JSON, 0)
+    host, port = caller.handle.base_url.removeprefix("http://").split(":")
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if "application/json" not in operation.get("requestBody", {}).get("content", {}):
+                continue
+            label = f"{method.upper()} {path}"
+            target = re.sub(r"\{[^}]+\}", str(uuid.UUID(int=5)), path)
+            fields = _fields(document, operation)
+            for n, (kind, make) in enumerate(HOSTILE_JSON.items()):
+                body = make(fields[n % len(fields)])
+                if path.startswith("/ingest/"):
+                    started = path != "/ingest/v1/recording/start"
+                    token = caller.upload_token(started=started)
+                    headers = {"Authorization": f"UploadToken {token}"}
+                elif path.startswith("/_simulator/"):
+                    headers = {}
+                else:
+                    headers = caller.auth()
+                connection = http.client.HTTPConnection(host, int(port), timeout=30)
+                try:
+                    connection.request(
+                        method.upper(),
+                        target,
+                        body=body,
+                        headers={**headers, "Content-Type": "application/json"},
+                    )
+                    answer = connection.getresponse()
+                    status, raw = answer.status, answer.read()
+                    tally.requests += 1
+                    per_class[kind] += 1
+                    tally.operations.add(label)
+                    tally.statuses[status] = tally.statuses.get(status, 0) + 1
+                    where = f"{label} [{kind}] -> {status} {raw[:200]!r}"
+                    if status >= 500:
+                        tally.server_errors += 1
+                        tally.failures.append(f"{where}: a server error")
+                    elif kind.startswith("parse error"):
+                        detail = json.loads(raw) if raw else None
+                        parse_error = status == 400 and list(detail or {}) == ["detail"]
+                        if not parse_error or not detail["detail"].startswith("JSON parse error - "):
+                            tally.failures.append(f"{where}: not a 400 parse error")
+                    elif str(status) not in operation["responses"]:
+                        tally.failures.append(f"{where}: a status the operation does not declare")
+                    first = connection.sock
+                    connection.request("GET", "/_simulator/health")
+                    after = connection.getresponse()
+                    after.read()
+                    tally.requests += 1
+                    if after.status != 200 or connection.sock is not first:
+                        tally.failures.append(f"{where}: the connection did not answer the next request")
+                except (OSError, http.client.HTTPException) as error:
+                    tally.failures.append(f"{label} [{kind}]: the connection broke: {error!r}")
+                finally:
+                    connection.close()
+                # A body that made a fault rule or moved things on must not change the next answer.
+                caller.http.delete("/_simulator/faults").raise_for_status()
+                caller.let_a_minute_pass()  # rate limits (5 transcripts a minute) come before the body
+    return tally, per_class
+
+
+@pytest.mark.quick
+def test_hostile_json_bodies_are_refused_or_read_and_never_break_a_connection(figures: Figures) -> None:
+    with fuzzed_region(SEED) as caller:
+        tally, per_class = fuzz_hostile_json(caller)
+    failures = tally.failures
+    figures.record(
+        "api fuzzing: hostile JSON",
+        tries=tally.requests,
+        failures=len(failures),
+        operations=len(tally.operations),
+        **{"5xx": tally.server_errors},
+        statuses=" ".join(f"{s}:{n}" for s, n in sorted(tally.statuses.items())),
+        classes=", ".join(f"{kind.removeprefix('parse error: ')} {n}" for kind, n in per_class.items()),
+    )
+    assert tally.operations, "no operation of the document reads a JSON body"
+    assert not failures, f"{len(failures)} failures:\n" + "\n".join(failures[:10])
 
 
 @pytest.mark.quick

@@ -339,7 +339,10 @@ def test_every_rest_endpoint_answers_each_caller_as_the_contract_says(world: Wor
         "every route has a credential class", not unclassified, f"unclassified routes {unclassified}"
     )
     keyed = [(m, p) for (m, p), c in classes.items() if c == "api key"]
-    # The served document lists no REST operation the app does not route (and so leaves untested).
+    # Every REST resource also answers HEAD (as its GET) and OPTIONS, as DRF's views do
+    # (simulator/api/drf_methods.py): each caller is checked on those too.
+    keyed += sorted({("HEAD", p) for m, p in keyed if m == "GET"} | {("OPTIONS", p) for _, p in keyed})
+    # The served document lists no REST operation the app does not answer (and so leaves untested).
     document = world.client().get("/_simulator/openapi.json").json()
     documented = {
         (method.upper(), path)
@@ -372,7 +375,7 @@ def test_every_rest_endpoint_answers_each_caller_as_the_contract_says(world: Wor
         label = f"{method} {template}"
         for caller, (key, bare, status, expected) in callers.items():
             answer = world.client(key, bare=bare).request(method, path, json=body)
-            tally.check(f"{label} [{caller}]", answer, status, expected)
+            tally.check(f"{label} [{caller}]", answer, status, None if method == "HEAD" else expected)
         answer = world.client(world.key_b).request(method, path, json=body)
         if method in REFUSED_METHODS.get(template, ()):
             # Declared only to say it is refused: any known caller hears 405, the owner included.
@@ -382,10 +385,15 @@ def test_every_rest_endpoint_answers_each_caller_as_the_contract_says(world: Wor
                 answer = world.client(world.key_a, bare=bare).request(method, path, json=body)
                 tally.check(f"{label} [own key, {'bare' if bare else 'Token'}]", answer, 405, refused)
             continue
-        if is_object:
-            tally.check(f"{label} [other workspace]", answer, 404, NOT_FOUND)
+        if method == "OPTIONS":
+            # DRF's metadata looks nothing up: any known caller gets it, and nothing of A's is in it.
+            if tally.check(f"{label} [other workspace]", answer, 200):
+                leaked = sorted(i for i in a_ids if i in answer.text)
+                tally.expect(f"{label} [other workspace] shows nothing of A", not leaked, f"A's ids {leaked}")
+        elif is_object:
+            tally.check(f"{label} [other workspace]", answer, 404, None if method == "HEAD" else NOT_FOUND)
         else:
-            ok = 200 if method == "GET" else 201
+            ok = 200 if method in ("GET", "HEAD") else 201
             if tally.check(f"{label} [other workspace]", answer, ok):
                 leaked = sorted(i for i in a_ids if i in answer.text)
                 tally.expect(f"{label} [other workspace] shows nothing of A", not leaked, f"A's ids {leaked}")
@@ -393,7 +401,7 @@ def test_every_rest_endpoint_answers_each_caller_as_the_contract_says(world: Wor
         forms = [False, True] if method != "DELETE" else [index % 2 == 1]
         for bare in forms:
             answer = world.client(world.key_a, bare=bare).request(method, path, json=body)
-            want = {"GET": 200, "PATCH": 200, "DELETE": 204}.get(method, 201)
+            want = {"GET": 200, "HEAD": 200, "OPTIONS": 200, "PATCH": 200, "DELETE": 204}.get(method, 201)
             if template.endswith("/create_transcript/"):
                 want = 200
             form = "bare" if bare else "Token"

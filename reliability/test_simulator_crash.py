@@ -2,7 +2,8 @@
 PATCH, during processing and while webhook retries are pending, and started again on the same directory
 (reliability/_crash_simulator.py). Nothing acknowledged may be lost: uploads resume at the acknowledged
 offset, processing completes, every pending webhook is delivered (verified with `svix`), Idempotency-Key
-retries replay or run, and the region's clock never goes back.
+retries replay (the work was committed before the kill) or run (it was not), never making a resource
+twice, and the region's clock never goes back.
 
 Trial i runs with seed base + i (base from RECALL_SIM_CRASH_SEED); a failing trial prints its seed and
 how to run it alone.
@@ -46,7 +47,8 @@ def _run(count: int, tmp_path: Path, figures: Any, part: str) -> None:
         lost_recordings=sum(t.lost_recordings for t in trials),
         lost_webhooks=sum(t.lost_webhooks for t in trials),
         idempotent_reruns=sum(t.reruns for t in trials),
-        reruns_after_commit=sum(t.reruns_after_commit for t in trials),
+        replayed_after_commit=sum(t.replayed_after_commit for t in trials),
+        reruns_after_commit=f"{sum(t.duplicated_after_commit for t in trials)} duplicated",
     )
     assert not failed, "\n".join(f"{t.describe()}\n  {replay_hint(t.seed, _TEST)}" for t in failed)
 

@@ -17,6 +17,7 @@ from starlette.routing import Match, Route
 from seams import Clock
 from simulator.api import docs
 from simulator.api.body_limit import BodyLimitMiddleware
+from simulator.api.drf_methods import DrfMethodsMiddleware
 from simulator.api.faults import FaultMiddleware
 from simulator.api.idempotency import IdempotencyMiddleware
 from simulator.api.openapi import install_openapi
@@ -143,6 +144,8 @@ def create_app(
     # The last added is outermost: faults act before anything else, as a broken network would.
     app.add_middleware(TusHeadersMiddleware)
     app.add_middleware(IdempotencyMiddleware)
+    # Outside the Idempotency-Key middleware: a redirect, a 405 or OPTIONS does no work to remember.
+    app.add_middleware(DrfMethodsMiddleware)
     # Outside the Idempotency-Key middleware, which reads the body before the route does.
     app.add_middleware(BodyLimitMiddleware, exempt_prefix=FILES_PATH)
     app.add_middleware(FaultMiddleware)

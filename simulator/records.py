@@ -154,7 +154,11 @@ class Artifact(Record):
 
 
 class IdempotencyRecord(Record):
-    """`id` is "<workspace id>:<key>". Holds the first response, replayed for an hour."""
+    """`id` is "<workspace id>:<key>". Holds the first response, replayed for an hour.
+
+    `running` while the first request is handled and its answer sent; the answer (`status_code`,
+    `body`, `headers`) is stored with the work, so a running record with an answer is one whose work
+    is committed."""
 
     workspace_id: str
     fingerprint: str

@@ -148,12 +148,18 @@ class Region:
 
     def _forget_interrupted_requests(self) -> None:
         """Idempotency-Key requests still marked running were cut off when the last process died: none
-        runs now, so their keys are free again and a retry runs (instead of answering 409 for an hour)."""
+        runs now. One whose work was committed had its answer stored with it, and replays it from now
+        on; one that had not got that far did nothing, so its key is free again and a retry runs
+        (instead of answering 409 for an hour)."""
         records = Repository(self.store, "idempotency", IdempotencyRecord)
         with self.ctx.unit_of_work():
             for record in records.find():
-                if record.state == "running":
+                if record.state != "running":
+                    continue
+                if record.status_code is None:
                     records.delete(record.id)
+                else:
+                    records.put(record.model_copy(update={"state": "done"}))
 
     async def _expire_ingest_file(self, job: Job) -> None:
         self.tus.expire(job.payload["file_id"])

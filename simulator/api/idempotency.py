@@ -3,6 +3,10 @@
 A repeat of a key within the replay window gets the first response again without the work being done
 again; a repeat while the first request is still running gets 409; a key reused for a different
 request gets 400. Keys are scoped to the workspace and kept in the store, so they survive a restart.
+
+The first answer is stored in the same transaction as the work it answers, and sent only once that
+transaction is committed. So a region killed at any moment either did the work and can replay its
+answer, or did neither: a retry after the restart never does the work twice.
 """
 
 from __future__ import annotations
@@ -88,16 +92,11 @@ class IdempotencyMiddleware:
             await self._replay(existing, send)
             return
 
+        record = IdempotencyRecord(
+            id=record_id, workspace_id=workspace.id, fingerprint=fingerprint, state="running", created_at=now
+        )
         with ctx.unit_of_work():
-            records.put(
-                IdempotencyRecord(
-                    id=record_id,
-                    workspace_id=workspace.id,
-                    fingerprint=fingerprint,
-                    state="running",
-                    created_at=now,
-                )
-            )
+            records.put(record)
 
         sent_body = False
 
@@ -108,45 +107,40 @@ class IdempotencyMiddleware:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
-        status = 500
-        kept: dict[str, str] = {}
-        chunks: list[bytes] = []
+        answer: list[Message] = []
 
-        async def capture(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                for raw_name, raw_value in message.get("headers", []):
-                    name = raw_name.decode("latin-1").lower()
-                    if name in _KEPT_HEADERS:
-                        kept[name] = raw_value.decode("latin-1")
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-            await send(message)
+        async def hold(message: Message) -> None:
+            answer.append(message)
 
+        kept = False
         try:
-            await self.app(scope, replay_receive, capture)
+            # The work and its answer land in one transaction: a region killed after the work is
+            # committed has the answer to replay, and one killed before has neither. The routes under
+            # a key work without waiting on anything, so nothing else runs inside this transaction.
+            with ctx.unit_of_work():
+                await self.app(scope, replay_receive, hold)
+                status, kept_headers, content = _answer_of(answer)
+                if status == 429 or status >= 500:
+                    # Not executed (throttled) or failed on our side: the client may try again for real.
+                    records.delete(record_id)
+                else:
+                    kept = True
+                    # Still "running" (a repeat hears 409) until the answer has gone out.
+                    record = record.model_copy(
+                        update={"status_code": status, "body": content, "headers": kept_headers}
+                    )
+                    records.put(record)
         except BaseException:
             with ctx.unit_of_work():
                 records.delete(record_id)
             raise
-        with ctx.unit_of_work():
-            if status == 429 or status >= 500:
-                # Not executed (throttled) or failed on our side: the client may try again for real.
-                records.delete(record_id)
-            else:
-                records.put(
-                    IdempotencyRecord(
-                        id=record_id,
-                        workspace_id=workspace.id,
-                        fingerprint=fingerprint,
-                        state="done",
-                        created_at=now,
-                        status_code=status,
-                        body=b"".join(chunks).decode("utf-8", errors="replace"),
-                        headers=kept,
-                    )
-                )
+        try:
+            for message in answer:
+                await send(message)
+        finally:
+            if kept:
+                with ctx.unit_of_work():
+                    records.put(record.model_copy(update={"state": "done"}))
 
     @staticmethod
     async def _replay(record: IdempotencyRecord, send: Send) -> None:
@@ -155,3 +149,20 @@ class IdempotencyMiddleware:
         headers += [(b"content-length", str(len(body)).encode()), (b"idempotent-replayed", b"true")]
         await send({"type": "http.response.start", "status": record.status_code or 200, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+def _answer_of(messages: list[Message]) -> tuple[int, dict[str, str], str]:
+    """The status, the headers worth replaying, and the body of a response held as ASGI messages."""
+    status = 500
+    kept: dict[str, str] = {}
+    chunks: list[bytes] = []
+    for message in messages:
+        if message["type"] == "http.response.start":
+            status = message["status"]
+            for raw_name, raw_value in message.get("headers", []):
+                name = raw_name.decode("latin-1").lower()
+                if name in _KEPT_HEADERS:
+                    kept[name] = raw_value.decode("latin-1")
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+    return status, kept, b"".join(chunks).decode("utf-8", errors="replace")

@@ -9,7 +9,6 @@ document by hand (`request_body`), so clients and fuzzers still see exactly what
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -19,8 +18,10 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
 
 from simulator.api.deps import get_region
+from simulator.api.drf_methods import document_methods, is_rest_path
 from simulator.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from simulator.region import Region
+from simulator.strict_json import JSONParseError, loads
 from simulator.validation import drf_errors
 
 __all__ = ["StrictJSONRoute", "install_openapi", "json_body_of", "loads", "request_body"]
@@ -28,21 +29,6 @@ __all__ = ["StrictJSONRoute", "install_openapi", "json_body_of", "loads", "reque
 M = TypeVar("M", bound=BaseModel)
 
 _DOCUMENTED: dict[str, type[BaseModel]] = {}
-
-
-class _OutOfRange(json.JSONDecodeError):
-    """A JSONDecodeError, so FastAPI's own body parsing reports it as it reports malformed JSON."""
-
-
-def _strict_constant(value: str) -> Any:
-    # DRF parses with `parse_constant=json.strict_constant` (STRICT_JSON): NaN and Infinity are not
-    # JSON, and a float that is not finite would otherwise come back as `null` in the answer.
-    raise _OutOfRange(f"Out of range float values are not JSON compliant: {value!r}", value, 0)
-
-
-def loads(raw: bytes | str) -> Any:
-    """JSON as DRF's JSONParser reads it."""
-    return json.loads(raw, parse_constant=_strict_constant)
 
 
 class _StrictJSONRequest(Request):
@@ -86,9 +72,9 @@ async def _read_json(request: Request, region: Region) -> Any:
         raise UnsupportedMediaType(media_type)
     try:
         return loads(raw)
-    except _OutOfRange as error:
+    except JSONParseError as error:  # refused by the strict reading: its reason is the whole message
         raise BadRequest(f"JSON parse error - {error.msg}") from None
-    except ValueError as error:  # JSONDecodeError, or bytes that are not UTF-8
+    except ValueError as error:  # malformed JSON, with where it went wrong
         raise BadRequest(f"JSON parse error - {error}") from None
 
 
@@ -234,7 +220,7 @@ LINKS = _links()
 
 
 def _security_of(path: str) -> str | None:
-    if path.startswith("/api/") and not path.startswith("/api/v1/download/"):
+    if is_rest_path(path):
         return "tokenAuth"
     if path.startswith("/ingest/"):
         return "uploadTokenAuth"
@@ -256,7 +242,8 @@ def _as_served(document: dict[str, Any]) -> None:
     FastAPI declares a 422 on every operation with parameters or a body; this app answers those
     validation errors with DRF's field-keyed 400 (app.py), so the 422 goes and a 400 stands in its
     place. Optional parameters are not nullable. Each operation says how it authenticates, and
-    responses name the operations their ids feed (`LINKS`).
+    responses name the operations their ids feed (`LINKS`). Every REST resource also declares the
+    `HEAD` and `OPTIONS` that Django REST Framework's method handling answers (drf_methods.py).
     """
     components = document.setdefault("components", {})
     components["securitySchemes"] = SECURITY_SCHEMES
@@ -277,6 +264,7 @@ def _as_served(document: dict[str, Any]) -> None:
     schemas = components.get("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
+    document_methods(document)
 
 
 def install_openapi(app: FastAPI) -> None:

@@ -5,6 +5,7 @@ key a crash cut off, free again after the restart."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import httpx
@@ -12,6 +13,7 @@ import pytest
 
 from seams import VirtualClock
 from simulator.api.faults import FaultRuleCreate
+from simulator.api.routes import sdk_upload as sdk_upload_routes
 from simulator.control import WorkspaceCreate
 from simulator.errors import ServiceUnavailable
 from simulator.records import IdempotencyRecord, Repository
@@ -257,3 +259,61 @@ async def test_a_key_cut_off_by_a_crash_runs_again_after_the_restart(sim: Sim) -
     finally:
         await restarted.aclose()
         restarted.close()
+
+
+async def test_a_request_cut_off_after_its_work_replays_that_answer_after_the_restart(
+    sim: Sim, clock: VirtualClock
+) -> None:
+    """The answer is stored in the work's own transaction: a region that dies after committing and
+    before answering has the answer to give a retry, and does not do the work a second time."""
+    client = sim.client()
+    # The answer is held back a minute on the region's clock: the region dies while holding it.
+    sim.control.add_fault(FaultRuleCreate(route="/api/v1/sdk_upload/", methods=["POST"], latency=60, count=1))
+    body = {"metadata": {"a": "1"}}
+    cut_off = asyncio.ensure_future(client.post("/api/v1/sdk_upload/", json=body, headers=KEY))
+    await clock.sleep(1)
+    assert not cut_off.done()
+    record_id = f"{sim.region.default_workspace.id}:{KEY['Idempotency-Key']}"
+    stored = Repository(sim.region.store, "idempotency", IdempotencyRecord).get(record_id)
+    assert stored is not None
+    assert (stored.state, stored.status_code) == ("running", 201)
+    assert count_uploads(sim) == 1
+    # Meanwhile a repeat hears that the first is still running.
+    assert (await sim.client().post("/api/v1/sdk_upload/", json=body, headers=KEY)).status_code == 409
+
+    await sim.region.stop()
+    restarted = sim.restart()  # the first process never answers
+    await restarted.region.start()
+    try:
+        retry = await restarted.client().post("/api/v1/sdk_upload/", json=body, headers=KEY)
+        assert retry.status_code == 201, retry.text
+        assert retry.headers["idempotent-replayed"] == "true"
+        assert retry.text == stored.body
+        assert retry.json()["metadata"] == {"a": "1"}
+        assert count_uploads(restarted) == 1
+    finally:
+        cut_off.cancel()
+        with contextlib.suppress(BaseException):
+            await cut_off
+        await restarted.aclose()
+        restarted.close()
+
+
+async def test_work_that_fails_before_its_answer_is_undone(sim: Sim, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Work and answer land together or not at all: an upload created by a request whose answer could
+    not be made is not kept, so the key's retry makes the only one."""
+    client = sim.client()
+
+    def unrenderable(*args: Any) -> Any:
+        raise RuntimeError("no answer")
+
+    render = sdk_upload_routes.render_sdk_upload
+    monkeypatch.setattr(sdk_upload_routes, "render_sdk_upload", unrenderable)
+    with pytest.raises(RuntimeError, match="no answer"):
+        await client.post("/api/v1/sdk_upload/", headers=KEY)
+    assert count_uploads(sim) == 0
+    assert sim.region.store.count("idempotency") == 0
+    monkeypatch.setattr(sdk_upload_routes, "render_sdk_upload", render)
+    retried = await client.post("/api/v1/sdk_upload/", headers=KEY)
+    assert retried.status_code == 201
+    assert count_uploads(sim) == 1

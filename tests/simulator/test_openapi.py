@@ -37,6 +37,9 @@ def test_no_operation_declares_fastapis_422_and_validation_answers_400(document:
     assert "HTTPValidationError" not in document["components"]["schemas"]
     for path, method, op in operations(document):
         assert "422" not in op["responses"], (method, path)
+        if method == "options":  # DRF's metadata reads nothing the caller sends but the path
+            assert "400" not in op["responses"], path
+            continue
         if (op.get("parameters") or op.get("requestBody")) and "405" not in op["responses"]:
             assert "400" in op["responses"], (method, path)
 
@@ -121,3 +124,25 @@ def test_downloads_declare_the_content_types_they_serve(document: dict[str, Any]
     assert set(served["responses"]["200"]["content"]) == {"video/mp4", "audio/mpeg", "application/json"}
     kind = next(p for p in served["parameters"] if p["name"] == "kind")
     assert "transcript_provider_data" in kind["schema"]["enum"]
+
+
+def test_every_rest_resource_declares_the_head_and_options_it_answers(document: dict[str, Any]) -> None:
+    for path, ops in document["paths"].items():
+        if not path.startswith("/api/") or path.startswith("/api/v1/download/"):
+            continue
+        options = ops["options"]
+        assert options["security"] == [{"tokenAuth": []}], path
+        schema = options["responses"]["200"]["content"]["application/json"]["schema"]
+        assert schema == {"$ref": "#/components/schemas/ResourceMetadata"}, path
+        if "get" in ops:
+            head = ops["head"]
+            assert set(head["responses"]) == set(ops["get"]["responses"]), path
+            assert all("content" not in answer for answer in head["responses"].values()), path
+            assert head["parameters"] == ops["get"].get("parameters", []), path
+        else:
+            assert "head" not in ops, path
+    metadata = document["components"]["schemas"]["ResourceMetadata"]
+    assert set(metadata["required"]) == {"name", "description", "renders", "parses"}
+    # Nothing else gains them: the ingest calls and the control plane have their own methods.
+    assert "options" not in document["paths"]["/_simulator/clock"]
+    assert "head" not in document["paths"]["/api/v1/download/{kind}"]

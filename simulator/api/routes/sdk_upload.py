@@ -50,13 +50,13 @@ async def _retrieve(
 
 async def _not_allowed(id: str, ws: Workspace = Depends(workspace)) -> None:
     """An upload cannot be changed (Recall's contract names PATCH and PUT). Declared so the document
-    says so; answered as any other method the path lacks (app.py: 405 with `Allow`), but only once the
-    caller is known: Recall's views authenticate before they look for the method's handler, so a
-    caller without a valid key hears 401 and never learns which methods exist."""
+    says so; answered as any other method the resource lacks (drf_methods.py: 405 with `Allow`), and
+    only once the caller is known: Recall's views authenticate before they look for the method's
+    handler, so a caller without a valid key hears 401 and never learns which methods exist."""
     raise StarletteHTTPException(status_code=405)
 
 
-_not_allowed.refuses = True  # type: ignore[attr-defined]  # app.py leaves it out of `Allow`
+_not_allowed.refuses = True  # type: ignore[attr-defined]  # left out of `Allow`
 
 
 def _refuse_changes(path: str, operation_id: str) -> None:
