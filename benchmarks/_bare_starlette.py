@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from simulator.serve import bind_socket
+from recall_sim.simulator.serve import bind_socket
 
 
 def app(sdk_upload: Any, recording: Any) -> Starlette:

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from simulator.serve import bind_socket
+from recall_sim.simulator.serve import bind_socket
 
 
 async def receive(request: Request) -> Response:

@@ -11,7 +11,7 @@ import av
 import numpy as np
 import numpy.typing as npt
 
-from recorder.media.voices import speak
+from recall_sim.recorder.media.voices import speak
 
 RATE = 16_000
 

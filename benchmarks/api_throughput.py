@@ -42,10 +42,10 @@ from benchmarks._load import LoadResult, Request, run_load
 from benchmarks._report import Figure, add_json_flag, figures_reported
 from benchmarks._served import free_port, launched
 from benchmarks.media_capture import meeting
-from recorder.media import TINY, MeetingEncoder
-from recorder.media.segments import Segment
-from recorder.upload_cli import upload_file
-from scenarios.served_process import serve_process
+from recall_sim.recorder.media import TINY, MeetingEncoder
+from recall_sim.recorder.media.segments import Segment
+from recall_sim.recorder.upload_cli import upload_file
+from recall_sim.scenarios.served_process import serve_process
 
 PRISM_PACKAGE = "@stoplight/prism-cli@5"
 REFERENCE = Path(__file__).resolve().parents[1] / "simulator" / "reference" / "recall-openapi.json"

@@ -33,8 +33,8 @@ import httpx
 
 from benchmarks._report import Figure, add_json_flag, figures_reported
 from benchmarks._served import free_port, launched, peak_rss_mib
-from recorder.ingest import IngestClient
-from scenarios.served_process import serve_process
+from recall_sim.recorder.ingest import IngestClient
+from recall_sim.scenarios.served_process import serve_process
 
 
 def _make_file(path: Path, size: int) -> None:

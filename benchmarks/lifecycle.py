@@ -21,15 +21,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `python benchmarks/lifecycle.py`
 
-import recorder.session as session_module
+import recall_sim.recorder.session as session_module
 from benchmarks._report import Figure, add_json_flag, figures_reported
-from recorder.media import MeetingEncoder
-from recorder.media.timeline import RecordingTimeline
-from recorder.meeting import MeetingScript, Participant, Utterance, Word
-from scenarios.invariants import check
-from scenarios.model import AppBehaviour, BackendBehaviour, Scenario
-from scenarios.named import load
-from scenarios.runner import run_scenario
+from recall_sim.recorder.media import MeetingEncoder
+from recall_sim.recorder.media.timeline import RecordingTimeline
+from recall_sim.recorder.meeting import MeetingScript, Participant, Utterance, Word
+from recall_sim.scenarios.invariants import check
+from recall_sim.scenarios.model import AppBehaviour, BackendBehaviour, Scenario
+from recall_sim.scenarios.named import load
+from recall_sim.scenarios.runner import run_scenario
 
 DEFAULT_SCENARIOS = "happy-path,current-api,pause,desktop-audio,streaming-transcript,async-transcript"
 

@@ -23,10 +23,10 @@ import av
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `python benchmarks/media_capture.py`
 
 from benchmarks._report import Figure, add_json_flag, figures_reported
-from recorder.media import PROFILES, MediaProfile, MeetingEncoder
-from recorder.media.synth import AudioSynth, VideoSynth
-from recorder.meeting import MeetingScript, Participant, Span, Utterance, Word
-from seams import RandomStream
+from recall_sim.recorder.media import PROFILES, MediaProfile, MeetingEncoder
+from recall_sim.recorder.media.synth import AudioSynth, VideoSynth
+from recall_sim.recorder.meeting import MeetingScript, Participant, Span, Utterance, Word
+from recall_sim.seams import RandomStream
 
 _VOCABULARY = (
     *("so", "the", "numbers", "look", "fine", "but", "we"),

@@ -33,10 +33,11 @@ import psycopg
 from rich.console import Console
 
 from benchmarks._load import LoadResult, Request, run_load
+from benchmarks._report import Figure, add_json_flag, figures_reported
 from benchmarks.api_throughput import CREATE_BODY, _meeting_file
-from recorder.upload_cli import upload_file
-from scenarios.local_servers import LocalPostgres, find_postgres_program, local_postgres
-from scenarios.served_process import ServedProcess, serve_process
+from recall_sim.recorder.upload_cli import upload_file
+from recall_sim.scenarios.local_servers import LocalPostgres, find_postgres_program, local_postgres
+from recall_sim.scenarios.served_process import ServedProcess, serve_process
 
 CONFIGS = ("1 x SQLite", "1 x PostgreSQL", "3 x PostgreSQL")
 
@@ -109,7 +110,13 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--lifecycles", type=int, default=12, help="uploads at once per lifecycle run")
     parser.add_argument("--runs", type=int, default=2)
+    add_json_flag(parser)
     args = parser.parse_args()
+    with figures_reported(args.json) as figures:
+        _measure_all(args, figures)
+
+
+def _measure_all(args: argparse.Namespace, figures: list[Figure]) -> None:
     initdb, pg_ctl = find_postgres_program("initdb"), find_postgres_program("pg_ctl")
     if initdb is None or pg_ctl is None:
         raise SystemExit("PostgreSQL is not installed: apt-get install postgresql")
@@ -139,6 +146,9 @@ def main() -> None:
     print(f"{'':<15} {'API req/s':>10} {'ratio':>6}  {'lifecycles/s':>12} {'ratio':>6}")
     for config in CONFIGS:
         a, life = statistics.median(api[config]), statistics.median(lifecycles[config])
+        if config != CONFIGS[0]:
+            figures.append(Figure(f"API req/s, {config}", a, base_api, CONFIGS[0], "req/s"))
+            figures.append(Figure(f"lifecycles/s, {config}", life, base_life, CONFIGS[0], "lifecycles/s"))
         print(f"{config:<15} {a:>10.0f} {a / base_api:>6.2f}  {life:>12.2f} {life / base_life:>6.2f}")
 
 

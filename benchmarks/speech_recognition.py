@@ -34,10 +34,15 @@ import numpy as np
 
 from benchmarks._report import Figure, add_json_flag, figures_reported
 from benchmarks._spoken import SENTENCES, script_words, spoken_mp3
-from recorder.media import STANDARD, MeetingEncoder
-from recorder.media.profiles import voiced
-from scenarios.named import named_scenarios
-from simulator.transcription.recognition import SAMPLE_RATE, decode_channels, recognise, recognise_samples
+from recall_sim.recorder.media import STANDARD, MeetingEncoder
+from recall_sim.recorder.media.profiles import voiced
+from recall_sim.scenarios.named import named_scenarios
+from recall_sim.simulator.transcription.recognition import (
+    SAMPLE_RATE,
+    decode_channels,
+    recognise,
+    recognise_samples,
+)
 
 DEFAULT_SCENARIOS = "happy-path,async-transcript,huddle"
 _BASELINE = "decoding the audio to 16 kHz PCM"

@@ -37,12 +37,12 @@ import httpx
 
 from benchmarks._report import Figure, add_json_flag, figures_reported
 from benchmarks._served import free_port, launched
-from seams import RandomStream
-from simulator.backend.events import Subject, record_event
-from simulator.records import Status
-from simulator.region import Region
-from simulator.settings import Settings, WebhookSettings
-from simulator.webhooks import EndpointCreate, WebhooksControl
+from recall_sim.seams import RandomStream
+from recall_sim.simulator.backend.events import Subject, record_event
+from recall_sim.simulator.records import Status
+from recall_sim.simulator.region import Region
+from recall_sim.simulator.settings import Settings, WebhookSettings
+from recall_sim.simulator.webhooks import EndpointCreate, WebhooksControl
 
 HERE = Path(__file__).resolve().parent
 

@@ -9,10 +9,10 @@ from typing import Literal
 
 import httpx
 
-from recorder.desktop import Desktop
-from recorder.media import TINY, MediaProfile
-from recorder.retry import RetryPolicy
-from seams import Clock, Randomness
+from recall_sim.recorder.desktop import Desktop
+from recall_sim.recorder.media import TINY, MediaProfile
+from recall_sim.recorder.retry import RetryPolicy
+from recall_sim.seams import Clock, Randomness
 
 __all__ = ["SdkConfig", "UploadMode"]
 

@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from recorder.meeting import MeetingScript
+from recall_sim.recorder.meeting import MeetingScript
 
 __all__ = [
     "PERMISSIONS",

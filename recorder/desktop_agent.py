@@ -27,16 +27,16 @@ from typing import Any, TextIO, cast
 
 import httpx
 
-from recorder import agent_protocol as protocol
-from recorder import events as sdk_events
-from recorder.config import SdkConfig, UploadMode
-from recorder.desktop import PERMISSIONS, Permission
-from recorder.errors import InvalidArgumentError, NotInitialisedError, RecallSdkError
-from recorder.media import get_profile
-from recorder.meeting import MeetingScript
-from recorder.sdk import RecallAiSdk
-from recorder.simulated import SimulatedDesktop
-from seams import Randomness, RealClock, entropy_seed
+from recall_sim.recorder import agent_protocol as protocol
+from recall_sim.recorder import events as sdk_events
+from recall_sim.recorder.config import SdkConfig, UploadMode
+from recall_sim.recorder.desktop import PERMISSIONS, Permission
+from recall_sim.recorder.errors import InvalidArgumentError, NotInitialisedError, RecallSdkError
+from recall_sim.recorder.media import get_profile
+from recall_sim.recorder.meeting import MeetingScript
+from recall_sim.recorder.sdk import RecallAiSdk
+from recall_sim.recorder.simulated import SimulatedDesktop
+from recall_sim.seams import Randomness, RealClock, entropy_seed
 
 __all__ = ["AgentOptions", "DesktopAgent", "MeetingResolver", "OfflineSwitch", "run_agent"]
 

@@ -17,7 +17,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from recorder import events
+from recall_sim.recorder import events
 
 __all__ = ["Dispatcher", "Listener"]
 

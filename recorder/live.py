@@ -19,14 +19,14 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from recorder import events
-from recorder.ingest import StartedRecording
-from recorder.media.speech import SpeechTracker, SpeechWord, participant_json, speaker_labels_for
-from recorder.media.timeline import RecordingTimeline
-from recorder.meeting import MeetingScript
-from recorder.observed import Observation
-from recorder.realtime import OnEvent, RealtimeChannel
-from seams import RandomStream, isoformat
+from recall_sim.recorder import events
+from recall_sim.recorder.ingest import StartedRecording
+from recall_sim.recorder.media.speech import SpeechTracker, SpeechWord, participant_json, speaker_labels_for
+from recall_sim.recorder.media.timeline import RecordingTimeline
+from recall_sim.recorder.meeting import MeetingScript
+from recall_sim.recorder.observed import Observation
+from recall_sim.recorder.realtime import OnEvent, RealtimeChannel
+from recall_sim.seams import RandomStream, isoformat
 
 __all__ = ["CALLBACK", "LiveReporting"]
 

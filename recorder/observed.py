@@ -9,12 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from recorder import events
-from recorder.media import meeting_state
-from recorder.meeting import MeetingScript
+from recall_sim.recorder import events
+from recall_sim.recorder.media import meeting_state
+from recall_sim.recorder.meeting import MeetingScript
 
 if TYPE_CHECKING:
-    from recorder.live import LiveReporting
+    from recall_sim.recorder.live import LiveReporting
 
 __all__ = ["MeetingWatch", "Observation", "observations"]
 

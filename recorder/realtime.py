@@ -29,8 +29,8 @@ from httpx_ws import (
     aconnect_ws,
 )
 
-from recorder.retry import RetryPolicy
-from seams import Clock, RandomStream
+from recall_sim.recorder.retry import RetryPolicy
+from recall_sim.seams import Clock, RandomStream
 
 __all__ = ["RealtimeChannel"]
 

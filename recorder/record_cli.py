@@ -29,16 +29,16 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from recorder import events as sdk_events
-from recorder.config import SdkConfig, UploadMode
-from recorder.media import get_profile
-from recorder.media.profiles import PROFILES, voiced
-from recorder.media.voices import SynthesiserMissing, require_synthesiser
-from recorder.meeting import MeetingScript
-from recorder.meetings import DEFAULT_MEETING, load_meeting, meeting_names
-from recorder.sdk import RecallAiSdk
-from recorder.simulated import SimulatedDesktop
-from seams import Clock, Randomness, RealClock, entropy_seed
+from recall_sim.recorder import events as sdk_events
+from recall_sim.recorder.config import SdkConfig, UploadMode
+from recall_sim.recorder.media import get_profile
+from recall_sim.recorder.media.profiles import PROFILES, voiced
+from recall_sim.recorder.media.voices import SynthesiserMissing, require_synthesiser
+from recall_sim.recorder.meeting import MeetingScript
+from recall_sim.recorder.meetings import DEFAULT_MEETING, load_meeting, meeting_names
+from recall_sim.recorder.sdk import RecallAiSdk
+from recall_sim.recorder.simulated import SimulatedDesktop
+from recall_sim.seams import Clock, Randomness, RealClock, entropy_seed
 
 __all__ = ["RecordOutcome", "RecordingSummary", "TokenSource", "record", "record_meeting", "summarize"]
 

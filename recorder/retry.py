@@ -13,9 +13,9 @@ from typing import TypeVar
 
 import httpx
 
-from recorder.errors import UploadFailedError
-from recorder.ingest import IngestError
-from seams import Clock, RandomStream
+from recall_sim.recorder.errors import UploadFailedError
+from recall_sim.recorder.ingest import IngestError
+from recall_sim.seams import Clock, RandomStream
 
 __all__ = ["Retrier", "RetryPolicy"]
 

@@ -22,9 +22,9 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-from recorder import events
-from recorder.config import SdkConfig
-from recorder.desktop import (
+from recall_sim.recorder import events
+from recall_sim.recorder.config import SdkConfig
+from recall_sim.recorder.desktop import (
     NEEDED_FOR_DESKTOP_AUDIO,
     NEEDED_FOR_MEETING,
     PERMISSIONS,
@@ -33,8 +33,8 @@ from recorder.desktop import (
     MeetingWindow,
     Permission,
 )
-from recorder.dispatch import Dispatcher, Listener
-from recorder.errors import (
+from recall_sim.recorder.dispatch import Dispatcher, Listener
+from recall_sim.recorder.errors import (
     InvalidApiUrlError,
     InvalidArgumentError,
     NotInitialisedError,
@@ -45,9 +45,9 @@ from recorder.errors import (
     UploadTokenReusedError,
     WindowAlreadyRecordedError,
 )
-from recorder.session import RecordingSession, SessionEnded
-from recorder.session_open import recover_session, start_session
-from recorder.storage import RecordingStore
+from recall_sim.recorder.session import RecordingSession, SessionEnded
+from recall_sim.recorder.session_open import recover_session, start_session
+from recall_sim.recorder.storage import RecordingStore
 
 __all__ = ["CHAT_MESSAGE_MAX", "CHAT_TIMEOUT", "REGION_HOSTS", "RecallAiSdk", "region_of"]
 

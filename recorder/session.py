@@ -19,24 +19,24 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from recorder import events
-from recorder.config import SdkConfig, UploadMode
-from recorder.desktop import MeetingWindow
-from recorder.errors import UploadFailedError
-from recorder.ingest import IngestClient, IngestError, PartRef, StartedRecording
-from recorder.live import LiveReporting
-from recorder.media import (
+from recall_sim.recorder import events
+from recall_sim.recorder.config import SdkConfig, UploadMode
+from recall_sim.recorder.desktop import MeetingWindow
+from recall_sim.recorder.errors import UploadFailedError
+from recall_sim.recorder.ingest import IngestClient, IngestError, PartRef, StartedRecording
+from recall_sim.recorder.live import LiveReporting
+from recall_sim.recorder.media import (
     MeetingEncoder,
     RecordedSpans,
     Segment,
     meeting_metadata,
     participant_events,
 )
-from recorder.observed import NOBODY, MeetingWatch
-from recorder.realtime import OnEvent, RealtimeChannel
-from recorder.retry import Retrier
-from recorder.storage import LocalRecording
-from recorder.uploader import Uploader
+from recall_sim.recorder.observed import NOBODY, MeetingWatch
+from recall_sim.recorder.realtime import OnEvent, RealtimeChannel
+from recall_sim.recorder.retry import Retrier
+from recall_sim.recorder.storage import LocalRecording
+from recall_sim.recorder.uploader import Uploader
 
 __all__ = ["Emit", "RecordingSession", "SessionEnded"]
 

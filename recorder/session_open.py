@@ -11,17 +11,17 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 
-from recorder.config import SdkConfig
-from recorder.desktop import MeetingWindow
-from recorder.errors import InvalidUploadTokenError, UploadFailedError, UploadTokenReusedError
-from recorder.ingest import IngestClient, IngestError, StartedRecording
-from recorder.media import get_profile, media_kind_for, recorded_utterances
-from recorder.media.reader import id3_speech_header
-from recorder.media.speech import speaker_labels_for
-from recorder.meeting import MeetingScript
-from recorder.retry import Retrier
-from recorder.session import Emit, RecordingSession, Spans
-from recorder.storage import LocalRecording, RecordingStore
+from recall_sim.recorder.config import SdkConfig
+from recall_sim.recorder.desktop import MeetingWindow
+from recall_sim.recorder.errors import InvalidUploadTokenError, UploadFailedError, UploadTokenReusedError
+from recall_sim.recorder.ingest import IngestClient, IngestError, StartedRecording
+from recall_sim.recorder.media import get_profile, media_kind_for, recorded_utterances
+from recall_sim.recorder.media.reader import id3_speech_header
+from recall_sim.recorder.media.speech import speaker_labels_for
+from recall_sim.recorder.meeting import MeetingScript
+from recall_sim.recorder.retry import Retrier
+from recall_sim.recorder.session import Emit, RecordingSession, Spans
+from recall_sim.recorder.storage import LocalRecording, RecordingStore
 
 __all__ = ["recover_session", "start_session"]
 

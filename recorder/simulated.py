@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 
-from recorder.desktop import (
+from recall_sim.recorder.desktop import (
     PERMISSIONS,
     AudioDevice,
     Desktop,
@@ -20,8 +20,8 @@ from recorder.desktop import (
     MeetingWindow,
     Permission,
 )
-from recorder.meeting import MeetingScript
-from seams import Clock, Randomness
+from recall_sim.recorder.meeting import MeetingScript
+from recall_sim.seams import Clock, Randomness
 
 __all__ = ["SimulatedDesktop"]
 

@@ -33,13 +33,13 @@ import srt
 import typer
 import webvtt
 
-from recorder.media.events import participant_events
-from recorder.media.id3 import ID3Error, build_txxx_tag, tag_size
-from recorder.media.reader import SPEECH_DESCRIPTION
-from recorder.media.speech import encode_tx3g
-from recorder.media.timeline import RecordedSpans
-from recorder.meeting import MeetingScript, Participant, Utterance, Word
-from seams import RealClock
+from recall_sim.recorder.media.events import participant_events
+from recall_sim.recorder.media.id3 import ID3Error, build_txxx_tag, tag_size
+from recall_sim.recorder.media.reader import SPEECH_DESCRIPTION
+from recall_sim.recorder.media.speech import encode_tx3g
+from recall_sim.recorder.media.timeline import RecordedSpans
+from recall_sim.recorder.meeting import MeetingScript, Participant, Utterance, Word
+from recall_sim.seams import RealClock
 
 __all__ = [
     "WORDS_HELP",

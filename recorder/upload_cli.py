@@ -18,9 +18,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
-from recorder.ingest import IngestClient, IngestError
-from recorder.supplied_words import WORDS_HELP, with_supplied_words
-from seams import Clock, RealClock
+from recall_sim.recorder.ingest import IngestClient, IngestError
+from recall_sim.recorder.supplied_words import WORDS_HELP, with_supplied_words
+from recall_sim.seams import Clock, RealClock
 
 __all__ = ["detect_media_format", "upload", "upload_file"]
 

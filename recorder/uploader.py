@@ -23,9 +23,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from recorder.ingest import IngestClient, IngestError, PartRef
-from recorder.retry import Retrier
-from recorder.storage import LocalRecording, Segment
+from recall_sim.recorder.ingest import IngestClient, IngestError, PartRef
+from recall_sim.recorder.retry import Retrier
+from recall_sim.recorder.storage import LocalRecording, Segment
 
 __all__ = ["Uploader"]
 

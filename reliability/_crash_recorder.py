@@ -23,8 +23,8 @@ from typing import Any
 
 import httpx
 
-from recorder.ingest import IngestClient
-from recorder.storage import LocalRecording
+from recall_sim.recorder.ingest import IngestClient
+from recall_sim.recorder.storage import LocalRecording
 from reliability._crash_sdk import recover
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -26,8 +26,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from scenarios.receiver import signed_by
-from scenarios.served import serve_app
+from recall_sim.scenarios.receiver import signed_by
+from recall_sim.scenarios.served import serve_app
 
 __all__ = ["CrashReceiver", "Delivery", "RegionProcess", "receiving"]
 
@@ -60,7 +60,7 @@ class RegionProcess:
         # The receiver checks signatures against the region's clock, which the trials move hours ahead.
         args += ["--signature-time", "region"]
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "250", "NO_COLOR": "1"}
-        command = [sys.executable, "-c", "from scenarios.cli import main; main()", *args]
+        command = [sys.executable, "-c", "from recall_sim.scenarios.cli import main; main()", *args]
         with self.log.open("ab") as errors:
             self.process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=errors, env=env)
         printed = self._read_until(b"curl ", time.monotonic() + 60).decode()

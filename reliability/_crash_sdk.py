@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from recorder.config import SdkConfig
-from recorder.sdk import RecallAiSdk
-from recorder.simulated import SimulatedDesktop
-from seams import Randomness, RealClock
+from recall_sim.recorder.config import SdkConfig
+from recall_sim.recorder.sdk import RecallAiSdk
+from recall_sim.recorder.simulated import SimulatedDesktop
+from recall_sim.seams import Randomness, RealClock
 
 
 async def recover(base_url: str, recordings: Path, seed: int) -> list[tuple[str, dict[str, Any]]]:

@@ -24,14 +24,14 @@ from typing import Any
 
 import httpx
 
-from recorder.media.reader import read_speech
-from recorder.meeting import MeetingScript
-from recorder.record_cli import RecordOutcome, TokenSource, record_meeting
+from recall_sim.recorder.media.reader import read_speech
+from recall_sim.recorder.meeting import MeetingScript
+from recall_sim.recorder.record_cli import RecordOutcome, TokenSource, record_meeting
+from recall_sim.scenarios.served import serve_app
+from recall_sim.scenarios.served_process import ServedProcess, serve_process
+from recall_sim.seams import Randomness, RealClock
 from reliability._load_receiver import FlakyReceiver
 from reliability._load_timing import Sample, TimedTransport, percentile
-from scenarios.served import serve_app
-from scenarios.served_process import ServedProcess, serve_process
-from seams import Randomness, RealClock
 
 __all__ = ["LoadResult", "run_load"]
 

@@ -25,10 +25,10 @@ from typing import Any
 import httpx
 import pytest
 
+from recall_sim.simulator import Settings
+from recall_sim.simulator.serve import ServedRegion, served
 from reliability._load_probes import Probe, Target, draw
 from reliability._load_raw import raw_request
-from simulator import Settings
-from simulator.serve import ServedRegion, served
 from tests.media import make_mp4
 
 pytestmark = pytest.mark.served

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from recorder.meetings import load_meeting
+from recall_sim.recorder.meetings import load_meeting
 from reliability._load_run import run_load
 
 pytestmark = pytest.mark.served

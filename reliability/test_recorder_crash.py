@@ -16,9 +16,9 @@ from typing import Any
 import httpx
 import pytest
 
+from recall_sim.simulator import Settings
+from recall_sim.simulator.serve import served
 from reliability._crash_recorder import RecorderTrial, replay_hint, run_trial
-from simulator import Settings
-from simulator.serve import served
 
 pytestmark = pytest.mark.served
 

@@ -18,9 +18,9 @@ from typing import Any
 import psycopg
 import pytest
 
-from recorder.meetings import load_meeting
+from recall_sim.recorder.meetings import load_meeting
+from recall_sim.scenarios.local_servers import LocalPostgres, local_postgres
 from reliability._load_run import LoadResult, run_load
-from scenarios.local_servers import LocalPostgres, local_postgres
 from tests.programs import require_postgres_program
 
 pytestmark = pytest.mark.served

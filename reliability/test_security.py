@@ -53,10 +53,10 @@ import pytest
 from fastapi.routing import APIRoute, APIWebSocketRoute
 from starlette.routing import Route
 
-from recorder.ingest import IngestClient
+from recall_sim.recorder.ingest import IngestClient
+from recall_sim.simulator import Settings
+from recall_sim.simulator.serve import ServedRegion, served
 from reliability.conftest import Figures
-from simulator import Settings
-from simulator.serve import ServedRegion, served
 from tests.media import make_mp4, utterance
 from tests.simulator.ingest.helpers import events_part
 
@@ -1101,7 +1101,7 @@ def listening_addresses(port: int) -> set[str]:
 
 
 def test_the_server_binds_loopback_unless_told_otherwise(figures: Figures) -> None:
-    from simulator.cli import serve
+    from recall_sim.simulator.cli import serve
 
     tally = Tally()
     tally.expect("Settings().host", Settings().host == "127.0.0.1", Settings().host)
@@ -1238,7 +1238,7 @@ def test_no_credential_reaches_a_log_line(figures: Figures) -> None:
     command = [
         sys.executable,
         "-c",
-        "from scenarios.cli import main; main()",
+        "from recall_sim.scenarios.cli import main; main()",
         "serve",
         "--port",
         "0",

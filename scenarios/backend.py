@@ -24,8 +24,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from scenarios.receiver import json_object, signed_by
-from seams import Clock
+from recall_sim.scenarios.receiver import json_object, signed_by
+from recall_sim.seams import Clock
 
 __all__ = ["Backend", "Delivery"]
 

@@ -45,20 +45,20 @@ def build_app(*, only_serve: bool = False, only_console: bool = False) -> typer.
     app = typer.Typer(name="recall-sim", help=_HELP, no_args_is_help=True, add_completion=False)
     app.callback()(_root)
     if only_console:
-        from scenarios.console import register as register_console
+        from recall_sim.scenarios.console import register as register_console
 
         register_console(app)
         return app
-    from simulator.cli import serve
+    from recall_sim.simulator.cli import serve
 
     app.command("serve")(serve)
     if only_serve:
         return app
-    from recorder.record_cli import record
-    from recorder.upload_cli import upload
-    from scenarios.console import register as register_console
-    from scenarios.desktop_agent_cli import desktop_agent
-    from scenarios.scenario_cli import app as scenario_app
+    from recall_sim.recorder.record_cli import record
+    from recall_sim.recorder.upload_cli import upload
+    from recall_sim.scenarios.console import register as register_console
+    from recall_sim.scenarios.desktop_agent_cli import desktop_agent
+    from recall_sim.scenarios.scenario_cli import app as scenario_app
 
     app.command("upload")(upload)
     app.command("record")(record)
@@ -83,14 +83,14 @@ def _report(error: typer.TyperException) -> int:
 
 def main() -> None:
     if sys.argv[1:2] == ["desktop-agent"]:  # spawned by each JavaScript SDK: load only the recorder
-        from scenarios.desktop_agent_cli import main as agent_main
+        from recall_sim.scenarios.desktop_agent_cli import main as agent_main
 
         agent_main(sys.argv[2:])
         return
     first = sys.argv[1:2]
     only_serve = first == ["serve"]
     if not only_serve and first:
-        from scenarios.console import COMMANDS
+        from recall_sim.scenarios.console import COMMANDS
 
         only_console = first[0] in COMMANDS
     else:

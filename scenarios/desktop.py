@@ -19,16 +19,16 @@ from typing import Any
 
 from httpx_ws.transport import ASGIWebSocketTransport
 
-from recorder import events as sdk_events
-from recorder.config import SdkConfig
-from recorder.errors import RecallSdkError
-from recorder.media import get_profile
-from recorder.meetings import load_meeting
-from recorder.sdk import RecallAiSdk
-from recorder.simulated import SimulatedDesktop
-from scenarios.harness import RecallRegion
-from scenarios.options import RecorderOptions
-from seams import Randomness
+from recall_sim.recorder import events as sdk_events
+from recall_sim.recorder.config import SdkConfig
+from recall_sim.recorder.errors import RecallSdkError
+from recall_sim.recorder.media import get_profile
+from recall_sim.recorder.meetings import load_meeting
+from recall_sim.recorder.sdk import RecallAiSdk
+from recall_sim.recorder.simulated import SimulatedDesktop
+from recall_sim.scenarios.harness import RecallRegion
+from recall_sim.scenarios.options import RecorderOptions
+from recall_sim.seams import Randomness
 
 __all__ = ["RecallRecorder"]
 

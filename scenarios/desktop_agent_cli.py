@@ -14,10 +14,10 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from recorder.desktop_agent import AgentOptions, run_agent
-from recorder.media import get_profile
-from recorder.meeting import MeetingScript
-from recorder.meetings import load_meeting, meeting_names
+from recall_sim.recorder.desktop_agent import AgentOptions, run_agent
+from recall_sim.recorder.media import get_profile
+from recall_sim.recorder.meeting import MeetingScript
+from recall_sim.recorder.meetings import load_meeting, meeting_names
 
 __all__ = ["desktop_agent", "main", "resolve_meeting"]
 
@@ -35,7 +35,7 @@ def resolve_meeting(value: Any) -> MeetingScript:
         raise ValueError("a meeting is a name, a file path or a meeting script")
     if value in meeting_names() or Path(value).is_file():
         return load_meeting(value)
-    from scenarios.named import load, scenario_names
+    from recall_sim.scenarios.named import load, scenario_names
 
     if value in scenario_names():
         return load(value).meeting

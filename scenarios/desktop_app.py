@@ -12,15 +12,15 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from httpx_ws.transport import ASGIWebSocketTransport
 
-from recorder import events as sdk_events
-from recorder.config import SdkConfig
-from recorder.errors import RecallSdkError
-from recorder.sdk import RecallAiSdk
-from recorder.simulated import SimulatedDesktop
-from recorder.storage import RecordingStore
+from recall_sim.recorder import events as sdk_events
+from recall_sim.recorder.config import SdkConfig
+from recall_sim.recorder.errors import RecallSdkError
+from recall_sim.recorder.sdk import RecallAiSdk
+from recall_sim.recorder.simulated import SimulatedDesktop
+from recall_sim.recorder.storage import RecordingStore
 
 if TYPE_CHECKING:
-    from scenarios.runner import ScenarioRunner
+    from recall_sim.scenarios.runner import ScenarioRunner
 
 __all__ = ["DesktopApp"]
 

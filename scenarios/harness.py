@@ -20,14 +20,14 @@ from typing import Any, TypeVar
 import httpx
 from fastapi import FastAPI
 
-from scenarios.options import RegionOptions
-from scenarios.receiver import WEBHOOK_PATH, WebhookReceiver, undelivered_report
-from scenarios.runner import BASE_URL
-from seams import VirtualClock, run_virtual
-from simulator import ControlPlane, Region, Settings, create_app
-from simulator.backend.events import DISPATCH_EVENT
-from simulator.settings import WebhookSettings
-from simulator.webhooks import EndpointCreate, EndpointOut
+from recall_sim.scenarios.options import RegionOptions
+from recall_sim.scenarios.receiver import WEBHOOK_PATH, WebhookReceiver, undelivered_report
+from recall_sim.scenarios.runner import BASE_URL
+from recall_sim.seams import VirtualClock, run_virtual
+from recall_sim.simulator import ControlPlane, Region, Settings, create_app
+from recall_sim.simulator.backend.events import DISPATCH_EVENT
+from recall_sim.simulator.settings import WebhookSettings
+from recall_sim.simulator.webhooks import EndpointCreate, EndpointOut
 
 __all__ = ["WEBHOOK_HOST", "RecallRegion", "region_settings", "run_on_virtual_time"]
 

@@ -17,9 +17,9 @@ from typing import Any
 
 import av
 
-from recorder.media import read_speech
-from scenarios.reference import Prediction, milestones, predict
-from scenarios.runner import Run
+from recall_sim.recorder.media import read_speech
+from recall_sim.scenarios.reference import Prediction, milestones, predict
+from recall_sim.scenarios.runner import Run
 
 __all__ = ["Violation", "check"]
 

@@ -19,15 +19,15 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from recorder.errors import RecallSdkError
-from recorder.media import TINY
-from scenarios.invariants import check
-from scenarios.model import AppBehaviour, BackendBehaviour, Faults, Scenario
-from scenarios.replay import ScenarioFailed, save_failure
-from scenarios.runner import ScenarioRunner
-from scenarios.scratch import scratch_directory
-from scenarios.strategies import meetings
-from seams import VirtualClock, VirtualTimeEventLoop
+from recall_sim.recorder.errors import RecallSdkError
+from recall_sim.recorder.media import TINY
+from recall_sim.scenarios.invariants import check
+from recall_sim.scenarios.model import AppBehaviour, BackendBehaviour, Faults, Scenario
+from recall_sim.scenarios.replay import ScenarioFailed, save_failure
+from recall_sim.scenarios.runner import ScenarioRunner
+from recall_sim.scenarios.scratch import scratch_directory
+from recall_sim.scenarios.strategies import meetings
+from recall_sim.seams import VirtualClock, VirtualTimeEventLoop
 
 __all__ = ["LifecycleMachine"]
 

@@ -17,8 +17,8 @@ from typing import Any, Literal
 
 import yaml
 
-from recorder.meeting import MeetingScript
-from recorder.meetings import load_meeting
+from recall_sim.recorder.meeting import MeetingScript
+from recall_sim.recorder.meetings import load_meeting
 
 __all__ = [
     "AppBehaviour",

@@ -11,18 +11,18 @@ from pathlib import Path
 
 import yaml
 
-from scenarios.model import Scenario, load_scenario
+from recall_sim.scenarios.model import Scenario, load_scenario
 
 __all__ = ["load", "named_scenarios", "scenario_names"]
 
 
 def scenario_names() -> list[str]:
-    folder = resources.files("scenarios").joinpath("library")
+    folder = resources.files("recall_sim.scenarios").joinpath("library")
     return sorted(e.name.removesuffix(".yaml") for e in folder.iterdir() if e.name.endswith(".yaml"))
 
 
 def _named(name: str) -> Scenario:
-    text = resources.files("scenarios").joinpath("library", f"{name}.yaml").read_text()
+    text = resources.files("recall_sim.scenarios").joinpath("library", f"{name}.yaml").read_text()
     data = yaml.safe_load(text)
     return Scenario.from_dict({"name": name, **data})
 

@@ -25,13 +25,14 @@ alone. Plain `def` tests can use `recall_region.run(coro)`.
 from __future__ import annotations
 
 import inspect
+import os
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from scenarios.options import (
+from recall_sim.scenarios.options import (
     Defaults,
     RecorderOptions,
     RegionOptions,
@@ -42,12 +43,12 @@ from scenarios.options import (
 )
 
 if TYPE_CHECKING:
-    from scenarios.desktop import RecallRecorder
-    from scenarios.harness import RecallRegion
-    from scenarios.receiver import WebhookReceiver
-    from scenarios.scenario_runs import ScenarioRuns
-    from scenarios.served import RecallServed
-    from seams import VirtualClock
+    from recall_sim.scenarios.desktop import RecallRecorder
+    from recall_sim.scenarios.harness import RecallRegion
+    from recall_sim.scenarios.receiver import WebhookReceiver
+    from recall_sim.scenarios.scenario_runs import ScenarioRuns
+    from recall_sim.scenarios.served import RecallServed
+    from recall_sim.seams import VirtualClock
 
 __all__ = [
     "recall_clock",
@@ -96,7 +97,9 @@ def pytest_configure(config: pytest.Config) -> None:
     for line in MARKERS:
         config.addinivalue_line("markers", line)
     config.stash[_DEFAULTS] = Defaults(config.getoption("recall_seed"), config.getoption("recall_profile"))
-    from scenarios.shared_examples import ExamplesMisconfigured, use_shared_examples
+    if not os.environ.get("RECALL_SIM_EXAMPLES"):
+        return  # Hypothesis loads only when shared examples are asked for: a partner's run stays light
+    from recall_sim.scenarios.shared_examples import ExamplesMisconfigured, use_shared_examples
 
     try:
         use_shared_examples()
@@ -130,8 +133,8 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Generator[None, object, o
     test = _coroutine_function(pyfuncitem.obj)
     if test is None or "recall_clock" not in pyfuncitem.funcargs:
         return (yield)
-    from scenarios.harness import RecallRegion, run_on_virtual_time
-    from seams import VirtualClock as VirtualClockType
+    from recall_sim.scenarios.harness import RecallRegion, run_on_virtual_time
+    from recall_sim.seams import VirtualClock as VirtualClockType
 
     clock = pyfuncitem.funcargs["recall_clock"]
     assert isinstance(clock, VirtualClockType), "recall_clock is a seams.VirtualClock"
@@ -171,7 +174,7 @@ def _defaults(request: pytest.FixtureRequest) -> Defaults:
 @pytest.fixture
 def recall_clock() -> VirtualClock:
     """The virtual clock of the test's in-process region, recorder and receiver (seams.VirtualClock)."""
-    from seams import VirtualClock
+    from recall_sim.seams import VirtualClock
 
     return VirtualClock()
 
@@ -179,7 +182,7 @@ def recall_clock() -> VirtualClock:
 @pytest.fixture
 def recall_region(request: pytest.FixtureRequest, recall_clock: VirtualClock) -> Iterator[RecallRegion]:
     """An in-process region on virtual time; options from `@pytest.mark.recall_region(...)`."""
-    from scenarios.harness import RecallRegion
+    from recall_sim.scenarios.harness import RecallRegion
 
     options = options_for(request.node, "recall_region", RegionOptions).resolved(_defaults(request))
     region = RecallRegion(options, recall_clock)
@@ -196,7 +199,7 @@ def recall_recorder(
 ) -> RecallRecorder:
     """The Desktop SDK on a simulated desktop, talking to `recall_region` in process; options from
     `@pytest.mark.recall_recorder(...)`."""
-    from scenarios.desktop import RecallRecorder
+    from recall_sim.scenarios.desktop import RecallRecorder
 
     options = options_for(request.node, "recall_recorder", RecorderOptions)
     seed = recall_region.options.seed
@@ -211,9 +214,9 @@ def recall_recorder(
 def recall_served(request: pytest.FixtureRequest) -> Iterator[RecallServed]:
     """A region over real HTTP on a free 127.0.0.1 port, with the machine's clock; options from
     `@pytest.mark.recall_served(...)`."""
-    from scenarios.harness import region_settings
-    from scenarios.served import RecallServed
-    from simulator.serve import served
+    from recall_sim.scenarios.harness import region_settings
+    from recall_sim.scenarios.served import RecallServed
+    from recall_sim.simulator.serve import served
 
     options = options_for(request.node, "recall_served", ServedOptions).resolved(_defaults(request))
     settings = region_settings(options, time_scale=options.time_scale)
@@ -272,6 +275,6 @@ def _check_delivery(request: pytest.FixtureRequest, options: WebhookOptions) -> 
 def recall_scenario(request: pytest.FixtureRequest) -> ScenarioRuns:
     """Runs and checks whole-lifecycle scenarios (`.run(name, seed=...)`, `.check(...)`); options from
     `@pytest.mark.recall_scenario(...)`."""
-    from scenarios.scenario_runs import ScenarioRuns
+    from recall_sim.scenarios.scenario_runs import ScenarioRuns
 
     return ScenarioRuns(options_for(request.node, "recall_scenario", ScenarioOptions), _defaults(request))

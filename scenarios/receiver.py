@@ -29,7 +29,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from svix.webhooks import Webhook, WebhookVerificationError
 
-from seams import Clock
+from recall_sim.seams import Clock
 
 __all__ = [
     "TIMESTAMP_TOLERANCE",

@@ -20,9 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from recorder.media.events import ACTIONS
-from recorder.meeting import MeetingScript
-from scenarios.model import Scenario
+from recall_sim.recorder.media.events import ACTIONS
+from recall_sim.recorder.meeting import MeetingScript
+from recall_sim.scenarios.model import Scenario
 
 __all__ = ["Prediction", "Word", "predict"]
 

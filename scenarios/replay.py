@@ -12,10 +12,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from scenarios.invariants import Violation, check
-from scenarios.model import Scenario, dump_yaml
-from scenarios.runner import Run, run_scenario
-from scenarios.trace import read_trace, without_verdict
+from recall_sim.scenarios.invariants import Violation, check
+from recall_sim.scenarios.model import Scenario, dump_yaml
+from recall_sim.scenarios.runner import Run, run_scenario
+from recall_sim.scenarios.trace import read_trace, without_verdict
 
 __all__ = [
     "FAILURES_DIR",

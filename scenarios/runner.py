@@ -26,23 +26,23 @@ from typing import Any
 
 import httpx
 
-from recorder import events as sdk_events
-from recorder.errors import RecallSdkError
-from recorder.media import TINY, MediaProfile
-from recorder.media.profiles import voiced
-from recorder.storage import RecordingStore
-from scenarios.backend import Backend
-from scenarios.desktop_app import BASE_URL, DesktopApp
-from scenarios.model import HttpBurst, Scenario
-from scenarios.network import Network
-from scenarios.scratch import scratch_directory
-from scenarios.trace import Trace
-from seams import Randomness, VirtualClock, run_virtual
-from simulator import ControlPlane, Region, Settings, create_app
-from simulator.api.faults import FaultRuleCreate
-from simulator.settings import WebhookSettings
-from simulator.store import BlobStore, MemoryStore
-from simulator.webhooks.control import EndpointCreate
+from recall_sim.recorder import events as sdk_events
+from recall_sim.recorder.errors import RecallSdkError
+from recall_sim.recorder.media import TINY, MediaProfile
+from recall_sim.recorder.media.profiles import voiced
+from recall_sim.recorder.storage import RecordingStore
+from recall_sim.scenarios.backend import Backend
+from recall_sim.scenarios.desktop_app import BASE_URL, DesktopApp
+from recall_sim.scenarios.model import HttpBurst, Scenario
+from recall_sim.scenarios.network import Network
+from recall_sim.scenarios.scratch import scratch_directory
+from recall_sim.scenarios.trace import Trace
+from recall_sim.seams import Randomness, VirtualClock, run_virtual
+from recall_sim.simulator import ControlPlane, Region, Settings, create_app
+from recall_sim.simulator.api.faults import FaultRuleCreate
+from recall_sim.simulator.settings import WebhookSettings
+from recall_sim.simulator.store import BlobStore, MemoryStore
+from recall_sim.simulator.webhooks.control import EndpointCreate
 
 __all__ = ["BASE_URL", "Run", "run_scenario"]
 

@@ -46,10 +46,10 @@ def parse_workers(value: str) -> int:
 
 def run_named(name: str) -> Outcome:
     """Run one named scenario and check its invariants (in whichever process calls it)."""
-    from scenarios.invariants import check
-    from scenarios.named import load
-    from scenarios.replay import save_failure
-    from scenarios.runner import run_scenario
+    from recall_sim.scenarios.invariants import check
+    from recall_sim.scenarios.named import load
+    from recall_sim.scenarios.replay import save_failure
+    from recall_sim.scenarios.runner import run_scenario
 
     started = time.perf_counter()
     scenario = load(name)

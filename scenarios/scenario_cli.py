@@ -23,13 +23,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from scenarios.invariants import Violation, check
-from scenarios.model import Scenario, dump_yaml
-from scenarios.named import load, named_scenarios
-from scenarios.reference import milestones
-from scenarios.replay import ScenarioFailed, assert_holds, replay_trace, save_failure
-from scenarios.runner import Run, run_scenario
-from scenarios.scenario_batch import Outcome, parse_workers, run_all, write_junit
+from recall_sim.scenarios.invariants import Violation, check
+from recall_sim.scenarios.model import Scenario, dump_yaml
+from recall_sim.scenarios.named import load, named_scenarios
+from recall_sim.scenarios.reference import milestones
+from recall_sim.scenarios.replay import ScenarioFailed, assert_holds, replay_trace, save_failure
+from recall_sim.scenarios.runner import Run, run_scenario
+from recall_sim.scenarios.scenario_batch import Outcome, parse_workers, run_all, write_junit
 
 __all__ = ["app"]
 
@@ -213,11 +213,21 @@ def fuzz(
     ] = 90,
 ) -> None:
     """Generate scenarios with Hypothesis, run each, shrink any failure to a minimal one."""
+    try:
+        import faker  # noqa: F401
+        import hypothesis  # noqa: F401
+    except ImportError:
+        typer.echo(
+            "Error: scenario fuzz needs Hypothesis and Faker, which recall-sim installs only on request.",
+            err=True,
+        )
+        typer.echo("Install them with: pip install 'recall-sim[property]'", err=True)
+        raise typer.Exit(1) from None
     from hypothesis import HealthCheck, given, settings
     from hypothesis import seed as hypothesis_seed
 
-    from scenarios.shared_examples import ExamplesMisconfigured, example_database
-    from scenarios.strategies import scenarios
+    from recall_sim.scenarios.shared_examples import ExamplesMisconfigured, example_database
+    from recall_sim.scenarios.strategies import scenarios
 
     try:
         # RECALL_SIM_EXAMPLES=redis://...: failures found anywhere are tried first, and ours are kept.

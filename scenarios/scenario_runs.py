@@ -14,11 +14,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 
-from scenarios.model import Scenario
-from scenarios.named import load
-from scenarios.options import Defaults, ProfileName, ScenarioOptions
-from scenarios.replay import assert_holds
-from scenarios.runner import Run, run_scenario
+from recall_sim.scenarios.model import Scenario
+from recall_sim.scenarios.named import load
+from recall_sim.scenarios.options import Defaults, ProfileName, ScenarioOptions
+from recall_sim.scenarios.replay import assert_holds
+from recall_sim.scenarios.runner import Run, run_scenario
 
 __all__ = ["ScenarioRuns"]
 

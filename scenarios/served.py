@@ -18,9 +18,9 @@ from typing import Any
 import httpx
 import uvicorn
 
-from scenarios.receiver import WEBHOOK_PATH, WebhookReceiver, undelivered_report
-from simulator.backend.events import DISPATCH_EVENT
-from simulator.serve import ServedRegion, bind_socket
+from recall_sim.scenarios.receiver import WEBHOOK_PATH, WebhookReceiver, undelivered_report
+from recall_sim.simulator.backend.events import DISPATCH_EVENT
+from recall_sim.simulator.serve import ServedRegion, bind_socket
 
 __all__ = ["RecallServed", "serve_app"]
 

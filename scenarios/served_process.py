@@ -42,7 +42,8 @@ def serve_process(*args: str, log: Path | None = None, timeout: float = 60.0) ->
     file when None)."""
     with tempfile.TemporaryDirectory(prefix="recall-sim-serve-") as tmp:
         path = log if log is not None else Path(tmp) / "serve.log"
-        cmd = [sys.executable, "-c", "from scenarios.cli import main; main()", "serve", "--port", "0", *args]
+        main = "from recall_sim.scenarios.cli import main; main()"
+        cmd = [sys.executable, "-c", main, "serve", "--port", "0", *args]
         with path.open("wb") as out:
             process = subprocess.Popen(
                 cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "COLUMNS": "200"}

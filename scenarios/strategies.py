@@ -16,8 +16,16 @@ from typing import Any
 from faker import Faker
 from hypothesis import strategies as st
 
-from recorder.meeting import PLATFORMS, ChatMessage, MeetingScript, Participant, Span, Utterance, Word
-from scenarios.model import (
+from recall_sim.recorder.meeting import (
+    PLATFORMS,
+    ChatMessage,
+    MeetingScript,
+    Participant,
+    Span,
+    Utterance,
+    Word,
+)
+from recall_sim.scenarios.model import (
     PROFILES,
     UPLOAD_MODES,
     AppBehaviour,

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from seams import Clock
+from recall_sim.seams import Clock
 
 __all__ = ["VERDICT", "Trace", "read_trace", "without_verdict"]
 

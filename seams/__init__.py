@@ -3,9 +3,9 @@
 `simulator` and `recorder` both build on this package and on nothing of each other's.
 """
 
-from seams.clock import DEFAULT_EPOCH, Clock, RealClock, VirtualClock, isoformat, machine_timestamp
-from seams.loop import VirtualLoopDeadlock, VirtualTimeEventLoop, run_virtual
-from seams.rng import Randomness, RandomStream, entropy_seed
+from recall_sim.seams.clock import DEFAULT_EPOCH, Clock, RealClock, VirtualClock, isoformat, machine_timestamp
+from recall_sim.seams.loop import VirtualLoopDeadlock, VirtualTimeEventLoop, run_virtual
+from recall_sim.seams.rng import Randomness, RandomStream, entropy_seed
 
 __all__ = [
     "DEFAULT_EPOCH",

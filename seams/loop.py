@@ -18,7 +18,7 @@ import selectors
 from collections.abc import Coroutine, Mapping
 from typing import Any, TypeVar
 
-from seams.clock import VirtualClock
+from recall_sim.seams.clock import VirtualClock
 
 __all__ = ["VirtualLoopDeadlock", "VirtualTimeEventLoop", "run_virtual"]
 

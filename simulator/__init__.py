@@ -1,8 +1,8 @@
 """A simulated Recall.ai region: the REST API, ingest, processing, webhooks and a control plane."""
 
-from simulator.app import create_app
-from simulator.control import ControlPlane
-from simulator.region import Region
-from simulator.settings import Settings
+from recall_sim.simulator.app import create_app
+from recall_sim.simulator.control import ControlPlane
+from recall_sim.simulator.region import Region
+from recall_sim.simulator.settings import Settings
 
 __all__ = ["ControlPlane", "Region", "Settings", "create_app"]

@@ -14,15 +14,15 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Route
 
-from seams import Clock
-from simulator.api import docs
-from simulator.api.body_limit import BodyLimitMiddleware
-from simulator.api.drf_methods import DrfMethodsMiddleware
-from simulator.api.faults import FaultMiddleware
-from simulator.api.idempotency import IdempotencyMiddleware
-from simulator.api.openapi import install_openapi
-from simulator.api.responses import error_response
-from simulator.api.routes import (
+from recall_sim.seams import Clock
+from recall_sim.simulator.api import docs
+from recall_sim.simulator.api.body_limit import BodyLimitMiddleware
+from recall_sim.simulator.api.drf_methods import DrfMethodsMiddleware
+from recall_sim.simulator.api.faults import FaultMiddleware
+from recall_sim.simulator.api.idempotency import IdempotencyMiddleware
+from recall_sim.simulator.api.openapi import install_openapi
+from recall_sim.simulator.api.responses import error_response
+from recall_sim.simulator.api.routes import (
     artifacts,
     control,
     downloads,
@@ -32,9 +32,9 @@ from simulator.api.routes import (
     sdk_upload,
     webhooks,
 )
-from simulator.api.routes.ingest import FILES_PATH, TusHeadersMiddleware
-from simulator.dashboard import router as dashboard
-from simulator.errors import (
+from recall_sim.simulator.api.routes.ingest import FILES_PATH, TusHeadersMiddleware
+from recall_sim.simulator.dashboard import router as dashboard
+from recall_sim.simulator.errors import (
     ApiError,
     BadRequest,
     MethodNotAllowed,
@@ -42,10 +42,10 @@ from simulator.errors import (
     PayloadTooLarge,
     ValidationFailed,
 )
-from simulator.region import Region
-from simulator.settings import Settings
-from simulator.store import BlobStore, Store
-from simulator.validation import drf_errors
+from recall_sim.simulator.region import Region
+from recall_sim.simulator.settings import Settings
+from recall_sim.simulator.store import BlobStore, Store
+from recall_sim.simulator.validation import drf_errors
 
 __all__ = ["create_app"]
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import re
+import socket
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, NoReturn, Optional
 
@@ -11,13 +14,13 @@ import typer
 from rich.console import Console
 from rich.panel import Panel
 
-from simulator.errors import ApiError
-from simulator.lockfile import DataDirInUse, lock_data_dir
-from simulator.region import Region
-from simulator.serve import bind_socket, serve_forever
-from simulator.settings import REGIONS, DelayProfile, Profile, Settings, WebhookSettings
-from simulator.webhooks.control import WebhooksControl
-from simulator.webhooks.models import Endpoint
+from recall_sim.simulator.errors import ApiError
+from recall_sim.simulator.lockfile import DataDirInUse, lock_data_dir
+from recall_sim.simulator.region import Region
+from recall_sim.simulator.serve import bind_socket, serve_forever
+from recall_sim.simulator.settings import REGIONS, DelayProfile, Profile, Settings, WebhookSettings
+from recall_sim.simulator.webhooks.control import WebhooksControl
+from recall_sim.simulator.webhooks.models import Endpoint
 
 __all__ = ["serve"]
 
@@ -126,17 +129,41 @@ def serve(
         # A fresh current-profile workspace starts with the one secret asked for, nothing to rotate.
         webhook_secret=webhook_secret[0] if profile == "current" and webhook_secret else None,
     )
-    # The data directory first: a second server on it is refused before it touches the port or the file.
-    if not in_memory:
-        try:
-            lock = lock_data_dir(data_dir)
-        except DataDirInUse as error:
-            _refuse(
-                f"{error}.",
-                "Stop that server, or pass another --data-dir (RECALL_SIM_DATA_DIR) or --in-memory.",
-            )
-        except OSError as error:
-            _refuse(f"cannot use --data-dir {data_dir}: {error.strerror}.", "Pass a writable directory.")
+    with contextlib.ExitStack() as held:
+        # The data directory first: a second server on its SQLite file is refused before it touches the
+        # port or the file. Processes sharing a PostgreSQL store share the directory (its blobs) on purpose.
+        if not in_memory and store_url is None:
+            held.enter_context(_data_dir_held(data_dir))
+        sock = held.enter_context(_listening(host, port))
+        bound_port = sock.getsockname()[1]
+        settings = settings.model_copy(update={"port": bound_port})
+        simulated = _open_region(settings)
+        endpoints = register_webhooks(simulated, webhook_url or [], webhook_secret or [])
+        base_url = f"http://{host}:{bound_port}"
+        panel = _panel(simulated, base_url, endpoints, in_memory, data_dir, store_url)
+        console.print(Panel.fit(panel, title="recall-sim"))
+        key = simulated.default_api_key.id
+        console.print(f'curl -X POST -H "Authorization: Token {key}" {base_url}/api/v1/sdk_upload/')
+        serve_forever(simulated, sock, log_level=log_level, access_log=access_log)
+
+
+@contextlib.contextmanager
+def _data_dir_held(data_dir: Path) -> Iterator[None]:
+    try:
+        lock = lock_data_dir(data_dir)
+    except DataDirInUse as error:
+        _refuse(
+            f"{error}.",
+            "Stop that server, or pass another --data-dir (RECALL_SIM_DATA_DIR) or --in-memory.",
+        )
+    except OSError as error:
+        _refuse(f"cannot use --data-dir {data_dir}: {error.strerror}.", "Pass a writable directory.")
+    with lock:
+        yield
+
+
+@contextlib.contextmanager
+def _listening(host: str, port: int) -> Iterator[socket.socket]:
     try:
         sock = bind_socket(host, port)
     except OSError as error:
@@ -146,26 +173,8 @@ def serve(
                 "Stop that process, or pass another --port (0 picks a free one).",
             )
         _refuse(f"cannot listen on {host}:{port}: {error.strerror}.", "Pass another --host or --port.")
-    bound_port = sock.getsockname()[1]
-    settings = settings.model_copy(update={"port": bound_port})
-    try:
-        simulated = _open_region(settings)
-    except BaseException:
-        sock.close()
-        raise
-    endpoints = register_webhooks(simulated, webhook_url or [], webhook_secret or [])
-    base_url = f"http://{host}:{bound_port}"
-    console.print(
-        Panel.fit(_panel(simulated, base_url, endpoints, in_memory, data_dir, store_url), title="recall-sim")
-    )
-    console.print(
-        f'curl -X POST -H "Authorization: Token {simulated.default_api_key.id}" {base_url}/api/v1/sdk_upload/'
-    )
-    try:
-        serve_forever(simulated, sock, log_level=log_level, access_log=access_log)
-    finally:
-        if not in_memory:
-            lock.close()
+    with sock:
+        yield sock
 
 
 def _refuse(problem: str, fix: str) -> NoReturn:

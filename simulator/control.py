@@ -12,15 +12,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from seams import VirtualClock, isoformat
-from simulator.api.faults import FaultRule, FaultRuleCreate
-from simulator.realtime.control import RealtimeControl
-from simulator.records import ApiKey, Quirks, Workspace
-from simulator.region import Region
-from simulator.settings import Profile
-from simulator.settings import Region as RegionName
-from simulator.store import COLLECTIONS
-from simulator.webhooks.control import WebhooksControl
+from recall_sim.seams import VirtualClock, isoformat
+from recall_sim.simulator.api.faults import FaultRule, FaultRuleCreate
+from recall_sim.simulator.realtime.control import RealtimeControl
+from recall_sim.simulator.records import ApiKey, Quirks, Workspace
+from recall_sim.simulator.region import Region
+from recall_sim.simulator.settings import Profile
+from recall_sim.simulator.settings import Region as RegionName
+from recall_sim.simulator.store import COLLECTIONS
+from recall_sim.simulator.webhooks.control import WebhooksControl
 
 __all__ = ["ControlPlane", "WorkspaceCreate", "WorkspaceOut", "WorkspaceUpdate"]
 

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Literal
 
-from simulator.errors import NotFound, PermissionDenied
+from recall_sim.simulator.errors import NotFound, PermissionDenied
 
 __all__ = ["DOWNLOADS", "DownloadKind", "DownloadSigner", "DownloadTarget", "downloadable"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import string
 
-from seams import Randomness
+from recall_sim.seams import Randomness
 
 __all__ = ["Ids"]
 

@@ -8,8 +8,8 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from simulator.settings import Profile, Region
-from simulator.store import Store
+from recall_sim.simulator.settings import Profile, Region
+from recall_sim.simulator.store import Store
 
 __all__ = [
     "ARTIFACT_KINDS",

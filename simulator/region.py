@@ -13,29 +13,29 @@ from pathlib import Path
 
 import httpx
 
-from seams import Clock, Randomness, RealClock, VirtualClock, entropy_seed
-from simulator.api.faults import FaultRules
-from simulator.api.throttling import RateLimiter
-from simulator.backend.artifacts import Artifacts
-from simulator.backend.context import Context
-from simulator.backend.recordings import Recordings
-from simulator.backend.sdk_uploads import SdkUploads
-from simulator.backend.transcripts import Transcripts
-from simulator.backend.workspaces import Workspaces
-from simulator.downloads import DownloadSigner
-from simulator.ingest.session import IngestSessions
-from simulator.ingest.tokens import UploadTokens
-from simulator.ingest.tus import EXPIRE_JOB, TusFiles
-from simulator.processing.pipeline import Processing
-from simulator.realtime.service import Realtime
-from simulator.records import ApiKey, IdempotencyRecord, Repository, Workspace
-from simulator.scheduler import Job
-from simulator.settings import Settings
-from simulator.shared_clock import SharedClock
-from simulator.store import BlobStore, MemoryStore, SqliteStore, Store
-from simulator.transcription.jobs import TranscriptJobs
-from simulator.transcription.sources import RecordingSources
-from simulator.webhooks.emitter import WebhookEmitter
+from recall_sim.seams import Clock, Randomness, RealClock, VirtualClock, entropy_seed
+from recall_sim.simulator.api.faults import FaultRules
+from recall_sim.simulator.api.throttling import RateLimiter
+from recall_sim.simulator.backend.artifacts import Artifacts
+from recall_sim.simulator.backend.context import Context
+from recall_sim.simulator.backend.recordings import Recordings
+from recall_sim.simulator.backend.sdk_uploads import SdkUploads
+from recall_sim.simulator.backend.transcripts import Transcripts
+from recall_sim.simulator.backend.workspaces import Workspaces
+from recall_sim.simulator.downloads import DownloadSigner
+from recall_sim.simulator.ingest.session import IngestSessions
+from recall_sim.simulator.ingest.tokens import UploadTokens
+from recall_sim.simulator.ingest.tus import EXPIRE_JOB, TusFiles
+from recall_sim.simulator.processing.pipeline import Processing
+from recall_sim.simulator.realtime.service import Realtime
+from recall_sim.simulator.records import ApiKey, IdempotencyRecord, Repository, Workspace
+from recall_sim.simulator.scheduler import Job
+from recall_sim.simulator.settings import Settings
+from recall_sim.simulator.shared_clock import SharedClock
+from recall_sim.simulator.store import BlobStore, MemoryStore, SqliteStore, Store
+from recall_sim.simulator.transcription.jobs import TranscriptJobs
+from recall_sim.simulator.transcription.sources import RecordingSources
+from recall_sim.simulator.webhooks.emitter import WebhookEmitter
 
 __all__ = ["Region", "open_store"]
 
@@ -46,7 +46,7 @@ def open_store(settings: Settings) -> tuple[Store, BlobStore]:
     """The SQLite store and blob folder under `data_dir`, or memory and a temporary blob folder; with a
     `store_url`, that PostgreSQL database and the blob folder under `data_dir`."""
     if settings.store_url is not None:
-        from simulator.store.postgres import PostgresStore  # psycopg is an extra
+        from recall_sim.simulator.store.postgres import PostgresStore  # psycopg is an extra
 
         if settings.data_dir is None:
             raise ValueError("a PostgreSQL store keeps media in a data directory the processes share")

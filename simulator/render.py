@@ -6,11 +6,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.downloads import DownloadSigner, downloadable
-from simulator.records import Artifact, Recording, SdkUpload
-from simulator.schemas import recording as rs
-from simulator.schemas.common import ArtifactStatus, Minimal, RecordingStatus, SdkUploadStatus, Shape
-from simulator.schemas.sdk_upload import SdkUpload as SdkUploadShape
+from recall_sim.simulator.downloads import DownloadSigner, downloadable
+from recall_sim.simulator.records import Artifact, Recording, SdkUpload
+from recall_sim.simulator.schemas import recording as rs
+from recall_sim.simulator.schemas.common import (
+    ArtifactStatus,
+    Minimal,
+    RecordingStatus,
+    SdkUploadStatus,
+    Shape,
+)
+from recall_sim.simulator.schemas.sdk_upload import SdkUpload as SdkUploadShape
 
 __all__ = ["Links", "render_artifact", "render_recording", "render_sdk_upload"]
 

@@ -30,10 +30,10 @@ import socket
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from seams import Clock, RealClock
-from simulator.records import Record, Repository
-from simulator.shared_clock import SharedClock
-from simulator.store import Store
+from recall_sim.seams import Clock, RealClock
+from recall_sim.simulator.records import Record, Repository
+from recall_sim.simulator.shared_clock import SharedClock
+from recall_sim.simulator.store import Store
 
 __all__ = ["Job", "JobHandler", "Scheduler"]
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import uvicorn
 
-from simulator.app import create_app
-from simulator.logs import install_redaction
-from simulator.region import Region
-from simulator.settings import Settings
+from recall_sim.simulator.app import create_app
+from recall_sim.simulator.logs import install_redaction
+from recall_sim.simulator.region import Region
+from recall_sim.simulator.settings import Settings
 
 __all__ = ["ServedRegion", "bind_socket", "serve_forever", "served"]
 

@@ -8,8 +8,8 @@ scheduler's poll, every 0.2 s).
 
 from __future__ import annotations
 
-from seams import RealClock
-from simulator.store import Store
+from recall_sim.seams import RealClock
+from recall_sim.simulator.store import Store
 
 __all__ = ["SharedClock"]
 

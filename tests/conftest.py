@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from scenarios.local_servers import local_postgres
-from seams import VirtualClock, run_virtual
+from recall_sim.scenarios.local_servers import local_postgres
+from recall_sim.seams import VirtualClock, run_virtual
 from tests import support
 from tests.postgres import PostgresSchemas
 from tests.programs import require_postgres_program

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import psycopg
 
-from scenarios.local_servers import LocalPostgres
-from simulator.store import COLLECTIONS
-from simulator.store.postgres import PostgresStore
+from recall_sim.scenarios.local_servers import LocalPostgres
+from recall_sim.simulator.store import COLLECTIONS
+from recall_sim.simulator.store.postgres import PostgresStore
 
 __all__ = ["PostgresSchemas"]
 

@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from scenarios.local_servers import find_postgres_program
+from recall_sim.scenarios.local_servers import find_postgres_program
 
 
 def require_program(name: str, debian_package: str) -> str:

@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from seams import VirtualClock
-from simulator import ControlPlane, Region, Settings, create_app
-from simulator.store import BlobStore, MemoryStore, SqliteStore, Store
+from recall_sim.seams import VirtualClock
+from recall_sim.simulator import ControlPlane, Region, Settings, create_app
+from recall_sim.simulator.store import BlobStore, MemoryStore, SqliteStore, Store
 from tests.postgres import PostgresSchemas
 
 BASE_URL = "http://testserver"

@@ -6,25 +6,25 @@ simulated desktop: `MeetingEncoder` turns a `MeetingScript` into media segments 
 passes; `participant_events` and `meeting_metadata` build the parts recorded alongside.
 """
 
-from recorder.media.encoder import (
+from recall_sim.recorder.media.encoder import (
     CaptureSummary,
     MediaKind,
     MeetingEncoder,
     concatenated_sha256,
     media_kind_for,
 )
-from recorder.media.events import meeting_metadata, meeting_state, participant_events
-from recorder.media.profiles import PROFILES, STANDARD, TINY, MediaProfile, get_profile
-from recorder.media.reader import (
+from recall_sim.recorder.media.events import meeting_metadata, meeting_state, participant_events
+from recall_sim.recorder.media.profiles import PROFILES, STANDARD, TINY, MediaProfile, get_profile
+from recall_sim.recorder.media.reader import (
     SPEECH_DESCRIPTION,
     SpeechSample,
     read_mp3_speech,
     read_mp4_speech_samples,
     read_speech,
 )
-from recorder.media.segments import Segment, SegmentInfo
-from recorder.media.speech import GUEST, HOST, SpeechUtterance, SpeechWord, recorded_utterances
-from recorder.media.timeline import RecordedSpans
+from recall_sim.recorder.media.segments import Segment, SegmentInfo
+from recall_sim.recorder.media.speech import GUEST, HOST, SpeechUtterance, SpeechWord, recorded_utterances
+from recall_sim.recorder.media.timeline import RecordedSpans
 
 __all__ = [
     "GUEST",

@@ -26,16 +26,16 @@ from typing import Any, Literal
 import av
 from av.video.reformatter import VideoReformatter
 
-from recorder.media.mp3 import Mp3Writer
-from recorder.media.mp4 import Mp4Writer
-from recorder.media.profiles import TINY, MediaProfile
-from recorder.media.reader import id3_speech_header
-from recorder.media.segments import Segment, SegmentInfo, SegmentRole, SegmentSink
-from recorder.media.speech import SpeechTracker, SpeechUtterance, speaker_labels_for
-from recorder.media.synth import AudioSynth, Scene, VideoSynth
-from recorder.media.timeline import RecordedSpans, RecordingTimeline
-from recorder.media.voices import VoicedAudio
-from recorder.meeting import MeetingScript
+from recall_sim.recorder.media.mp3 import Mp3Writer
+from recall_sim.recorder.media.mp4 import Mp4Writer
+from recall_sim.recorder.media.profiles import TINY, MediaProfile
+from recall_sim.recorder.media.reader import id3_speech_header
+from recall_sim.recorder.media.segments import Segment, SegmentInfo, SegmentRole, SegmentSink
+from recall_sim.recorder.media.speech import SpeechTracker, SpeechUtterance, speaker_labels_for
+from recall_sim.recorder.media.synth import AudioSynth, Scene, VideoSynth
+from recall_sim.recorder.media.timeline import RecordedSpans, RecordingTimeline
+from recall_sim.recorder.media.voices import VoicedAudio
+from recall_sim.recorder.meeting import MeetingScript
 
 __all__ = ["CaptureSummary", "MediaKind", "MeetingEncoder", "concatenated_sha256", "media_kind_for"]
 

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from recorder.media.speech import participant_json, recorded_utterances
-from recorder.media.timeline import RecordedSpans
-from recorder.meeting import MeetingScript
-from seams import RandomStream, isoformat
+from recall_sim.recorder.media.speech import participant_json, recorded_utterances
+from recall_sim.recorder.media.timeline import RecordedSpans
+from recall_sim.recorder.meeting import MeetingScript
+from recall_sim.seams import RandomStream, isoformat
 
 __all__ = ["ACTIONS", "meeting_metadata", "meeting_state", "participant_events"]
 

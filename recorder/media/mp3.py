@@ -12,9 +12,9 @@ from typing import Any
 
 import av
 
-from recorder.media.audio import audio_frame, configure_audio, encoder_delay
-from recorder.media.profiles import MediaProfile
-from recorder.media.segments import SegmentSink
+from recall_sim.recorder.media.audio import audio_frame, configure_audio, encoder_delay
+from recall_sim.recorder.media.profiles import MediaProfile
+from recall_sim.recorder.media.segments import SegmentSink
 
 __all__ = ["Mp3Writer"]
 

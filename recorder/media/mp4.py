@@ -27,10 +27,10 @@ from typing import Any
 
 import av
 
-from recorder.media.audio import audio_frame, configure_audio, encoder_delay
-from recorder.media.profiles import MediaProfile
-from recorder.media.segments import SegmentSink
-from recorder.media.speech import SpeechUtterance, encode_tx3g, utterance_json
+from recall_sim.recorder.media.audio import audio_frame, configure_audio, encoder_delay
+from recall_sim.recorder.media.profiles import MediaProfile
+from recall_sim.recorder.media.segments import SegmentSink
+from recall_sim.recorder.media.speech import SpeechUtterance, encode_tx3g, utterance_json
 
 __all__ = ["Mp4Writer"]
 

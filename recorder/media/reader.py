@@ -13,8 +13,8 @@ from typing import Any
 
 import av
 
-from recorder.media.id3 import build_txxx_tag, read_txxx_frames, tag_size
-from recorder.media.speech import SpeechUtterance, decode_tx3g
+from recall_sim.recorder.media.id3 import build_txxx_tag, read_txxx_frames, tag_size
+from recall_sim.recorder.media.speech import SpeechUtterance, decode_tx3g
 
 __all__ = [
     "SPEECH_DESCRIPTION",

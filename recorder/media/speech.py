@@ -26,8 +26,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from recorder.media.timeline import RecordedSpans, RecordingTimeline, WordFate
-from recorder.meeting import MeetingScript, Participant
+from recall_sim.recorder.media.timeline import RecordedSpans, RecordingTimeline, WordFate
+from recall_sim.recorder.meeting import MeetingScript, Participant
 
 __all__ = [
     "GUEST",

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from recorder.media.profiles import MediaProfile
-from recorder.meeting import MeetingScript
+from recall_sim.recorder.media.profiles import MediaProfile
+from recall_sim.recorder.meeting import MeetingScript
 
 __all__ = ["AudioSynth", "Scene", "Tile", "VideoSynth", "Voice", "participant_colour", "voice_for"]
 

@@ -29,7 +29,7 @@ import av
 import numpy as np
 import numpy.typing as npt
 
-from recorder.meeting import MeetingScript
+from recall_sim.recorder.meeting import MeetingScript
 
 __all__ = [
     "SYNTHESISER",

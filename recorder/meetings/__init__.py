@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from recorder.meeting import MeetingScript
+from recall_sim.recorder.meeting import MeetingScript
 
 __all__ = ["DEFAULT_MEETING", "load_meeting", "meeting_names"]
 

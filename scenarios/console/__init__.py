@@ -16,9 +16,9 @@ COMMANDS = ("listen", "trigger", "clock", "faults", "webhooks", "state")
 
 def register(app: typer.Typer) -> None:
     """Add the control-plane commands to the `recall-sim` command line."""
-    from scenarios.console.control_cli import clock_app, faults_app, state, webhooks_app
-    from scenarios.console.listen import listen
-    from scenarios.console.trigger import EPILOG, trigger
+    from recall_sim.scenarios.console.control_cli import clock_app, faults_app, state, webhooks_app
+    from recall_sim.scenarios.console.listen import listen
+    from recall_sim.scenarios.console.trigger import EPILOG, trigger
 
     app.command("listen")(listen)
     app.command("trigger", epilog=EPILOG)(trigger)

@@ -12,10 +12,10 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from scenarios.console.client import DEFAULT_BASE_URL, BaseUrl, ConsoleClient, fail
-from scenarios.console.durations import format_duration, parse_duration
-from scenarios.console.listen import attempt_line
-from seams import RealClock
+from recall_sim.scenarios.console.client import DEFAULT_BASE_URL, BaseUrl, ConsoleClient, fail
+from recall_sim.scenarios.console.durations import format_duration, parse_duration
+from recall_sim.scenarios.console.listen import attempt_line
+from recall_sim.seams import RealClock
 
 __all__ = ["clock_app", "faults_app", "state", "webhooks_app"]
 

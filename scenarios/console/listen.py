@@ -17,8 +17,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from scenarios.console.client import DEFAULT_BASE_URL, BaseUrl, ConsoleClient, fail, reason
-from scenarios.console.durations import format_duration
+from recall_sim.scenarios.console.client import DEFAULT_BASE_URL, BaseUrl, ConsoleClient, fail, reason
+from recall_sim.scenarios.console.durations import format_duration
 
 __all__ = ["attempt_line", "listen"]
 

@@ -14,8 +14,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from scenarios.console.client import DEFAULT_BASE_URL, BaseUrl, ConsoleClient, fail
-from scenarios.console.listen import attempt_line
+from recall_sim.scenarios.console.client import DEFAULT_BASE_URL, BaseUrl, ConsoleClient, fail
+from recall_sim.scenarios.console.listen import attempt_line
 
 __all__ = ["EPILOG", "EVENT_TYPES", "trigger"]
 

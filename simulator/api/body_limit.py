@@ -16,8 +16,8 @@ from typing import Any
 
 from starlette.datastructures import Headers
 
-from simulator.api.responses import error_response
-from simulator.errors import PayloadTooLarge
+from recall_sim.simulator.api.responses import error_response
+from recall_sim.simulator.errors import PayloadTooLarge
 
 __all__ = ["BodyLimitMiddleware", "BodyTooLarge"]
 

@@ -8,10 +8,10 @@ from uuid import UUID
 
 from fastapi import Depends, Request
 
-from simulator.errors import ValidationFailed
-from simulator.records import Workspace
-from simulator.region import Region
-from simulator.render import Links
+from recall_sim.simulator.errors import ValidationFailed
+from recall_sim.simulator.records import Workspace
+from recall_sim.simulator.region import Region
+from recall_sim.simulator.render import Links
 
 __all__ = [
     "base_url",

@@ -16,7 +16,7 @@ from fastapi import APIRouter
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 
-from simulator.errors import NotFound
+from recall_sim.simulator.errors import NotFound
 
 __all__ = ["ASSETS_PATH", "DOCS_PATH", "router"]
 

@@ -28,8 +28,8 @@ from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.routing import Route
 
-from simulator.api.responses import error_response
-from simulator.errors import ApiError, MethodNotAllowed
+from recall_sim.simulator.api.responses import error_response
+from recall_sim.simulator.errors import ApiError, MethodNotAllowed
 
 __all__ = [
     "METADATA_SCHEMA",

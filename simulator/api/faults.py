@@ -21,7 +21,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 if TYPE_CHECKING:
-    from simulator.region import Region
+    from recall_sim.simulator.region import Region
 
 __all__ = ["FaultMiddleware", "FaultRule", "FaultRuleCreate", "FaultRules"]
 

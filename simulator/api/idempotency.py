@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.datastructures import Headers
 
-from simulator.api.responses import error_response
-from simulator.errors import ApiError, BadRequest, Conflict
-from simulator.records import IdempotencyRecord, Repository
+from recall_sim.simulator.api.responses import error_response
+from recall_sim.simulator.errors import ApiError, BadRequest, Conflict
+from recall_sim.simulator.records import IdempotencyRecord, Repository
 
 if TYPE_CHECKING:
-    from simulator.region import Region
+    from recall_sim.simulator.region import Region
 
 __all__ = ["IdempotencyMiddleware"]
 

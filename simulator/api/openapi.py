@@ -17,12 +17,12 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
 
-from simulator.api.deps import get_region
-from simulator.api.drf_methods import document_methods, is_rest_path
-from simulator.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
-from simulator.region import Region
-from simulator.strict_json import JSONParseError, loads
-from simulator.validation import drf_errors
+from recall_sim.simulator.api.deps import get_region
+from recall_sim.simulator.api.drf_methods import document_methods, is_rest_path
+from recall_sim.simulator.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from recall_sim.simulator.region import Region
+from recall_sim.simulator.strict_json import JSONParseError, loads
+from recall_sim.simulator.validation import drf_errors
 
 __all__ = ["StrictJSONRoute", "install_openapi", "json_body_of", "loads", "request_body"]
 

@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 
 from fastapi import Request
 
-from simulator.api.pagination import Cursor, decode_cursor, encode_cursor, paginate, position_of
-from simulator.region import Region
-from simulator.schemas.common import Page
+from recall_sim.simulator.api.pagination import Cursor, decode_cursor, encode_cursor, paginate, position_of
+from recall_sim.simulator.region import Region
+from recall_sim.simulator.schemas.common import Page
 
 __all__ = ["page_of"]
 

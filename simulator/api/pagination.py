@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Generic, TypeVar
 from urllib.parse import parse_qs, urlencode
 
-from simulator.errors import NotFound
+from recall_sim.simulator.errors import NotFound
 
 __all__ = ["Cursor", "PageSlice", "decode_cursor", "encode_cursor", "paginate"]
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
-from simulator.errors import ApiError
-from simulator.schemas.common import DetailError
+from recall_sim.simulator.errors import ApiError
+from recall_sim.simulator.schemas.common import DetailError
 
 __all__ = ["error_response", "errors_doc"]
 

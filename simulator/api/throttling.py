@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections import deque
 
-from seams import Clock
-from simulator.errors import Throttled
-from simulator.store import Store
+from recall_sim.seams import Clock
+from recall_sim.simulator.errors import Throttled
+from recall_sim.simulator.store import Store
 
 __all__ = ["LIMITS", "RateLimiter"]
 

@@ -3,10 +3,10 @@ each with the same list / retrieve / patch / delete surface as in Recall's API."
 
 from __future__ import annotations
 
-from simulator.backend.context import Context
-from simulator.backend.recordings import Recordings
-from simulator.errors import BadRequest, NotFound
-from simulator.records import Artifact, ArtifactKind, Repository, Workspace
+from recall_sim.simulator.backend.context import Context
+from recall_sim.simulator.backend.recordings import Recordings
+from recall_sim.simulator.errors import BadRequest, NotFound
+from recall_sim.simulator.records import Artifact, ArtifactKind, Repository, Workspace
 
 __all__ = ["Artifacts"]
 

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from seams import Clock, Randomness, RealClock
-from simulator.ids import Ids
-from simulator.scheduler import Scheduler
-from simulator.settings import Settings
-from simulator.store import BlobStore, Store
+from recall_sim.seams import Clock, Randomness, RealClock
+from recall_sim.simulator.ids import Ids
+from recall_sim.simulator.scheduler import Scheduler
+from recall_sim.simulator.settings import Settings
+from recall_sim.simulator.store import BlobStore, Store
 
 __all__ = ["CLOCK_META", "Context"]
 

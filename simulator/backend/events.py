@@ -11,8 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from simulator.backend.context import Context
-from simulator.records import Record, Repository, Status
+from recall_sim.simulator.backend.context import Context
+from recall_sim.simulator.records import Record, Repository, Status
 
 __all__ = ["DISPATCH_EVENT", "DomainEvent", "Subject", "record_event"]
 

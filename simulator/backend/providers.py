@@ -6,7 +6,7 @@ today's API get a 400 for `assembly_ai_streaming`, older ones still record with 
 
 from __future__ import annotations
 
-from simulator.settings import Profile
+from recall_sim.simulator.settings import Profile
 
 __all__ = ["REALTIME_EVENTS", "STREAMING_PROVIDERS", "streaming_provider_error"]
 

@@ -5,10 +5,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Literal
 
-from simulator.backend.context import Context
-from simulator.backend.events import Subject, record_event
-from simulator.errors import BadRequest, NotFound, ValidationFailed
-from simulator.records import Artifact, RealtimeEndpoint, Recording, Repository, SdkUpload, Status, Workspace
+from recall_sim.simulator.backend.context import Context
+from recall_sim.simulator.backend.events import Subject, record_event
+from recall_sim.simulator.errors import BadRequest, NotFound, ValidationFailed
+from recall_sim.simulator.records import (
+    Artifact,
+    RealtimeEndpoint,
+    Recording,
+    Repository,
+    SdkUpload,
+    Status,
+    Workspace,
+)
 
 __all__ = ["RecordingFilters", "Recordings", "subject_of"]
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from simulator.backend.context import Context
-from simulator.backend.providers import REALTIME_EVENTS, streaming_provider_error
-from simulator.errors import NotFound, ValidationFailed
-from simulator.records import Repository, SdkUpload, Status, UploadToken, Workspace
-from simulator.schemas.sdk_upload import RecordingConfig, SdkUploadCreate
-from simulator.transcription.request import diarization_errors
-from simulator.validation import is_url
+from recall_sim.simulator.backend.context import Context
+from recall_sim.simulator.backend.providers import REALTIME_EVENTS, streaming_provider_error
+from recall_sim.simulator.errors import NotFound, ValidationFailed
+from recall_sim.simulator.records import Repository, SdkUpload, Status, UploadToken, Workspace
+from recall_sim.simulator.schemas.sdk_upload import RecordingConfig, SdkUploadCreate
+from recall_sim.simulator.transcription.request import diarization_errors
+from recall_sim.simulator.validation import is_url
 
 __all__ = ["SdkUploads"]
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulator.backend.context import Context
-from simulator.backend.events import record_event
-from simulator.backend.recordings import Recordings, subject_of
-from simulator.errors import BadRequest
-from simulator.records import Artifact, Status, Workspace
-from simulator.transcription.jobs import TRANSCRIBE
-from simulator.transcription.request import parse_transcript_request
-from simulator.transcription.sources import RecordingSources
+from recall_sim.simulator.backend.context import Context
+from recall_sim.simulator.backend.events import record_event
+from recall_sim.simulator.backend.recordings import Recordings, subject_of
+from recall_sim.simulator.errors import BadRequest
+from recall_sim.simulator.records import Artifact, Status, Workspace
+from recall_sim.simulator.transcription.jobs import TRANSCRIBE
+from recall_sim.simulator.transcription.request import parse_transcript_request
+from recall_sim.simulator.transcription.sources import RecordingSources
 
 __all__ = ["MAX_TRANSCRIPTS_PER_RECORDING", "Transcripts"]
 

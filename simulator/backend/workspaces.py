@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from simulator.backend.context import Context
-from simulator.errors import AuthenticationFailed, NotAuthenticated, NotFound, ValidationFailed
-from simulator.records import ApiKey, Quirks, Repository, Workspace
-from simulator.settings import REGIONS, Profile, Region
+from recall_sim.simulator.backend.context import Context
+from recall_sim.simulator.errors import AuthenticationFailed, NotAuthenticated, NotFound, ValidationFailed
+from recall_sim.simulator.records import ApiKey, Quirks, Repository, Workspace
+from recall_sim.simulator.settings import REGIONS, Profile, Region
 
 __all__ = ["Workspaces", "parse_authorization"]
 

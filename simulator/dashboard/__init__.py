@@ -3,6 +3,6 @@ with the data each page shows gathered in views.py. It keeps no state of its own
 
 from __future__ import annotations
 
-from simulator.dashboard.routes import router
+from recall_sim.simulator.dashboard.routes import router
 
 __all__ = ["router"]

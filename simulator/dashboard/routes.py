@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from simulator.api.deps import get_region, links
-from simulator.control import ControlPlane
-from simulator.dashboard import views
-from simulator.errors import NotFound
-from simulator.region import Region
-from simulator.render import Links
+from recall_sim.simulator.api.deps import get_region, links
+from recall_sim.simulator.control import ControlPlane
+from recall_sim.simulator.dashboard import views
+from recall_sim.simulator.errors import NotFound
+from recall_sim.simulator.region import Region
+from recall_sim.simulator.render import Links
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -45,7 +45,7 @@ def _environment() -> Environment:
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     env = Environment(
-        loader=PackageLoader("simulator.dashboard", "templates"),
+        loader=PackageLoader("recall_sim.simulator.dashboard", "templates"),
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
@@ -168,5 +168,5 @@ async def static(name: str) -> Response:
     media_type = _STATIC.get(name)
     if media_type is None:
         raise NotFound()
-    body = files("simulator.dashboard").joinpath("static", name).read_bytes()
+    body = files("recall_sim.simulator.dashboard").joinpath("static", name).read_bytes()
     return Response(body, media_type=media_type, headers={"Cache-Control": "no-cache"})

@@ -11,12 +11,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulator.backend.events import DomainEvent
-from simulator.control import ControlPlane
-from simulator.records import Artifact, Recording, Repository, SdkUpload, UploadToken
-from simulator.region import Region
-from simulator.render import Links
-from simulator.webhooks.models import Attempt
+from recall_sim.simulator.backend.events import DomainEvent
+from recall_sim.simulator.control import ControlPlane
+from recall_sim.simulator.records import Artifact, Recording, Repository, SdkUpload, UploadToken
+from recall_sim.simulator.region import Region
+from recall_sim.simulator.render import Links
+from recall_sim.simulator.webhooks.models import Attempt
 
 __all__ = [
     "Line",

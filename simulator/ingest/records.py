@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from simulator.records import Record
+from recall_sim.simulator.records import Record
 
 __all__ = ["PARTS", "IngestFile", "Part"]
 

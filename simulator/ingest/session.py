@@ -11,15 +11,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from seams import isoformat
-from simulator.backend.context import Context
-from simulator.backend.events import Subject, record_event
-from simulator.backend.recordings import Recordings, subject_of
-from simulator.errors import BadRequest, Conflict, ValidationFailed
-from simulator.ingest.records import IngestFile
-from simulator.ingest.tokens import UploadTokenAuth, UploadTokens
-from simulator.ingest.tus import TusFiles, file_id_from_url
-from simulator.records import Recording, Repository, SdkUpload, Status, UploadToken
+from recall_sim.seams import isoformat
+from recall_sim.simulator.backend.context import Context
+from recall_sim.simulator.backend.events import Subject, record_event
+from recall_sim.simulator.backend.recordings import Recordings, subject_of
+from recall_sim.simulator.errors import BadRequest, Conflict, ValidationFailed
+from recall_sim.simulator.ingest.records import IngestFile
+from recall_sim.simulator.ingest.tokens import UploadTokenAuth, UploadTokens
+from recall_sim.simulator.ingest.tus import TusFiles, file_id_from_url
+from recall_sim.simulator.records import Recording, Repository, SdkUpload, Status, UploadToken
 
 __all__ = ["PROCESS_UPLOAD", "FinalizeManifest", "IngestSessions", "ManifestPart", "StartRecording"]
 

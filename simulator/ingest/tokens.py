@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from simulator.backend.context import Context
-from simulator.errors import ApiError, AuthenticationFailed, Conflict
-from simulator.records import Repository, SdkUpload, UploadToken, Workspace
+from recall_sim.simulator.backend.context import Context
+from recall_sim.simulator.errors import ApiError, AuthenticationFailed, Conflict
+from recall_sim.simulator.records import Repository, SdkUpload, UploadToken, Workspace
 
 __all__ = ["UploadTokenAuth", "UploadTokens"]
 

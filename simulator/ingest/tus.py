@@ -16,11 +16,19 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from simulator.backend.context import Context
-from simulator.errors import ApiError, BadRequest, Conflict, Gone, NotFound, PayloadTooLarge, PermissionDenied
-from simulator.ingest.records import PARTS, IngestFile
-from simulator.ingest.tokens import UploadTokenAuth
-from simulator.records import Repository
+from recall_sim.simulator.backend.context import Context
+from recall_sim.simulator.errors import (
+    ApiError,
+    BadRequest,
+    Conflict,
+    Gone,
+    NotFound,
+    PayloadTooLarge,
+    PermissionDenied,
+)
+from recall_sim.simulator.ingest.records import PARTS, IngestFile
+from recall_sim.simulator.ingest.tokens import UploadTokenAuth
+from recall_sim.simulator.records import Repository
 
 __all__ = [
     "CHECKSUM_ALGORITHMS",

@@ -13,8 +13,8 @@ from typing import Any
 
 import av
 
-from simulator.processing.containers import ContainerReport, MediaRejected, inspect_container
-from simulator.processing.speech import read_speech
+from recall_sim.simulator.processing.containers import ContainerReport, MediaRejected, inspect_container
+from recall_sim.simulator.processing.speech import read_speech
 
 __all__ = ["MediaReport", "analyse_media", "transcode_to_mp3"]
 

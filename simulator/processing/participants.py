@@ -7,8 +7,8 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from seams import isoformat
-from simulator.processing.containers import MediaRejected
+from recall_sim.seams import isoformat
+from recall_sim.simulator.processing.containers import MediaRejected
 
 __all__ = ["ACTIONS", "ParticipantDownloads", "derive_participant_downloads", "parse_events"]
 

@@ -14,21 +14,29 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from seams import isoformat
-from simulator.backend.context import Context
-from simulator.backend.events import Subject, record_event
-from simulator.backend.recordings import Recordings, subject_of
-from simulator.ingest.records import IngestFile
-from simulator.ingest.session import PROCESS_UPLOAD
-from simulator.processing.containers import MediaRejected
-from simulator.processing.media import MediaReport, analyse_media, transcode_to_mp3
-from simulator.processing.participants import derive_participant_downloads, parse_events
-from simulator.realtime.records import RealtimeSession
-from simulator.realtime.transcript import streamed_transcript
-from simulator.records import Artifact, ArtifactKind, Recording, Repository, SdkUpload, Status, UploadToken
-from simulator.transcription.jobs import transcript_blob_keys
-from simulator.transcription.option_rules import REFUSED_SUB_CODE, streaming_refusal
-from simulator.transcription.provider_data import provider_error
+from recall_sim.seams import isoformat
+from recall_sim.simulator.backend.context import Context
+from recall_sim.simulator.backend.events import Subject, record_event
+from recall_sim.simulator.backend.recordings import Recordings, subject_of
+from recall_sim.simulator.ingest.records import IngestFile
+from recall_sim.simulator.ingest.session import PROCESS_UPLOAD
+from recall_sim.simulator.processing.containers import MediaRejected
+from recall_sim.simulator.processing.media import MediaReport, analyse_media, transcode_to_mp3
+from recall_sim.simulator.processing.participants import derive_participant_downloads, parse_events
+from recall_sim.simulator.realtime.records import RealtimeSession
+from recall_sim.simulator.realtime.transcript import streamed_transcript
+from recall_sim.simulator.records import (
+    Artifact,
+    ArtifactKind,
+    Recording,
+    Repository,
+    SdkUpload,
+    Status,
+    UploadToken,
+)
+from recall_sim.simulator.transcription.jobs import transcript_blob_keys
+from recall_sim.simulator.transcription.option_rules import REFUSED_SUB_CODE, streaming_refusal
+from recall_sim.simulator.transcription.provider_data import provider_error
 
 __all__ = ["ARTIFACT_DONE", "FINISH_RECORDING", "Processing"]
 

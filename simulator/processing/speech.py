@@ -14,7 +14,7 @@ from typing import Any
 
 import av
 
-from simulator.processing.containers import ContainerReport, MediaRejected, read_id3_frames
+from recall_sim.simulator.processing.containers import ContainerReport, MediaRejected, read_id3_frames
 
 __all__ = ["SPEECH_DESCRIPTION", "read_speech", "read_speech_track"]
 

@@ -8,11 +8,16 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from simulator.errors import NotFound
-from simulator.realtime.records import DeliveryStatus, EndpointType, RealtimeDelivery, RealtimeSession
+from recall_sim.simulator.errors import NotFound
+from recall_sim.simulator.realtime.records import (
+    DeliveryStatus,
+    EndpointType,
+    RealtimeDelivery,
+    RealtimeSession,
+)
 
 if TYPE_CHECKING:
-    from simulator.region import Region
+    from recall_sim.simulator.region import Region
 
 __all__ = ["DeliveryOut", "RealtimeControl", "SessionOut"]
 

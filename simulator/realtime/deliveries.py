@@ -19,13 +19,18 @@ import json
 
 import httpx
 
-from simulator.backend.context import Context
-from simulator.realtime.channels import RecorderChannels
-from simulator.realtime.records import DeliveryStatus, EndpointType, RealtimeDelivery, RealtimeSession
-from simulator.realtime.sockets import EndpointSockets
-from simulator.records import RealtimeEndpoint, Recording, Repository
-from simulator.scheduler import Job, Scheduler
-from simulator.webhooks.sender import send
+from recall_sim.simulator.backend.context import Context
+from recall_sim.simulator.realtime.channels import RecorderChannels
+from recall_sim.simulator.realtime.records import (
+    DeliveryStatus,
+    EndpointType,
+    RealtimeDelivery,
+    RealtimeSession,
+)
+from recall_sim.simulator.realtime.sockets import EndpointSockets
+from recall_sim.simulator.records import RealtimeEndpoint, Recording, Repository
+from recall_sim.simulator.scheduler import Job, Scheduler
+from recall_sim.simulator.webhooks.sender import send
 
 __all__ = ["RECORDER", "SEND_JOB", "Deliveries"]
 

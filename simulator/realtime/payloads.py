@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulator.realtime.records import StreamedUtterance
-from simulator.records import RealtimeEndpoint, Recording
+from recall_sim.simulator.realtime.records import StreamedUtterance
+from recall_sim.simulator.records import RealtimeEndpoint, Recording
 
 __all__ = ["participant_event_data", "realtime_start_info", "transcript_data", "transcript_words"]
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
-from simulator.backend.providers import REALTIME_EVENTS
+from recall_sim.simulator.backend.providers import REALTIME_EVENTS
 
 __all__ = [
     "PARTICIPANT_EVENTS",

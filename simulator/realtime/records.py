@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from simulator.records import Record
+from recall_sim.simulator.records import Record
 
 __all__ = ["DeliveryStatus", "EndpointType", "RealtimeDelivery", "RealtimeSession", "StreamedUtterance"]
 

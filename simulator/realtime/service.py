@@ -6,14 +6,14 @@ from typing import Any
 
 import httpx
 
-from simulator.backend.context import Context
-from simulator.realtime.channels import Close, RecorderChannel, RecorderChannels, Send
-from simulator.realtime.deliveries import Deliveries
-from simulator.realtime.payloads import realtime_start_info
-from simulator.realtime.protocol import EndFrame, EventAckFrame, FrameRejected, error, parse_frame
-from simulator.realtime.sockets import EndpointSockets
-from simulator.realtime.streams import RealtimeStreams
-from simulator.records import Recording, Repository, SdkUpload
+from recall_sim.simulator.backend.context import Context
+from recall_sim.simulator.realtime.channels import Close, RecorderChannel, RecorderChannels, Send
+from recall_sim.simulator.realtime.deliveries import Deliveries
+from recall_sim.simulator.realtime.payloads import realtime_start_info
+from recall_sim.simulator.realtime.protocol import EndFrame, EventAckFrame, FrameRejected, error, parse_frame
+from recall_sim.simulator.realtime.sockets import EndpointSockets
+from recall_sim.simulator.realtime.streams import RealtimeStreams
+from recall_sim.simulator.records import Recording, Repository, SdkUpload
 
 __all__ = ["Realtime"]
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import httpx
 from httpx_ws import AsyncWebSocketSession, aconnect_ws
 
-from seams import Clock
+from recall_sim.seams import Clock
 
 __all__ = ["EndpointSockets"]
 

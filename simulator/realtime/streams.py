@@ -20,11 +20,11 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from seams import isoformat
-from simulator.backend.context import Context
-from simulator.realtime.deliveries import Deliveries
-from simulator.realtime.payloads import participant_event_data, transcript_data
-from simulator.realtime.protocol import (
+from recall_sim.seams import isoformat
+from recall_sim.simulator.backend.context import Context
+from recall_sim.simulator.realtime.deliveries import Deliveries
+from recall_sim.simulator.realtime.payloads import participant_event_data, transcript_data
+from recall_sim.simulator.realtime.protocol import (
     EndFrame,
     Frame,
     ParticipantEventFrame,
@@ -33,10 +33,10 @@ from simulator.realtime.protocol import (
     ack,
     event,
 )
-from simulator.realtime.records import RealtimeSession, StreamedUtterance
-from simulator.records import RealtimeEndpoint, Recording, Repository, SdkUpload
-from simulator.scheduler import Job, Scheduler
-from simulator.transcription.option_rules import streaming_refusal
+from recall_sim.simulator.realtime.records import RealtimeSession, StreamedUtterance
+from recall_sim.simulator.records import RealtimeEndpoint, Recording, Repository, SdkUpload
+from recall_sim.simulator.scheduler import Job, Scheduler
+from recall_sim.simulator.transcription.option_rules import streaming_refusal
 
 __all__ = ["EMIT_JOB", "RealtimeStreams"]
 

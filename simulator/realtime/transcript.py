@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from simulator.realtime.records import RealtimeSession
-from simulator.transcription.engine import transcript_download
+from recall_sim.simulator.realtime.records import RealtimeSession
+from recall_sim.simulator.transcription.engine import transcript_download
 
 __all__ = ["streamed_transcript"]
 

@@ -7,7 +7,7 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
-from seams import isoformat
+from recall_sim.seams import isoformat
 
 __all__ = [
     "ArtifactStatus",

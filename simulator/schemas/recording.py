@@ -6,7 +6,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from simulator.schemas.common import ArtifactStatus, Metadata, Minimal, RecordingStatus, Shape, Timestamp
+from recall_sim.simulator.schemas.common import (
+    ArtifactStatus,
+    Metadata,
+    Minimal,
+    RecordingStatus,
+    Shape,
+    Timestamp,
+)
 
 __all__ = [
     "AudioMixedArtifact",

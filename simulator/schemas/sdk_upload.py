@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from simulator.schemas.common import Metadata, SdkUploadStatus, Shape, Timestamp
+from recall_sim.simulator.schemas.common import Metadata, SdkUploadStatus, Shape, Timestamp
 
 __all__ = [
     "ArtifactConfig",

@@ -2,9 +2,9 @@
 
 The PostgreSQL store (`simulator.store.postgres`) is imported only when asked for: psycopg is an extra."""
 
-from simulator.store.base import COLLECTIONS, Doc, Store
-from simulator.store.blobs import BlobStore, UnsafeBlobKey
-from simulator.store.memory import MemoryStore
-from simulator.store.sqlite import SqliteStore
+from recall_sim.simulator.store.base import COLLECTIONS, Doc, Store
+from recall_sim.simulator.store.blobs import BlobStore, UnsafeBlobKey
+from recall_sim.simulator.store.memory import MemoryStore
+from recall_sim.simulator.store.sqlite import SqliteStore
 
 __all__ = ["COLLECTIONS", "BlobStore", "Doc", "MemoryStore", "SqliteStore", "Store", "UnsafeBlobKey"]

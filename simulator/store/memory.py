@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from simulator.store.base import Doc, Store, check_collection, check_indexed
+from recall_sim.simulator.store.base import Doc, Store, check_collection, check_indexed
 
 __all__ = ["MemoryStore"]
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import psycopg
 
-from simulator.store.base import COLLECTIONS
+from recall_sim.simulator.store.base import COLLECTIONS
 
 __all__ = ["MIGRATIONS", "migrate"]
 

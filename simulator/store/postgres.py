@@ -20,8 +20,8 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from simulator.store.base import COLLECTIONS, Doc, Store, check_collection, check_indexed
-from simulator.store.migrations import migrate
+from recall_sim.simulator.store.base import COLLECTIONS, Doc, Store, check_collection, check_indexed
+from recall_sim.simulator.store.migrations import migrate
 
 __all__ = ["PostgresStore", "is_postgres_url"]
 

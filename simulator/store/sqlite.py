@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from simulator.store.base import COLLECTIONS, Doc, Store, check_collection, check_indexed
+from recall_sim.simulator.store.base import COLLECTIONS, Doc, Store, check_collection, check_indexed
 
 __all__ = ["SqliteStore"]
 

@@ -25,14 +25,14 @@ from typing import Any
 
 import av
 
-from seams import isoformat
-from simulator.processing.containers import MediaRejected, inspect_container
-from simulator.processing.speech import read_speech_track
-from simulator.transcription.diarization import HeardWord, Participant, attribute, voice_numbers
-from simulator.transcription.option_rules import REFUSED_SUB_CODE, refusal
-from simulator.transcription.provider_data import ProviderWord, provider_data, provider_error
-from simulator.transcription.providers import ASYNC_PROVIDERS, DETECTED_LANGUAGE, AsyncProvider
-from simulator.transcription.wording import mask, respell
+from recall_sim.seams import isoformat
+from recall_sim.simulator.processing.containers import MediaRejected, inspect_container
+from recall_sim.simulator.processing.speech import read_speech_track
+from recall_sim.simulator.transcription.diarization import HeardWord, Participant, attribute, voice_numbers
+from recall_sim.simulator.transcription.option_rules import REFUSED_SUB_CODE, refusal
+from recall_sim.simulator.transcription.provider_data import ProviderWord, provider_data, provider_error
+from recall_sim.simulator.transcription.providers import ASYNC_PROVIDERS, DETECTED_LANGUAGE, AsyncProvider
+from recall_sim.simulator.transcription.wording import mask, respell
 
 __all__ = [
     "Transcription",

@@ -13,19 +13,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from simulator.backend.context import Context
-from simulator.backend.events import record_event
-from simulator.backend.recordings import Recordings, subject_of
-from simulator.records import Artifact, Recording, Status
-from simulator.scheduler import Job
-from simulator.transcription.engine import (
+from recall_sim.simulator.backend.context import Context
+from recall_sim.simulator.backend.events import record_event
+from recall_sim.simulator.backend.recordings import Recordings, subject_of
+from recall_sim.simulator.records import Artifact, Recording, Status
+from recall_sim.simulator.scheduler import Job
+from recall_sim.simulator.transcription.engine import (
     TranscriptionContext,
     TranscriptionFailed,
     TranscriptionRequest,
     transcribe,
 )
-from simulator.transcription.listening import Listening
-from simulator.transcription.sources import RecordingSources
+from recall_sim.simulator.transcription.listening import Listening
+from recall_sim.simulator.transcription.sources import RecordingSources
 
 __all__ = ["TRANSCRIBE", "TranscriptJobs", "transcript_blob_keys"]
 

@@ -26,10 +26,10 @@ from pathlib import Path
 
 import av
 
-from simulator.backend.context import Context
-from simulator.transcription.diarization import HeardWord
-from simulator.transcription.engine import TranscriptionFailed, hear
-from simulator.transcription.recognition import heard_from_json, heard_json, recognise
+from recall_sim.simulator.backend.context import Context
+from recall_sim.simulator.transcription.diarization import HeardWord
+from recall_sim.simulator.transcription.engine import TranscriptionFailed, hear
+from recall_sim.simulator.transcription.recognition import heard_from_json, heard_json, recognise
 
 __all__ = ["RECOGNITION_SECONDS_PER_MEDIA_SECOND", "Listening", "recognised_key"]
 

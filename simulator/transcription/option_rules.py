@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulator.transcription.options import named_schema, provider_schema, schema_errors
+from recall_sim.simulator.transcription.options import named_schema, provider_schema, schema_errors
 
 __all__ = ["OPTION_RULES", "REFUSED_SUB_CODE", "OptionRules", "refusal", "streaming_refusal"]
 

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from simulator.reference import openapi
+from recall_sim.simulator.reference import openapi
 
 __all__ = [
     "UNKNOWN_OPTION",

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from simulator.transcription.options import enum_values, provider_schema
+from recall_sim.simulator.transcription.options import enum_values, provider_schema
 
 __all__ = ["ASYNC_PROVIDERS", "DETECTED_LANGUAGE", "AsyncProvider", "Spelling"]
 

@@ -31,7 +31,7 @@ import av
 import numpy as np
 import numpy.typing as npt
 
-from simulator.transcription.diarization import HeardWord, Participant, participant
+from recall_sim.simulator.transcription.diarization import HeardWord, Participant, participant
 
 __all__ = ["SAMPLE_RATE", "decode_channels", "recognise", "recognise_samples"]
 

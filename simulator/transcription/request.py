@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulator.errors import ValidationFailed
-from simulator.transcription.diarization import ALGORITHMS
-from simulator.transcription.engine import TranscriptionRequest
-from simulator.transcription.options import UNKNOWN_OPTION
-from simulator.transcription.providers import ASYNC_PROVIDERS
+from recall_sim.simulator.errors import ValidationFailed
+from recall_sim.simulator.transcription.diarization import ALGORITHMS
+from recall_sim.simulator.transcription.engine import TranscriptionRequest
+from recall_sim.simulator.transcription.options import UNKNOWN_OPTION
+from recall_sim.simulator.transcription.providers import ASYNC_PROVIDERS
 
 __all__ = ["diarization_errors", "parse_transcript_request"]
 

@@ -11,10 +11,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.backend.context import Context
-from simulator.backend.recordings import Recordings
-from simulator.ingest.records import IngestFile
-from simulator.records import Recording, Repository, SdkUpload, UploadToken
+from recall_sim.simulator.backend.context import Context
+from recall_sim.simulator.backend.recordings import Recordings
+from recall_sim.simulator.ingest.records import IngestFile
+from recall_sim.simulator.records import Recording, Repository, SdkUpload, UploadToken
 
 __all__ = ["NO_PARTICIPANT_DATA", "RecordingMedia", "RecordingSources"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from simulator.transcription.providers import Spelling
+from recall_sim.simulator.transcription.providers import Spelling
 
 __all__ = ["PROFANITY", "mask", "respell"]
 

@@ -9,17 +9,17 @@ emitter.py    the `dispatch_event` job: outbox event -> stored messages -> first
 control.py    the control plane's Python calls
 """
 
-from simulator.webhooks.control import (
+from recall_sim.simulator.webhooks.control import (
     EndpointCreate,
     EndpointOut,
     EndpointUpdate,
     MessageOut,
     WebhooksControl,
 )
-from simulator.webhooks.emitter import WebhookEmitter
-from simulator.webhooks.models import Attempt, Destination, Endpoint, Message
-from simulator.webhooks.payloads import EVENT_TYPES
-from simulator.webhooks.signing import WebhookVerificationError, sign, signed_headers, verify
+from recall_sim.simulator.webhooks.emitter import WebhookEmitter
+from recall_sim.simulator.webhooks.models import Attempt, Destination, Endpoint, Message
+from recall_sim.simulator.webhooks.payloads import EVENT_TYPES
+from recall_sim.simulator.webhooks.signing import WebhookVerificationError, sign, signed_headers, verify
 
 __all__ = [
     "EVENT_TYPES",

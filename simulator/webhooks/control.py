@@ -12,12 +12,19 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from simulator.errors import NotFound
-from simulator.webhooks.models import Attempt, Destination, DestinationStatus, Endpoint, Message, Outcome
-from simulator.webhooks.trigger import TriggerOut, TriggerRequest, trigger
+from recall_sim.simulator.errors import NotFound
+from recall_sim.simulator.webhooks.models import (
+    Attempt,
+    Destination,
+    DestinationStatus,
+    Endpoint,
+    Message,
+    Outcome,
+)
+from recall_sim.simulator.webhooks.trigger import TriggerOut, TriggerRequest, trigger
 
 if TYPE_CHECKING:
-    from simulator.region import Region
+    from recall_sim.simulator.region import Region
 
 __all__ = [
     "EndpointCreate",

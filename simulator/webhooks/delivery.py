@@ -24,16 +24,16 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from seams import RealClock, machine_timestamp
-from simulator.backend.context import Context
-from simulator.errors import BadRequest, NotFound
-from simulator.records import Repository
-from simulator.scheduler import Job
-from simulator.settings import SignatureTime, WebhookSettings
-from simulator.webhooks.endpoints import Endpoints
-from simulator.webhooks.models import ATTEMPT_JOB, Attempt, Destination, Endpoint, Message, Trigger
-from simulator.webhooks.sender import SendResult, send
-from simulator.webhooks.signing import HeaderFamily, signed_headers
+from recall_sim.seams import RealClock, machine_timestamp
+from recall_sim.simulator.backend.context import Context
+from recall_sim.simulator.errors import BadRequest, NotFound
+from recall_sim.simulator.records import Repository
+from recall_sim.simulator.scheduler import Job
+from recall_sim.simulator.settings import SignatureTime, WebhookSettings
+from recall_sim.simulator.webhooks.endpoints import Endpoints
+from recall_sim.simulator.webhooks.models import ATTEMPT_JOB, Attempt, Destination, Endpoint, Message, Trigger
+from recall_sim.simulator.webhooks.sender import SendResult, send
+from recall_sim.simulator.webhooks.signing import HeaderFamily, signed_headers
 
 __all__ = ["Delivery"]
 

@@ -19,14 +19,14 @@ import logging
 
 import httpx
 
-from simulator.backend.context import Context
-from simulator.backend.events import DISPATCH_EVENT, DomainEvent
-from simulator.records import Repository, Workspace
-from simulator.scheduler import Job, Scheduler
-from simulator.webhooks.delivery import Delivery
-from simulator.webhooks.endpoints import Endpoints
-from simulator.webhooks.models import ATTEMPT_JOB, Destination, Message
-from simulator.webhooks.payloads import messages_for
+from recall_sim.simulator.backend.context import Context
+from recall_sim.simulator.backend.events import DISPATCH_EVENT, DomainEvent
+from recall_sim.simulator.records import Repository, Workspace
+from recall_sim.simulator.scheduler import Job, Scheduler
+from recall_sim.simulator.webhooks.delivery import Delivery
+from recall_sim.simulator.webhooks.endpoints import Endpoints
+from recall_sim.simulator.webhooks.models import ATTEMPT_JOB, Destination, Message
+from recall_sim.simulator.webhooks.payloads import messages_for
 
 __all__ = ["WebhookEmitter"]
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from simulator.backend.context import Context
-from simulator.errors import NotFound, ValidationFailed
-from simulator.records import Repository, Workspace
-from simulator.settings import Profile
-from simulator.validation import is_url
-from simulator.webhooks.models import Endpoint, RetiredSecret, WorkspaceSecrets
-from simulator.webhooks.payloads import EVENT_TYPES
-from simulator.webhooks.signing import SECRET_PREFIX, decode_secret
+from recall_sim.simulator.backend.context import Context
+from recall_sim.simulator.errors import NotFound, ValidationFailed
+from recall_sim.simulator.records import Repository, Workspace
+from recall_sim.simulator.settings import Profile
+from recall_sim.simulator.validation import is_url
+from recall_sim.simulator.webhooks.models import Endpoint, RetiredSecret, WorkspaceSecrets
+from recall_sim.simulator.webhooks.payloads import EVENT_TYPES
+from recall_sim.simulator.webhooks.signing import SECRET_PREFIX, decode_secret
 
 __all__ = ["Endpoints"]
 

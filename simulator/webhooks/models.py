@@ -11,8 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from simulator.records import Record
-from simulator.settings import Profile
+from recall_sim.simulator.records import Record
+from recall_sim.simulator.settings import Profile
 
 __all__ = [
     "ATTEMPT_JOB",

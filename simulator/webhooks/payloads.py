@@ -21,9 +21,9 @@ import json
 from datetime import datetime
 from typing import Any
 
-from seams import isoformat
-from simulator.backend.events import DomainEvent, Subject
-from simulator.records import ARTIFACT_KINDS, Workspace
+from recall_sim.seams import isoformat
+from recall_sim.simulator.backend.events import DomainEvent, Subject
+from recall_sim.simulator.records import ARTIFACT_KINDS, Workspace
 
 __all__ = ["EVENT_TYPES", "messages_for", "serialize"]
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from seams import Clock
+from recall_sim.seams import Clock
 
 __all__ = ["EXCERPT_BYTES", "SendResult", "send"]
 

@@ -15,17 +15,25 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from seams import isoformat
-from simulator.backend.events import DomainEvent, Subject, record_event
-from simulator.backend.recordings import subject_of
-from simulator.errors import NotFound, ValidationFailed
-from simulator.records import ARTIFACT_KINDS, Artifact, ArtifactKind, Recording, SdkUpload, Status, Workspace
-from simulator.schemas.sdk_upload import SdkUploadCreate
-from simulator.settings import Profile
-from simulator.webhooks.payloads import EVENT_TYPES, messages_for
+from recall_sim.seams import isoformat
+from recall_sim.simulator.backend.events import DomainEvent, Subject, record_event
+from recall_sim.simulator.backend.recordings import subject_of
+from recall_sim.simulator.errors import NotFound, ValidationFailed
+from recall_sim.simulator.records import (
+    ARTIFACT_KINDS,
+    Artifact,
+    ArtifactKind,
+    Recording,
+    SdkUpload,
+    Status,
+    Workspace,
+)
+from recall_sim.simulator.schemas.sdk_upload import SdkUploadCreate
+from recall_sim.simulator.settings import Profile
+from recall_sim.simulator.webhooks.payloads import EVENT_TYPES, messages_for
 
 if TYPE_CHECKING:
-    from simulator.region import Region
+    from recall_sim.simulator.region import Region
 
 __all__ = ["TriggerOut", "TriggerRequest", "emitted_types", "trigger"]
 

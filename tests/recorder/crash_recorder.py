@@ -12,11 +12,11 @@ import sys
 from pathlib import Path
 from typing import cast
 
-from recorder.config import SdkConfig, UploadMode
-from recorder.meeting import MeetingScript, Participant, Span, Utterance, Word
-from recorder.sdk import RecallAiSdk
-from recorder.simulated import SimulatedDesktop
-from seams import Randomness, RealClock
+from recall_sim.recorder.config import SdkConfig, UploadMode
+from recall_sim.recorder.meeting import MeetingScript, Participant, Span, Utterance, Word
+from recall_sim.recorder.sdk import RecallAiSdk
+from recall_sim.recorder.simulated import SimulatedDesktop
+from recall_sim.seams import Randomness, RealClock
 
 SCALE = 20.0
 

@@ -8,14 +8,14 @@ from typing import Any
 
 import httpx
 
-from recorder import events
-from recorder.config import SdkConfig, UploadMode
-from recorder.media import TINY, MediaProfile
-from recorder.meeting import MeetingScript, Participant, Span, Utterance, Word
-from recorder.retry import RetryPolicy
-from recorder.sdk import RecallAiSdk
-from recorder.simulated import SimulatedDesktop
-from seams import Randomness, VirtualClock
+from recall_sim.recorder import events
+from recall_sim.recorder.config import SdkConfig, UploadMode
+from recall_sim.recorder.media import TINY, MediaProfile
+from recall_sim.recorder.meeting import MeetingScript, Participant, Span, Utterance, Word
+from recall_sim.recorder.retry import RetryPolicy
+from recall_sim.recorder.sdk import RecallAiSdk
+from recall_sim.recorder.simulated import SimulatedDesktop
+from recall_sim.seams import Randomness, VirtualClock
 from tests.support import BASE_URL, Sim
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from recorder.meetings import DEFAULT_MEETING, load_meeting, meeting_names
+from recall_sim.recorder.meetings import DEFAULT_MEETING, load_meeting, meeting_names
 
 
 def test_every_shipped_meeting_loads_with_its_words_as_text() -> None:

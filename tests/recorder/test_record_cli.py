@@ -17,11 +17,11 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from typer.testing import CliRunner
 
-from recorder.media import read_speech
-from scenarios.cli import build_app
-from scenarios.served import serve_app
-from simulator import Settings
-from simulator.serve import served
+from recall_sim.recorder.media import read_speech
+from recall_sim.scenarios.cli import build_app
+from recall_sim.scenarios.served import serve_app
+from recall_sim.simulator import Settings
+from recall_sim.simulator.serve import served
 
 cli = build_app()
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from recorder.config import UploadMode
-from seams import VirtualClock
+from recall_sim.recorder.config import UploadMode
+from recall_sim.seams import VirtualClock
 from tests.recorder.support import API_URL, recording_of, rig, standup
 from tests.support import Sim
 

@@ -13,11 +13,11 @@ import av
 import numpy as np
 import pytest
 
-from recorder.config import UploadMode
-from recorder.ingest import IngestClient
-from recorder.media import TINY, read_speech
-from recorder.meeting import MeetingScript
-from seams import VirtualClock
+from recall_sim.recorder.config import UploadMode
+from recall_sim.recorder.ingest import IngestClient
+from recall_sim.recorder.media import TINY, read_speech
+from recall_sim.recorder.meeting import MeetingScript
+from recall_sim.seams import VirtualClock
 from tests.media import decoded_audio_seconds, media_duration, stream_layout
 from tests.recorder.support import API_URL, Rig, download, recording_of, rig, standup
 from tests.support import Sim

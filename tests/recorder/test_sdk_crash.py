@@ -15,14 +15,14 @@ from typing import Any
 import httpx
 import pytest
 
-from recorder.config import SdkConfig, UploadMode
-from recorder.ingest import IngestClient
-from recorder.sdk import RecallAiSdk
-from recorder.simulated import SimulatedDesktop
-from recorder.storage import LocalRecording, RecordingStore
-from seams import Randomness, RealClock
-from simulator import Settings
-from simulator.serve import served
+from recall_sim.recorder.config import SdkConfig, UploadMode
+from recall_sim.recorder.ingest import IngestClient
+from recall_sim.recorder.sdk import RecallAiSdk
+from recall_sim.recorder.simulated import SimulatedDesktop
+from recall_sim.recorder.storage import LocalRecording, RecordingStore
+from recall_sim.seams import Randomness, RealClock
+from recall_sim.simulator import Settings
+from recall_sim.simulator.serve import served
 from tests.media import media_duration
 
 pytestmark = pytest.mark.served

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from recorder.config import UploadMode
-from recorder.desktop import PERMISSIONS
-from recorder.ingest import IngestClient
-from recorder.media import read_speech
-from recorder.storage import RecordingStore
-from seams import VirtualClock
+from recall_sim.recorder.config import UploadMode
+from recall_sim.recorder.desktop import PERMISSIONS
+from recall_sim.recorder.ingest import IngestClient
+from recall_sim.recorder.media import read_speech
+from recall_sim.recorder.storage import RecordingStore
+from recall_sim.seams import VirtualClock
 from tests.media import media_duration
 from tests.recorder.support import API_URL, Rig, download, recording_of, rig, standup
 from tests.support import Sim

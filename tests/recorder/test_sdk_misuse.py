@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from recorder.errors import (
+from recall_sim.recorder.errors import (
     InvalidApiUrlError,
     InvalidUploadTokenError,
     NotInitialisedError,
@@ -20,8 +20,8 @@ from recorder.errors import (
     UploadTokenReusedError,
     WindowAlreadyRecordedError,
 )
-from recorder.sdk import RecallAiSdk
-from seams import VirtualClock
+from recall_sim.recorder.sdk import RecallAiSdk
+from recall_sim.seams import VirtualClock
 from tests.recorder.support import API_URL, Rig, recording_of, rig, standup
 from tests.support import Sim
 

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from recorder.retry import RetryPolicy
-from recorder.storage import RecordingStore
-from seams import VirtualClock
-from simulator.api.faults import FaultRuleCreate
+from recall_sim.recorder.retry import RetryPolicy
+from recall_sim.recorder.storage import RecordingStore
+from recall_sim.seams import VirtualClock
+from recall_sim.simulator.api.faults import FaultRuleCreate
 from tests.recorder.support import API_URL, Rig, download, recording_of, rig, standup
 from tests.support import Sim
 

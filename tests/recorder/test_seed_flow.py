@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from seams import VirtualClock
+from recall_sim.seams import VirtualClock
 from tests.media import media_duration, stream_layout
 from tests.recorder.support import API_URL, rig, standup
 from tests.support import Sim

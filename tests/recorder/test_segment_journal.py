@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from seams import VirtualClock
+from recall_sim.seams import VirtualClock
 from tests.media import decoded_audio_seconds
 from tests.recorder.support import API_URL, rig, standup
 from tests.support import Sim

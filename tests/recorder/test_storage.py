@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from recorder.storage import RecordingStore
+from recall_sim.recorder.storage import RecordingStore
 
 
 def test_segments_and_parts_round_trip(tmp_path: Path) -> None:

@@ -9,13 +9,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from recorder.errors import UploadFailedError
-from recorder.ingest import IngestClient
-from recorder.retry import Retrier, RetryPolicy
-from recorder.storage import LocalRecording, RecordingStore
-from recorder.uploader import Uploader
-from seams import Randomness
-from simulator.api.faults import FaultRuleCreate
+from recall_sim.recorder.errors import UploadFailedError
+from recall_sim.recorder.ingest import IngestClient
+from recall_sim.recorder.retry import Retrier, RetryPolicy
+from recall_sim.recorder.storage import LocalRecording, RecordingStore
+from recall_sim.recorder.uploader import Uploader
+from recall_sim.seams import Randomness
+from recall_sim.simulator.api.faults import FaultRuleCreate
 from tests.media import make_mp4
 from tests.simulator.ingest.helpers import create_upload, ingest_client
 from tests.support import BASE_URL, Sim
@@ -107,7 +107,7 @@ async def test_the_uploader_gives_up_after_its_budget_and_keeps_the_recording(
 
 @pytest.mark.parametrize("store_kind", ["memory"])
 async def test_refusals_that_retrying_cannot_fix_are_raised_at_once(sim: Sim, tmp_path: Path) -> None:
-    from recorder.ingest import IngestError
+    from recall_sim.recorder.ingest import IngestError
 
     local, token, _ = await _local_recording(sim, tmp_path)
     sim.control.add_fault(FaultRuleCreate(route="/ingest/v1/files/", methods=["POST"], status=403, count=1))

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from scenarios.cli import build_app
-from scenarios.named import scenario_names
+from recall_sim.scenarios.cli import build_app
+from recall_sim.scenarios.named import scenario_names
 
 cli = build_app()
 
@@ -24,7 +24,7 @@ def _trace_in_a_fresh_process(tmp_path: Path, name: str, seed: int, hash_seed: s
     command = [
         sys.executable,
         "-c",
-        "from scenarios.cli import main; main()",
+        "from recall_sim.scenarios.cli import main; main()",
         "scenario",
         "run",
         name,

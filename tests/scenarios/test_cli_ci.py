@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-import recorder.media.speech as speech
-from scenarios.cli import build_app
-from scenarios.named import load, scenario_names
-from scenarios.replay import ScenarioFailed, assert_holds
+import recall_sim.recorder.media.speech as speech
+from recall_sim.scenarios.cli import build_app
+from recall_sim.scenarios.named import load, scenario_names
+from recall_sim.scenarios.replay import ScenarioFailed, assert_holds
 
 cli = build_app()
 RUNNER = CliRunner()
@@ -33,7 +33,8 @@ def test_list_json_names_every_scenario() -> None:
 
 def test_run_all_in_two_processes_writes_a_junit_report(tmp_path: Path) -> None:
     report = tmp_path / "reports" / "scenarios.xml"
-    command = [sys.executable, "-c", "from scenarios.cli import main; main()", "scenario", "run", "--all",
+    main = "from recall_sim.scenarios.cli import main; main()"
+    command = [sys.executable, "-c", main, "scenario", "run", "--all",
                "-n", "2", "--junitxml", str(report)]  # fmt: skip
     env = {**os.environ, "COLUMNS": "200", "RECALL_SIM_FAILURES": str(tmp_path / "failures")}
     done = subprocess.run(command, capture_output=True, text=True, timeout=900, env=env, check=False)

@@ -15,14 +15,14 @@ from typing import Any
 import pytest
 import yaml
 
-from recorder import agent_protocol as protocol
-from scenarios.desktop_agent_cli import resolve_meeting
-from scenarios.named import load
+from recall_sim.recorder import agent_protocol as protocol
+from recall_sim.scenarios.desktop_agent_cli import resolve_meeting
+from recall_sim.scenarios.named import load
 
 pytestmark = pytest.mark.served
 
 #: `recall-sim desktop-agent` run by the interpreter under test
-_COMMAND = (sys.executable, "-c", "from scenarios.cli import main; main()", "desktop-agent")
+_COMMAND = (sys.executable, "-c", "from recall_sim.scenarios.cli import main; main()", "desktop-agent")
 _MEETING = {"platform": "teams", "duration": 60, "title": "Planning", "opens_at": 0}
 
 

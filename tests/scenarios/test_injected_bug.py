@@ -10,11 +10,11 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from typer.testing import CliRunner
 
-import recorder.media.speech as speech
-from scenarios.cli import build_app
-from scenarios.model import Scenario
-from scenarios.replay import ScenarioFailed, assert_holds
-from scenarios.strategies import scenarios
+import recall_sim.recorder.media.speech as speech
+from recall_sim.scenarios.cli import build_app
+from recall_sim.scenarios.model import Scenario
+from recall_sim.scenarios.replay import ScenarioFailed, assert_holds
+from recall_sim.scenarios.strategies import scenarios
 
 cli = build_app()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from hypothesis import settings
 
-from scenarios.machine import LifecycleMachine
+from recall_sim.scenarios.machine import LifecycleMachine
 
 TestLifecycle = LifecycleMachine.TestCase
 TestLifecycle.settings = settings(settings(), stateful_step_count=15, deadline=None)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from scenarios.invariants import check
-from scenarios.named import named_scenarios, scenario_names
-from scenarios.runner import run_scenario
+from recall_sim.scenarios.invariants import check
+from recall_sim.scenarios.named import named_scenarios, scenario_names
+from recall_sim.scenarios.runner import run_scenario
 
 NAMED = named_scenarios()
 

@@ -15,10 +15,10 @@ import pytest
 
 # In-process runs put sys.modules back as they found it; modules that cannot be imported twice in one
 # process (numpy's, which the region's processing uses) must be imported before the first run.
-import scenarios.desktop
-import scenarios.harness
-import scenarios.scenario_runs
-import scenarios.served  # noqa: F401
+import recall_sim.scenarios.desktop
+import recall_sim.scenarios.harness
+import recall_sim.scenarios.scenario_runs
+import recall_sim.scenarios.served  # noqa: F401
 
 pytest_plugins = ["pytester"]
 
@@ -250,7 +250,7 @@ def test_recall_scenario_runs_and_checks_scenarios_with_the_replay_command(
     pytester.makepyfile(
         """
         import pytest
-        from scenarios.invariants import Violation
+        from recall_sim.scenarios.invariants import Violation
 
 
         @pytest.mark.recall_scenario(seed=3)
@@ -261,7 +261,8 @@ def test_recall_scenario_runs_and_checks_scenarios_with_the_replay_command(
 
 
         def test_fails(recall_scenario, monkeypatch):
-            monkeypatch.setattr("scenarios.replay.check", lambda run: [Violation("webhooks", "made up")])
+            made_up = [Violation("webhooks", "made up")]
+            monkeypatch.setattr("recall_sim.scenarios.replay.check", lambda run: made_up)
             recall_scenario.check("happy-path")
 
 
@@ -290,7 +291,7 @@ def test_async_tests_with_in_process_fixtures_run_on_virtual_time_and_others_are
         """
         import asyncio
         import pytest
-        from seams import VirtualTimeEventLoop
+        from recall_sim.seams import VirtualTimeEventLoop
 
 
         @pytest.mark.anyio
@@ -370,8 +371,8 @@ import httpx
 import pytest
 from svix.webhooks import Webhook, WebhookVerificationError
 
-from simulator import Region, Settings
-from simulator.webhooks import verify
+from recall_sim.simulator import Region, Settings
+from recall_sim.simulator.webhooks import verify
 
 SECRET = "whsec_" + "b3B0aW9ucyBoYXZlIGVmZmVjdHM="
 
@@ -648,7 +649,7 @@ def test_without(recall_served):
     assert recall_served.region.settings.webhooks.jitter == 0.2
 """,
     ("recall_served", "signature_time"): """
-from scenarios.served import serve_app
+from recall_sim.scenarios.served import serve_app
 
 
 def partner_outcomes_after_a_day(recall_served):
@@ -834,7 +835,7 @@ OPTION_MESSAGES: dict[tuple[str, str], str] = {
 
 
 def _marker_options() -> set[tuple[str, str]]:
-    from scenarios.options import (
+    from recall_sim.scenarios.options import (
         RecorderOptions,
         RegionOptions,
         ScenarioOptions,

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from hypothesis import given
 
-from scenarios.model import Scenario
-from scenarios.replay import assert_holds
-from scenarios.strategies import scenarios
+from recall_sim.scenarios.model import Scenario
+from recall_sim.scenarios.replay import assert_holds
+from recall_sim.scenarios.strategies import scenarios
 
 
 @given(scenarios(faults=False))

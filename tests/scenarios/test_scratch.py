@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from scenarios import scratch
-from scenarios.scratch import scratch_directory
+from recall_sim.scenarios import scratch
+from recall_sim.scenarios.scratch import scratch_directory
 
 
 def test_a_set_tmpdir_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from scenarios.invariants import check
-from scenarios.model import Scenario
-from scenarios.named import named_scenarios
-from scenarios.runner import run_scenario
+from recall_sim.scenarios.invariants import check
+from recall_sim.scenarios.model import Scenario
+from recall_sim.scenarios.named import named_scenarios
+from recall_sim.scenarios.runner import run_scenario
 from tests.programs import require_program
 
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from seams import (
+from recall_sim.seams import (
     DEFAULT_EPOCH,
     RealClock,
     VirtualClock,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from seams import Randomness
+from recall_sim.seams import Randomness
 
 
 def test_same_seed_same_values_and_streams_are_independent() -> None:

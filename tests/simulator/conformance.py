@@ -20,7 +20,7 @@ from openapi_schema_validator import OAS30ReadValidator, oas30_format_checker
 from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
-from simulator.reference import openapi
+from recall_sim.simulator.reference import openapi
 
 __all__ = ["DOCUMENT_URI", "assert_conforms", "errors_against"]
 

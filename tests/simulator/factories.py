@@ -14,8 +14,8 @@ from typing import Any
 
 import httpx
 
-from simulator.records import ARTIFACT_KINDS, Artifact, ArtifactKind, Recording, Status
-from simulator.region import Region
+from recall_sim.simulator.records import ARTIFACT_KINDS, Artifact, ArtifactKind, Recording, Status
+from recall_sim.simulator.region import Region
 
 __all__ = [
     "BLOB_PARTS",

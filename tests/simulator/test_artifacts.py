@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from seams import VirtualClock
-from simulator.records import ARTIFACT_KINDS
+from recall_sim.seams import VirtualClock
+from recall_sim.simulator.records import ARTIFACT_KINDS
 from tests.simulator.factories import add_artifact, build_recording
 from tests.support import Sim
 

@@ -24,14 +24,16 @@ async def test_missing_header_and_unknown_key_get_recall_bodies(sim: Sim) -> Non
 
 async def test_a_key_of_another_region_is_an_invalid_token(sim: Sim) -> None:
     other = sim.control.create_workspace(
-        __import__("simulator.control", fromlist=["WorkspaceCreate"]).WorkspaceCreate(region="eu-central-1")
+        __import__("recall_sim.simulator.control", fromlist=["WorkspaceCreate"]).WorkspaceCreate(
+            region="eu-central-1"
+        )
     )
     response = await sim.client(other.api_keys[0]).get("/api/v1/sdk_upload/")
     assert (response.status_code, response.json()) == (401, {"detail": "Invalid token."})
 
 
 async def test_another_workspaces_upload_is_not_found(sim: Sim) -> None:
-    from simulator.control import WorkspaceCreate
+    from recall_sim.simulator.control import WorkspaceCreate
 
     other = sim.control.create_workspace(WorkspaceCreate(name="other"))
     created = (await sim.client().post("/api/v1/sdk_upload/")).json()

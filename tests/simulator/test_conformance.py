@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from seams import VirtualClock
+from recall_sim.seams import VirtualClock
 from tests.simulator.conformance import assert_conforms, errors_against
 from tests.simulator.factories import add_artifact, build_recording, create_upload, start_recording
 from tests.support import Sim

@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 
-from seams import VirtualClock
-from simulator.store import COLLECTIONS
+from recall_sim.seams import VirtualClock
+from recall_sim.simulator.store import COLLECTIONS
 from tests.simulator.factories import build_recording
 from tests.support import Sim
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from seams import VirtualClock, isoformat
-from simulator.control import WorkspaceCreate
-from simulator.webhooks import EndpointCreate
+from recall_sim.seams import VirtualClock, isoformat
+from recall_sim.simulator.control import WorkspaceCreate
+from recall_sim.simulator.webhooks import EndpointCreate
 from tests.simulator.transcription.helpers import SEED_BODY, create_transcript, record_meeting
 from tests.simulator.webhooks.receiver import Receiver
 from tests.support import make_sim

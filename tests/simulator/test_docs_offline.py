@@ -11,8 +11,8 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 import pytest
 
-from simulator import Settings
-from simulator.serve import served
+from recall_sim.simulator import Settings
+from recall_sim.simulator.serve import served
 from tests.programs import require_program
 
 pytestmark = pytest.mark.served

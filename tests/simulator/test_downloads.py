@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from seams import VirtualClock
-from simulator.downloads import DOWNLOADS, DownloadSigner
+from recall_sim.seams import VirtualClock
+from recall_sim.simulator.downloads import DOWNLOADS, DownloadSigner
 from tests.simulator.factories import Built, blob_bytes, build_recording
 from tests.support import Sim
 

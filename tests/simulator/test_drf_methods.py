@@ -14,9 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-from simulator import Settings
-from simulator.api.drf_methods import is_rest_path
-from simulator.serve import served
+from recall_sim.simulator import Settings
+from recall_sim.simulator.api.drf_methods import is_rest_path
+from recall_sim.simulator.serve import served
 from tests.simulator.factories import Built, build_recording
 from tests.support import Sim
 

@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
-from seams import RealClock, VirtualClock
-from simulator import Region, Settings
-from simulator.control import ControlPlane, WorkspaceCreate
-from simulator.records import ARTIFACT_KINDS
+from recall_sim.seams import RealClock, VirtualClock
+from recall_sim.simulator import Region, Settings
+from recall_sim.simulator.control import ControlPlane, WorkspaceCreate
+from recall_sim.simulator.records import ARTIFACT_KINDS
 from tests.simulator.factories import Built, add_artifact, build_recording, create_upload, start_recording
 from tests.support import Sim, make_sim
 

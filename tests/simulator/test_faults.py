@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from seams import VirtualClock
-from simulator import Settings
-from simulator.serve import served
+from recall_sim.seams import VirtualClock
+from recall_sim.simulator import Settings
+from recall_sim.simulator.serve import served
 from tests.support import Sim
 
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from simulator import Settings
-from simulator.serve import ServedRegion, served
-from simulator.strict_json import MAX_DEPTH, JSONParseError, loads
+from recall_sim.simulator import Settings
+from recall_sim.simulator.serve import ServedRegion, served
+from recall_sim.simulator.strict_json import MAX_DEPTH, JSONParseError, loads
 
 TOO_DEEP = f"JSON parse error - Nesting too deep: more than {MAX_DEPTH} levels of arrays and objects"
 OUT_OF_RANGE = "JSON parse error - Out of range float values are not JSON compliant: "

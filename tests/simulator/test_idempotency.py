@@ -11,12 +11,12 @@ from typing import Any
 import httpx
 import pytest
 
-from seams import VirtualClock
-from simulator.api.faults import FaultRuleCreate
-from simulator.api.routes import sdk_upload as sdk_upload_routes
-from simulator.control import WorkspaceCreate
-from simulator.errors import ServiceUnavailable
-from simulator.records import IdempotencyRecord, Repository
+from recall_sim.seams import VirtualClock
+from recall_sim.simulator.api.faults import FaultRuleCreate
+from recall_sim.simulator.api.routes import sdk_upload as sdk_upload_routes
+from recall_sim.simulator.control import WorkspaceCreate
+from recall_sim.simulator.errors import ServiceUnavailable
+from recall_sim.simulator.records import IdempotencyRecord, Repository
 from tests.simulator.factories import build_recording
 from tests.support import Sim
 

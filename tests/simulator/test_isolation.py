@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 
-from simulator.control import WorkspaceCreate
-from simulator.records import ARTIFACT_KINDS
+from recall_sim.simulator.control import WorkspaceCreate
+from recall_sim.simulator.records import ARTIFACT_KINDS
 from tests.simulator.factories import Built, build_recording
 from tests.support import Sim
 

@@ -8,9 +8,9 @@ import httpx
 import pytest
 from uvicorn.logging import AccessFormatter
 
-from simulator import Settings
-from simulator.logs import REDACTED, RedactCredentials, redact
-from simulator.serve import served
+from recall_sim.simulator import Settings
+from recall_sim.simulator.logs import REDACTED, RedactCredentials, redact
+from recall_sim.simulator.serve import served
 
 
 def test_redact_hides_query_tokens_authorization_values_and_secrets() -> None:

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from simulator.api.openapi import LINKS
-from simulator.app import create_app
+from recall_sim.simulator.api.openapi import LINKS
+from recall_sim.simulator.app import create_app
 from tests.support import Sim
 
 METHODS = {"get", "post", "put", "patch", "delete", "head", "options"}

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 
-from seams import VirtualClock
+from recall_sim.seams import VirtualClock
 from tests.simulator.factories import add_artifact, build_recording, create_upload, start_recording
 from tests.support import Sim, make_sim
 

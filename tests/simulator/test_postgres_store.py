@@ -12,12 +12,12 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
-from scenarios.cli import build_app
-from simulator import Settings
-from simulator.region import Region
-from simulator.shared_clock import SharedClock
-from simulator.store.migrations import MIGRATIONS
-from simulator.store.postgres import PostgresStore
+from recall_sim.scenarios.cli import build_app
+from recall_sim.simulator import Settings
+from recall_sim.simulator.region import Region
+from recall_sim.simulator.shared_clock import SharedClock
+from recall_sim.simulator.store.migrations import MIGRATIONS
+from recall_sim.simulator.store.postgres import PostgresStore
 from tests.postgres import PostgresSchemas
 
 

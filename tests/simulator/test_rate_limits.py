@@ -7,8 +7,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from seams import VirtualClock
-from simulator.control import WorkspaceCreate
+from recall_sim.seams import VirtualClock
+from recall_sim.simulator.control import WorkspaceCreate
 from tests.simulator.factories import build_recording
 from tests.support import Sim, make_sim
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from seams import VirtualClock
-from simulator.records import ARTIFACT_KINDS
+from recall_sim.seams import VirtualClock
+from recall_sim.simulator.records import ARTIFACT_KINDS
 from tests.simulator.factories import (
     add_artifact,
     build_recording,

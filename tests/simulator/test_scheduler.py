@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from seams import VirtualClock
-from simulator.scheduler import Job, Scheduler
-from simulator.store import MemoryStore
+from recall_sim.seams import VirtualClock
+from recall_sim.simulator.scheduler import Job, Scheduler
+from recall_sim.simulator.store import MemoryStore
 
 
 async def test_advance_lets_a_job_in_flight_finish_before_moving_the_clock(clock: VirtualClock) -> None:

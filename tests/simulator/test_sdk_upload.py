@@ -8,8 +8,8 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from seams import VirtualClock
-from simulator.control import WorkspaceCreate
+from recall_sim.seams import VirtualClock
+from recall_sim.simulator.control import WorkspaceCreate
 from tests.support import Sim
 
 PATHS = ["/api/v1/sdk_upload/", "/api/v1/sdk-upload/"]

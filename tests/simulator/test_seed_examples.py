@@ -27,9 +27,9 @@ from typing import Any
 import httpx
 import pytest
 
-from seams import VirtualClock
-from simulator.control import WorkspaceCreate
-from simulator.webhooks import EndpointCreate
+from recall_sim.seams import VirtualClock
+from recall_sim.simulator.control import WorkspaceCreate
+from recall_sim.simulator.webhooks import EndpointCreate
 from tests.media import make_mp4
 from tests.simulator.ingest.helpers import record_and_upload
 from tests.simulator.transcription.helpers import record_meeting

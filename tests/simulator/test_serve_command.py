@@ -9,9 +9,9 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from scenarios.cli import build_app
-from simulator.region import Region
-from simulator.settings import WebhookSettings
+from recall_sim.scenarios.cli import build_app
+from recall_sim.simulator.region import Region
+from recall_sim.simulator.settings import WebhookSettings
 
 app = build_app()
 
@@ -27,7 +27,7 @@ def test_rate_limits_stay_on_unless_a_benchmark_turns_them_off(
         sock.close()
         region.close()
 
-    monkeypatch.setattr("simulator.cli.serve_forever", serve_forever)
+    monkeypatch.setattr("recall_sim.simulator.cli.serve_forever", serve_forever)
     result = CliRunner().invoke(app, ["serve", "--in-memory", "--port", "0", *flags])
     assert result.exit_code == 0, result.output
     assert served[0].settings.rate_limits is limited
@@ -43,7 +43,7 @@ def _served_settings(monkeypatch: pytest.MonkeyPatch, flags: list[str]) -> tuple
         sock.close()
         region.close()
 
-    monkeypatch.setattr("simulator.cli.serve_forever", serve_forever)
+    monkeypatch.setattr("recall_sim.simulator.cli.serve_forever", serve_forever)
     result = CliRunner().invoke(app, ["serve", "--in-memory", "--port", "0", *flags])
     return served, result.output if result.exit_code == 0 else f"exit {result.exit_code}: {result.output}"
 
@@ -65,10 +65,11 @@ def test_serve_loads_only_the_simulator() -> None:
     code = (
         "import sys\n"
         "sys.argv = ['recall-sim', 'serve', '--help']\n"
-        "from scenarios.cli import main\n"
+        "from recall_sim.scenarios.cli import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('recorder', 'scenarios')))\n"
+        "ours = ('recall_sim.recorder', 'recall_sim.scenarios')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(ours)))\n"
     )
     command = [sys.executable, "-c", code]
     done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
-    assert done.stdout.strip().splitlines()[-1] == "['scenarios', 'scenarios.cli']"
+    assert done.stdout.strip().splitlines()[-1] == "['recall_sim.scenarios', 'recall_sim.scenarios.cli']"

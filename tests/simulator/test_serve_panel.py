@@ -8,7 +8,7 @@ import re
 import httpx
 import pytest
 
-from scenarios.served_process import serve_process
+from recall_sim.scenarios.served_process import serve_process
 
 pytestmark = pytest.mark.served
 

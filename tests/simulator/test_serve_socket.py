@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from simulator.serve import bind_socket
+from recall_sim.simulator.serve import bind_socket
 
 pytestmark = pytest.mark.served
 

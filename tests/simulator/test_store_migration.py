@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from simulator.store import base
-from simulator.store.sqlite import SqliteStore
+from recall_sim.simulator.store import base
+from recall_sim.simulator.store.sqlite import SqliteStore
 
 
 def test_a_newly_indexed_field_is_backfilled_from_stored_documents(

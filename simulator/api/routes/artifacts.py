@@ -11,15 +11,15 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from simulator.api.deps import get_region, links, parse_uuid_param, throttled
-from simulator.api.openapi import json_body_of, request_body
-from simulator.api.pages import page_of
-from simulator.api.responses import errors_doc
-from simulator.records import ARTIFACT_KINDS, Artifact, ArtifactKind, Workspace
-from simulator.region import Region
-from simulator.render import FULL, Links, render_artifact
-from simulator.schemas.common import Page
-from simulator.schemas.recording import RecordingPatch
+from recall_sim.simulator.api.deps import get_region, links, parse_uuid_param, throttled
+from recall_sim.simulator.api.openapi import json_body_of, request_body
+from recall_sim.simulator.api.pages import page_of
+from recall_sim.simulator.api.responses import errors_doc
+from recall_sim.simulator.records import ARTIFACT_KINDS, Artifact, ArtifactKind, Workspace
+from recall_sim.simulator.region import Region
+from recall_sim.simulator.render import FULL, Links, render_artifact
+from recall_sim.simulator.schemas.common import Page
+from recall_sim.simulator.schemas.recording import RecordingPatch
 
 __all__ = ["routers"]
 

@@ -8,15 +8,15 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from simulator.api.deps import get_region
-from simulator.api.faults import FaultRule, FaultRuleCreate
-from simulator.api.openapi import StrictJSONRoute
-from simulator.api.responses import errors_doc
-from simulator.control import ControlPlane, WorkspaceCreate, WorkspaceOut, WorkspaceUpdate
-from simulator.errors import NotFound
-from simulator.realtime.control import DeliveryOut, SessionOut
-from simulator.realtime.records import DeliveryStatus
-from simulator.region import Region
+from recall_sim.simulator.api.deps import get_region
+from recall_sim.simulator.api.faults import FaultRule, FaultRuleCreate
+from recall_sim.simulator.api.openapi import StrictJSONRoute
+from recall_sim.simulator.api.responses import errors_doc
+from recall_sim.simulator.control import ControlPlane, WorkspaceCreate, WorkspaceOut, WorkspaceUpdate
+from recall_sim.simulator.errors import NotFound
+from recall_sim.simulator.realtime.control import DeliveryOut, SessionOut
+from recall_sim.simulator.realtime.records import DeliveryStatus
+from recall_sim.simulator.region import Region
 
 __all__ = ["router"]
 

@@ -11,11 +11,11 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, Depends, Path
 from fastapi.responses import StreamingResponse
 
-from simulator.api.deps import get_region
-from simulator.api.responses import errors_doc
-from simulator.downloads import DOWNLOADS, downloadable
-from simulator.errors import NotFound
-from simulator.region import Region
+from recall_sim.simulator.api.deps import get_region
+from recall_sim.simulator.api.responses import errors_doc
+from recall_sim.simulator.downloads import DOWNLOADS, downloadable
+from recall_sim.simulator.errors import NotFound
+from recall_sim.simulator.region import Region
 
 __all__ = ["router"]
 

@@ -14,15 +14,15 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Header, Request, Response
 from starlette.requests import ClientDisconnect
 
-from simulator.api.deps import base_url, get_region, links
-from simulator.api.openapi import StrictJSONRoute
-from simulator.api.responses import errors_doc
-from simulator.api.routes.recording import render_for
-from simulator.errors import ApiError, UnsupportedMediaType
-from simulator.ingest.records import IngestFile
-from simulator.ingest.session import EndRecording, FinalizeManifest, StartRecording
-from simulator.ingest.tokens import UploadTokenAuth
-from simulator.ingest.tus import (
+from recall_sim.simulator.api.deps import base_url, get_region, links
+from recall_sim.simulator.api.openapi import StrictJSONRoute
+from recall_sim.simulator.api.responses import errors_doc
+from recall_sim.simulator.api.routes.recording import render_for
+from recall_sim.simulator.errors import ApiError, UnsupportedMediaType
+from recall_sim.simulator.ingest.records import IngestFile
+from recall_sim.simulator.ingest.session import EndRecording, FinalizeManifest, StartRecording
+from recall_sim.simulator.ingest.tokens import UploadTokenAuth
+from recall_sim.simulator.ingest.tus import (
     CHECKSUM_ALGORITHMS,
     TUS_EXTENSIONS,
     TUS_VERSION,
@@ -30,8 +30,8 @@ from simulator.ingest.tus import (
     parse_checksum,
     parse_metadata,
 )
-from simulator.region import Region
-from simulator.render import Links
+from recall_sim.simulator.region import Region
+from recall_sim.simulator.render import Links
 
 __all__ = ["FILES_PATH", "TusHeadersMiddleware", "router"]
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from simulator.api.responses import error_response
-from simulator.errors import ApiError
-from simulator.region import Region
+from recall_sim.simulator.api.responses import error_response
+from recall_sim.simulator.errors import ApiError
+from recall_sim.simulator.region import Region
 
 __all__ = ["router"]
 

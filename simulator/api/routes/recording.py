@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from simulator.api.deps import (
+from recall_sim.simulator.api.deps import (
     get_region,
     links,
     parse_datetime_param,
@@ -15,17 +15,22 @@ from simulator.api.deps import (
     throttled,
     workspace,
 )
-from simulator.api.openapi import json_body_of, request_body
-from simulator.api.pages import page_of
-from simulator.api.responses import errors_doc
-from simulator.backend.recordings import RecordingFilters, check_status_code
-from simulator.errors import ValidationFailed
-from simulator.records import Recording as RecordingRecord
-from simulator.records import Workspace
-from simulator.region import Region
-from simulator.render import Links, render_artifact, render_recording
-from simulator.schemas.common import Page
-from simulator.schemas.recording import Recording, RecordingPatch, TranscriptArtifact, TranscriptCreate
+from recall_sim.simulator.api.openapi import json_body_of, request_body
+from recall_sim.simulator.api.pages import page_of
+from recall_sim.simulator.api.responses import errors_doc
+from recall_sim.simulator.backend.recordings import RecordingFilters, check_status_code
+from recall_sim.simulator.errors import ValidationFailed
+from recall_sim.simulator.records import Recording as RecordingRecord
+from recall_sim.simulator.records import Workspace
+from recall_sim.simulator.region import Region
+from recall_sim.simulator.render import Links, render_artifact, render_recording
+from recall_sim.simulator.schemas.common import Page
+from recall_sim.simulator.schemas.recording import (
+    Recording,
+    RecordingPatch,
+    TranscriptArtifact,
+    TranscriptCreate,
+)
 
 __all__ = ["render_for", "router"]
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from simulator.api.deps import get_region, throttled, workspace
-from simulator.api.openapi import json_body_of, request_body
-from simulator.api.pages import page_of
-from simulator.api.responses import errors_doc
-from simulator.records import Workspace
-from simulator.region import Region
-from simulator.render import render_sdk_upload
-from simulator.schemas.common import Page
-from simulator.schemas.sdk_upload import SdkUpload, SdkUploadCreate
+from recall_sim.simulator.api.deps import get_region, throttled, workspace
+from recall_sim.simulator.api.openapi import json_body_of, request_body
+from recall_sim.simulator.api.pages import page_of
+from recall_sim.simulator.api.responses import errors_doc
+from recall_sim.simulator.records import Workspace
+from recall_sim.simulator.region import Region
+from recall_sim.simulator.render import render_sdk_upload
+from recall_sim.simulator.schemas.common import Page
+from recall_sim.simulator.schemas.sdk_upload import SdkUpload, SdkUploadCreate
 
 __all__ = ["router"]
 

@@ -10,11 +10,11 @@ from datetime import datetime
 from fastapi import APIRouter, Body, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from simulator.api.deps import get_region
-from simulator.api.openapi import StrictJSONRoute
-from simulator.api.responses import errors_doc
-from simulator.region import Region
-from simulator.webhooks.control import (
+from recall_sim.simulator.api.deps import get_region
+from recall_sim.simulator.api.openapi import StrictJSONRoute
+from recall_sim.simulator.api.responses import errors_doc
+from recall_sim.simulator.region import Region
+from recall_sim.simulator.webhooks.control import (
     EndpointCreate,
     EndpointCreated,
     EndpointOut,
@@ -22,8 +22,8 @@ from simulator.webhooks.control import (
     MessageOut,
     WebhooksControl,
 )
-from simulator.webhooks.models import Attempt, DestinationStatus, Outcome
-from simulator.webhooks.trigger import TriggerOut, TriggerRequest
+from recall_sim.simulator.webhooks.models import Attempt, DestinationStatus, Outcome
+from recall_sim.simulator.webhooks.trigger import TriggerOut, TriggerRequest
 
 __all__ = ["router"]
 

@@ -11,8 +11,8 @@ import av
 import numpy as np
 import numpy.typing as npt
 
-from recorder.media import TINY, CaptureSummary, MediaKind, MeetingEncoder, Segment
-from recorder.meeting import ChatMessage, MeetingScript, Participant, Span, Utterance, Word
+from recall_sim.recorder.media import TINY, CaptureSummary, MediaKind, MeetingEncoder, Segment
+from recall_sim.recorder.meeting import ChatMessage, MeetingScript, Participant, Span, Utterance, Word
 
 SR = TINY.sample_rate
 FPS = TINY.fps

@@ -5,8 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from recorder.media import GUEST, HOST, TINY, MeetingEncoder, concatenated_sha256, media_kind_for, read_speech
-from recorder.media.id3 import read_txxx_frames, tag_size
+from recall_sim.recorder.media import (
+    GUEST,
+    HOST,
+    TINY,
+    MeetingEncoder,
+    concatenated_sha256,
+    media_kind_for,
+    read_speech,
+)
+from recall_sim.recorder.media.id3 import read_txxx_frames, tag_size
 from tests.recorder.media.support import (
     SR,
     Recording,

@@ -12,9 +12,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recorder.media import STANDARD, TINY, MeetingEncoder, Segment, read_mp4_speech_samples, read_speech
-from recorder.media.synth import voice_for
-from recorder.meeting import MeetingScript, Participant, Span
+from recall_sim.recorder.media import (
+    STANDARD,
+    TINY,
+    MeetingEncoder,
+    Segment,
+    read_mp4_speech_samples,
+    read_speech,
+)
+from recall_sim.recorder.media.synth import voice_for
+from recall_sim.recorder.meeting import MeetingScript, Participant, Span
 from tests.recorder.media.support import (
     FPS,
     SR,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from recorder.media import meeting_metadata, participant_events, recorded_utterances
-from recorder.media.timeline import RecordedSpans
-from recorder.meeting import ChatMessage, MeetingScript
+from recall_sim.recorder.media import meeting_metadata, participant_events, recorded_utterances
+from recall_sim.recorder.media.timeline import RecordedSpans
+from recall_sim.recorder.meeting import ChatMessage, MeetingScript
 from tests.recorder.media.support import meeting
 
 STARTED = datetime(2025, 1, 6, 9, 30, tzinfo=UTC)

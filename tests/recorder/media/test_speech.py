@@ -8,10 +8,10 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from recorder.media import GUEST, HOST, read_mp3_speech, read_speech, recorded_utterances
-from recorder.media.id3 import ID3Error, build_txxx_tag, read_txxx_frames, tag_size
-from recorder.media.reader import id3_speech_header
-from recorder.media.speech import (
+from recall_sim.recorder.media import GUEST, HOST, read_mp3_speech, read_speech, recorded_utterances
+from recall_sim.recorder.media.id3 import ID3Error, build_txxx_tag, read_txxx_frames, tag_size
+from recall_sim.recorder.media.reader import id3_speech_header
+from recall_sim.recorder.media.speech import (
     MAX_SAMPLE_TEXT,
     SpeechTracker,
     decode_tx3g,
@@ -19,8 +19,8 @@ from recorder.media.speech import (
     speaker_labels_for,
     utterance_json,
 )
-from recorder.media.timeline import RecordedSpans, RecordingTimeline, WordFate
-from recorder.meeting import MeetingScript, Participant, Utterance, Word
+from recall_sim.recorder.media.timeline import RecordedSpans, RecordingTimeline, WordFate
+from recall_sim.recorder.meeting import MeetingScript, Participant, Utterance, Word
 from tests.recorder.media.support import expected_words, meeting, words_of
 
 

@@ -7,8 +7,8 @@ import itertools
 import numpy as np
 import pytest
 
-from recorder.media import STANDARD, TINY, MediaProfile, get_profile
-from recorder.media.synth import AudioSynth, Scene, Tile, VideoSynth, participant_colour, voice_for
+from recall_sim.recorder.media import STANDARD, TINY, MediaProfile, get_profile
+from recall_sim.recorder.media.synth import AudioSynth, Scene, Tile, VideoSynth, participant_colour, voice_for
 from tests.recorder.media.support import SR, dominant_frequency, meeting, rms
 
 

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from recorder.media import STANDARD, TINY, MeetingEncoder, get_profile
-from recorder.media.profiles import voiced
-from recorder.media.voices import SynthesiserMissing, VoicedAudio, speak, voice_of
-from recorder.meetings import load_meeting
-from scenarios.cli import build_app
+from recall_sim.recorder.media import STANDARD, TINY, MeetingEncoder, get_profile
+from recall_sim.recorder.media.profiles import voiced
+from recall_sim.recorder.media.voices import SynthesiserMissing, VoicedAudio, speak, voice_of
+from recall_sim.recorder.meetings import load_meeting
+from recall_sim.scenarios.cli import build_app
 from tests.programs import require_program
 
 

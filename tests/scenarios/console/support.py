@@ -21,11 +21,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from scenarios.served import serve_app
+from recall_sim.scenarios.served import serve_app
 
 __all__ = ["Command", "Handler", "Verified", "recall_sim", "start", "wait_for"]
 
-_MAIN = [sys.executable, "-c", "from scenarios.cli import main; main()"]
+_MAIN = [sys.executable, "-c", "from recall_sim.scenarios.cli import main; main()"]
 _ENV = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
 
 

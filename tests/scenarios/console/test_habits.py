@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from scenarios.served_process import serve_process
+from recall_sim.scenarios.served_process import serve_process
 from tests.media import make_mp4
 from tests.scenarios.console.support import recall_sim
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from scenarios.served_process import serve_process
+from recall_sim.scenarios.served_process import serve_process
 from tests.scenarios.console.support import Handler, recall_sim, secret_of, start, wait_for
 
 pytestmark = pytest.mark.served

@@ -25,11 +25,11 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from typer.testing import CliRunner
 
-from scenarios.cli import build_app
-from scenarios.served import serve_app
-from simulator import Settings
-from simulator.serve import served
-from simulator.settings import WebhookSettings
+from recall_sim.scenarios.cli import build_app
+from recall_sim.scenarios.served import serve_app
+from recall_sim.simulator import Settings
+from recall_sim.simulator.serve import served
+from recall_sim.simulator.settings import WebhookSettings
 from tests.simulator.dashboard.browser import chromium_page, screenshot
 
 pytestmark = pytest.mark.served
@@ -82,7 +82,7 @@ def test_a_recorded_meeting_plays_beside_its_transcript(
         # The command a partner types, as a process of its own.
         recorded = subprocess.run(
             [
-                *(sys.executable, "-c", "from scenarios.cli import main; main()", "record"),
+                *(sys.executable, "-c", "from recall_sim.scenarios.cli import main; main()", "record"),
                 *("--base-url", region.base_url, "--api-key", region.api_key),
                 *("--meeting", str(meeting), "--time-scale", "2", "--seed", "7", "--json"),
             ],

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 
-from simulator.dashboard.views import mask
+from recall_sim.simulator.dashboard.views import mask
 from tests.support import Sim
 
 PAGES = [

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from recorder.ingest import IngestClient, PartRef
+from recall_sim.recorder.ingest import IngestClient, PartRef
 from tests.support import BASE_URL, Sim
 
 

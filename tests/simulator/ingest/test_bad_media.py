@@ -59,7 +59,7 @@ async def test_malformed_participant_events_fail_the_upload(sim: Sim) -> None:
 
 
 async def test_processing_steps_follow_the_realistic_delays(sim: Sim) -> None:
-    from simulator.settings import Settings
+    from recall_sim.simulator.settings import Settings
 
     region_settings: Settings = sim.region.settings
     sim.region.settings = region_settings.model_copy(update={"delays": "realistic"})

@@ -12,9 +12,9 @@ import pytest
 from tusclient import client as tus_client
 from typer.testing import CliRunner
 
-from scenarios.cli import build_app
-from simulator import Settings
-from simulator.serve import served
+from recall_sim.scenarios.cli import build_app
+from recall_sim.simulator import Settings
+from recall_sim.simulator.serve import served
 from tests.media import make_mp3, make_mp4, media_duration, stream_layout
 
 cli = build_app()

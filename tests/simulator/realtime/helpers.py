@@ -18,7 +18,7 @@ from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from seams import Clock
+from recall_sim.seams import Clock
 from tests.support import BASE_URL, Sim
 
 STREAMING = {"recallai_streaming": {"language_code": "en"}}

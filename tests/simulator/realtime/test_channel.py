@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.settings import RealtimeSettings
+from recall_sim.simulator.settings import RealtimeSettings
 from tests.simulator.ingest.helpers import create_upload
 from tests.simulator.realtime.helpers import ADA, BOB, recorder_channel, refusal, say, start, upload_body
 from tests.support import Sim

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from httpx_ws.transport import ASGIWebSocketTransport
 
-from seams import VirtualClock
-from simulator.settings import RealtimeSettings
+from recall_sim.seams import VirtualClock
+from recall_sim.simulator.settings import RealtimeSettings
 from tests.simulator.ingest.helpers import create_upload
 from tests.simulator.realtime.helpers import (
     ADA,

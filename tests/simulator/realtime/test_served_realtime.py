@@ -8,8 +8,8 @@ import httpx
 import pytest
 from httpx_ws import WebSocketUpgradeError, connect_ws
 
-from simulator import Settings
-from simulator.serve import served
+from recall_sim.simulator import Settings
+from recall_sim.simulator.serve import served
 from tests.simulator.realtime.helpers import ADA, upload_body
 
 

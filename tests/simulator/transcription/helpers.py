@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 
-from recorder.media import TINY, MeetingEncoder, meeting_metadata, participant_events
-from recorder.meeting import MeetingScript, Participant, Utterance, Word
+from recall_sim.recorder.media import TINY, MeetingEncoder, meeting_metadata, participant_events
+from recall_sim.recorder.meeting import MeetingScript, Participant, Utterance, Word
 from tests.simulator.ingest.helpers import create_upload, record_and_upload
 from tests.support import Sim
 

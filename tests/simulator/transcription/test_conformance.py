@@ -11,9 +11,9 @@ from typing import Any
 import jsonschema
 import pytest
 
-from seams import VirtualClock
-from simulator.control import WorkspaceCreate
-from simulator.webhooks import EndpointCreate
+from recall_sim.seams import VirtualClock
+from recall_sim.simulator.control import WorkspaceCreate
+from recall_sim.simulator.webhooks import EndpointCreate
 from tests.simulator.conformance import assert_conforms
 from tests.simulator.transcription.helpers import CURRENT_BODY, SEED_BODY, create_transcript, record_meeting
 from tests.simulator.webhooks.receiver import Receiver

@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from simulator.transcription.diarization import UNATTRIBUTED, HeardWord, participant
-from simulator.transcription.engine import (
+from recall_sim.simulator.transcription.diarization import UNATTRIBUTED, HeardWord, participant
+from recall_sim.simulator.transcription.engine import (
     TranscriptionContext,
     TranscriptionFailed,
     TranscriptionRequest,
     hear,
     transcribe,
 )
-from simulator.transcription.options import option_errors
-from simulator.transcription.providers import ASYNC_PROVIDERS
+from recall_sim.simulator.transcription.options import option_errors
+from recall_sim.simulator.transcription.providers import ASYNC_PROVIDERS
 from tests.media import make_mp3, make_mp4, utterance
 
 ADA = participant(100, "Ada", is_host=True, platform="desktop")

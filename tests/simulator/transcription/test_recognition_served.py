@@ -8,10 +8,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from simulator import Settings
-from simulator.serve import served
-from simulator.transcription import listening
-from simulator.transcription.diarization import HeardWord
+from recall_sim.simulator import Settings
+from recall_sim.simulator.serve import served
+from recall_sim.simulator.transcription import listening
+from recall_sim.simulator.transcription.diarization import HeardWord
 from tests.media import make_mp3
 from tests.recorder.test_supplied_words import BODY, upload
 

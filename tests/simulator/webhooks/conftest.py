@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from seams import VirtualClock
-from simulator.settings import WebhookSettings
+from recall_sim.seams import VirtualClock
+from recall_sim.simulator.settings import WebhookSettings
 from tests.simulator.webhooks.receiver import Receiver
 from tests.support import Sim, make_sim
 

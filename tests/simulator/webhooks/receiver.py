@@ -20,8 +20,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from scenarios.served import serve_app
-from seams import Clock
+from recall_sim.scenarios.served import serve_app
+from recall_sim.seams import Clock
 
 Kind = Literal["ok", "status", "redirect", "hang", "drop"]
 

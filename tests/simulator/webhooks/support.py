@@ -10,11 +10,11 @@ from typing import Any
 
 import jsonschema
 
-from seams import isoformat
-from simulator import Region
-from simulator.backend.events import DomainEvent, Subject, record_event
-from simulator.records import ARTIFACT_KINDS, Status
-from simulator.reference import webhooks as catalog
+from recall_sim.seams import isoformat
+from recall_sim.simulator import Region
+from recall_sim.simulator.backend.events import DomainEvent, Subject, record_event
+from recall_sim.simulator.records import ARTIFACT_KINDS, Status
+from recall_sim.simulator.reference import webhooks as catalog
 
 #: what a normal upload emits, in the contract's order (section 5)
 LIFECYCLE = (

@@ -8,9 +8,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from scenarios.cli import build_app
-from simulator import Region, Settings
-from simulator.cli import register_webhooks
+from recall_sim.scenarios.cli import build_app
+from recall_sim.simulator import Region, Settings
+from recall_sim.simulator.cli import register_webhooks
 
 app = build_app()
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import httpx
 
-from seams import VirtualClock
-from simulator.webhooks import EndpointCreate
+from recall_sim.seams import VirtualClock
+from recall_sim.simulator.webhooks import EndpointCreate
 from tests.simulator.webhooks.conftest import EXACT
 from tests.simulator.webhooks.receiver import Receiver, hang
 from tests.simulator.webhooks.support import emit, new_upload

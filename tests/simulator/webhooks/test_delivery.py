@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from seams import RandomStream, VirtualClock
-from simulator.errors import BadRequest
-from simulator.webhooks import EndpointCreate, EndpointOut, verify
-from simulator.webhooks.models import Attempt
+from recall_sim.seams import RandomStream, VirtualClock
+from recall_sim.simulator.errors import BadRequest
+from recall_sim.simulator.webhooks import EndpointCreate, EndpointOut, verify
+from recall_sim.simulator.webhooks.models import Attempt
 from tests.simulator.webhooks.conftest import EXACT, SCHEDULE
 from tests.simulator.webhooks.receiver import DROP, REDIRECT, THROTTLED, Behaviour, Receiver, hang
 from tests.simulator.webhooks.support import emit, new_upload

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from seams import VirtualClock
-from simulator.backend.events import DISPATCH_EVENT
-from simulator.scheduler import Job
-from simulator.webhooks import EndpointCreate
-from simulator.webhooks.models import ATTEMPT_JOB
+from recall_sim.seams import VirtualClock
+from recall_sim.simulator.backend.events import DISPATCH_EVENT
+from recall_sim.simulator.scheduler import Job
+from recall_sim.simulator.webhooks import EndpointCreate
+from recall_sim.simulator.webhooks.models import ATTEMPT_JOB
 from tests.simulator.webhooks.conftest import EXACT, SCHEDULE
 from tests.simulator.webhooks.receiver import Receiver
 from tests.simulator.webhooks.support import emit, new_upload

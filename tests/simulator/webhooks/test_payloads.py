@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from seams import isoformat
-from simulator.control import WorkspaceCreate
-from simulator.records import Quirks
-from simulator.webhooks import EndpointCreate
-from simulator.webhooks.payloads import EVENT_TYPES, messages_for
+from recall_sim.seams import isoformat
+from recall_sim.simulator.control import WorkspaceCreate
+from recall_sim.simulator.records import Quirks
+from recall_sim.simulator.webhooks import EndpointCreate
+from recall_sim.simulator.webhooks.payloads import EVENT_TYPES, messages_for
 from tests.simulator.webhooks.receiver import Receiver
 from tests.simulator.webhooks.support import (
     DOMAIN_EVENT_TYPES,

@@ -12,11 +12,11 @@ import httpx
 import pytest
 from svix.webhooks import Webhook, WebhookVerificationError
 
-from simulator import Region, Settings
-from simulator.serve import served
-from simulator.settings import WebhookSettings
-from simulator.webhooks import EndpointCreate, WebhooksControl
-from simulator.webhooks.models import ATTEMPT_JOB
+from recall_sim.simulator import Region, Settings
+from recall_sim.simulator.serve import served
+from recall_sim.simulator.settings import WebhookSettings
+from recall_sim.simulator.webhooks import EndpointCreate, WebhooksControl
+from recall_sim.simulator.webhooks.models import ATTEMPT_JOB
 from tests.simulator.webhooks.receiver import Receiver, served_receiver
 from tests.simulator.webhooks.support import emit, new_upload, validate
 

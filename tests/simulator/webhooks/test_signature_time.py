@@ -18,11 +18,11 @@ import httpx
 import pytest
 from svix.webhooks import Webhook, WebhookVerificationError
 
-from scenarios.served_process import ServedProcess, serve_process
-from seams import VirtualClock, run_virtual
-from simulator import Region, Settings
-from simulator.settings import WebhookSettings
-from simulator.webhooks import EndpointCreate, WebhooksControl
+from recall_sim.scenarios.served_process import ServedProcess, serve_process
+from recall_sim.seams import VirtualClock, run_virtual
+from recall_sim.simulator import Region, Settings
+from recall_sim.simulator.settings import WebhookSettings
+from recall_sim.simulator.webhooks import EndpointCreate, WebhooksControl
 from tests.simulator.webhooks.receiver import Received, Receiver, served_receiver
 from tests.simulator.webhooks.support import emit, new_upload
 
@@ -106,7 +106,7 @@ def test_signature_time_region_stamps_the_region_clock_which_svix_refuses(tmp_pa
 def test_serve_refuses_an_unknown_signature_time(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from scenarios.cli import build_app
+    from recall_sim.scenarios.cli import build_app
 
     result = CliRunner().invoke(build_app(), ["serve", "--in-memory", "--signature-time", "local"])
     assert result.exit_code == 2

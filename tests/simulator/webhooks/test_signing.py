@@ -10,7 +10,13 @@ from datetime import UTC, datetime
 import pytest
 from svix.webhooks import Webhook
 
-from simulator.webhooks.signing import WebhookVerificationError, decode_secret, sign, signed_headers, verify
+from recall_sim.simulator.webhooks.signing import (
+    WebhookVerificationError,
+    decode_secret,
+    sign,
+    signed_headers,
+    verify,
+)
 
 # Standard Webhooks' published test vector.
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.webhooks.payloads import EVENT_TYPES
-from simulator.webhooks.trigger import emitted_types
+from recall_sim.simulator.webhooks.payloads import EVENT_TYPES
+from recall_sim.simulator.webhooks.trigger import emitted_types
 from tests.simulator.webhooks.receiver import Receiver
 from tests.simulator.webhooks.support import validate
 from tests.support import Sim
