@@ -105,7 +105,9 @@ def _spans(s: Scenario, start: float, stop: float) -> list[tuple[float, float]]:
             continue
         spans.append((open_at - start, pause_at - start))
         open_at = min(resume_at, stop)
-    if open_at < stop:
+    # A recording stopped the instant it started still captured that instant: the SDK announced the
+    # people it found there, so its one span is empty but there.
+    if open_at < stop or not spans:
         spans.append((open_at - start, stop - start))
     return [(round(a, 6), round(b, 6)) for a, b in spans]
 
