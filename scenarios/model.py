@@ -186,7 +186,15 @@ def dump_yaml(scenario: Scenario) -> str:
 
 
 def load_scenario(path: Path) -> Scenario:
-    data = yaml.safe_load(path.read_text())
+    """The scenario in a YAML or JSON file; ValueError naming the file and the mistake otherwise."""
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as error:
+        raise ValueError(f"{path}: not YAML or JSON ({error})") from None
     if not isinstance(data, dict):
         raise ValueError(f"{path}: a scenario is a mapping")
-    return Scenario.from_dict(data)
+    try:
+        return Scenario.from_dict(data)
+    except (TypeError, KeyError, AttributeError) as error:
+        # A misspelt or missing field deep in the meeting script (e.g. `joins_at` for `join_at`).
+        raise ValueError(f"{path}: {error}") from None

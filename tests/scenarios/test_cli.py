@@ -101,3 +101,16 @@ def test_fuzz_runs_generated_scenarios() -> None:
     )
     assert result.exit_code == 0, result.output
     assert "3 scenarios, every invariant held" in result.output
+
+
+def test_a_scenario_file_with_a_misspelt_field_is_a_two_line_usage_error(tmp_path: Path) -> None:
+    scenario = tmp_path / "typo.yaml"
+    scenario.write_text(
+        "name: typo\nseed: 1\nmeeting:\n  platform: zoom\n  duration: 5\n"
+        "  participants:\n  - id: 100\n    name: A\n    joins_at: 0.0\n"
+    )
+    result = RUNNER.invoke(build_app(), ["scenario", "run", str(scenario)])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert "joins_at" in result.output
+    assert "typo.yaml" in result.output
