@@ -14,8 +14,8 @@ def test_a_newly_indexed_field_is_backfilled_from_stored_documents(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     older = dict(base.COLLECTIONS, artifacts=("workspace_id",))
-    monkeypatch.setattr("simulator.store.sqlite.COLLECTIONS", older)
-    monkeypatch.setattr("simulator.store.base.COLLECTIONS", older)
+    monkeypatch.setattr("recall_sim.simulator.store.sqlite.COLLECTIONS", older)
+    monkeypatch.setattr("recall_sim.simulator.store.base.COLLECTIONS", older)
     store = SqliteStore(tmp_path / "db.sqlite3")
     store.put("artifacts", {"id": "a1", "workspace_id": "w", "recording_id": "r1", "kind": "video_mixed"})
     store.put("artifacts", {"id": "a2", "workspace_id": "w", "recording_id": "r2", "kind": "transcript"})
