@@ -31,8 +31,9 @@ function pythonEvents() {
   return new Promise((resolve, reject) => {
     execFile(recallSim(), args, { timeout: 120000 }, (error, stdout, stderr) => {
       if (error) return reject(new Error(`recall-sim record failed: ${error.message}\n${stderr}`));
-      const printed = stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
-      resolve(printed.map(({ event, payload }) => [event, payload]));
+      // `--json` prints one object; its `events` are the SDK's events in order.
+      const printed = JSON.parse(stdout);
+      resolve(printed.events.map(({ event, payload }) => [event, payload]));
     });
   });
 }
