@@ -57,11 +57,16 @@ def test_listen_prints_each_attempt_of_a_recorded_meeting(tmp_path: Path, profil
     assert handler.received, "no webhook reached the handler"
     assert [r.error for r in handler.received] == [None] * len(handler.received)
     assert len(lines) == len(handler.received), listen.out()
-    for line, delivery in zip(lines, handler.received, strict=True):
+    # Attempts run concurrently: listen prints each as it ends, which need not be the order the handler
+    # received them in, so each delivery is matched to its line by message id.
+    by_message = {line.split()[3]: line for line in lines}
+    assert len(by_message) == len(lines), listen.out()
+    for delivery in handler.received:
         event = json.loads(delivery.body)["event"]
         msg_id = delivery.headers.get("svix-id") or delivery.headers["webhook-id"]
+        assert msg_id in by_message, listen.out()
+        line = by_message[msg_id]
         assert event in line, line
-        assert msg_id in line, line
         assert "[200]" in line, line
         assert re.search(r"\[200\]  \d+(ms|\.?\d*s)", line), line
     events = [json.loads(r.body)["event"] for r in handler.received]
