@@ -25,6 +25,8 @@ class FlakyReceiver:
         self.attempts = 0
         self.failures_answered = 0
         self.bad_signatures = 0
+        #: requests whose sender disconnected before the whole body arrived
+        self.interrupted = 0
         #: message id -> (event type, body), the first verified delivery of each
         self.messages: dict[str, tuple[str, dict[str, Any]]] = {}
         self.duplicates = 0
@@ -43,6 +45,12 @@ class FlakyReceiver:
         body = b""
         while True:
             message = await receive()
+            if message["type"] == "http.disconnect":
+                # The sender went away mid-request (a process killed between writing the headers and
+                # the body): no handler would see this request, so it is neither a delivery nor a forgery.
+                with self._lock:
+                    self.interrupted += 1
+                return
             body += message.get("body", b"")
             if not message.get("more_body"):
                 break

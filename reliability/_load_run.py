@@ -53,6 +53,8 @@ class LoadResult:
     receiver_failures: int = 0
     receiver_attempts: int = 0
     bad_signatures: int = 0
+    #: requests the sender broke off before the body arrived (a killed process mid-delivery)
+    interrupted: int = 0
     duplicates: int = 0
     streamed_words: int = 0
     #: "METHOD route" -> (requests, p50 ms, p99 ms)
@@ -77,6 +79,7 @@ class LoadResult:
             "webhooks": self.webhooks,
             "receiver_failures": self.receiver_failures,
             "bad_signatures": self.bad_signatures,
+            "interrupted": self.interrupted,
             "streamed_words": self.streamed_words,
             "seconds": round(self.seconds, 1),
         }
@@ -364,6 +367,7 @@ def _compare_webhooks(result: LoadResult, receiver: FlakyReceiver, messages: lis
     result.receiver_failures = receiver.failures_answered
     result.receiver_attempts = receiver.attempts
     result.bad_signatures = receiver.bad_signatures
+    result.interrupted = receiver.interrupted
     result.duplicates = receiver.duplicates
     sent = {m["id"] for m in messages}
     received = set(receiver.messages)
