@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import MutableMapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,7 +24,7 @@ def _deliver(receiver: FlakyReceiver, headers: dict[str, str], chunks: list[dict
     async def receive() -> dict[str, Any]:
         return pending.pop(0)
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         if message["type"] == "http.response.start":
             statuses.append(message["status"])
 
@@ -43,14 +44,19 @@ def test_a_request_broken_off_mid_body_is_interrupted_not_forged() -> None:
     receiver = FlakyReceiver(SECRET, fail_every=1000)
     body = json.dumps({"event": "recording.done", "data": {}}).encode()
     headers = _signed(body, "msg_1")
-    broken = [{"type": "http.request", "body": body[:5], "more_body": True}, {"type": "http.disconnect"}]
+    broken: list[dict[str, Any]] = [
+        {"type": "http.request", "body": body[:5], "more_body": True},
+        {"type": "http.disconnect"},
+    ]
     assert _deliver(receiver, headers, broken) == []
     assert (receiver.interrupted, receiver.bad_signatures, receiver.messages) == (1, 0, {})
 
-    whole = [{"type": "http.request", "body": body, "more_body": False}]
+    whole: list[dict[str, Any]] = [{"type": "http.request", "body": body, "more_body": False}]
     assert _deliver(receiver, headers, whole) == [204]
     assert list(receiver.messages) == ["msg_1"]
 
-    forged = [{"type": "http.request", "body": body.replace(b"done", b"fail"), "more_body": False}]
+    forged: list[dict[str, Any]] = [
+        {"type": "http.request", "body": body.replace(b"done", b"fail"), "more_body": False}
+    ]
     assert _deliver(receiver, _signed(body, "msg_2"), forged) == [401]
     assert receiver.bad_signatures == 1
