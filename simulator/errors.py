@@ -5,10 +5,15 @@
      ├── BadRequest               400 {"detail": ...} (malformed JSON, a rule broken by the request)
      ├── NotAuthenticated         401 no Authorization header
      ├── AuthenticationFailed     401 unknown key, or a key of another region
+     │    ├── InvalidUploadToken  an upload token unknown here (or of another region)
+     │    └── ExpiredUploadToken  an upload token past its time to start a recording
      ├── PermissionDenied         403 (download links: forged or expired)
      ├── NotFound                 404 unknown id, or another workspace's id (never 403)
      ├── MethodNotAllowed         405
      ├── Conflict                 409 (an Idempotency-Key whose first request is still running)
+     │    ├── InvalidTransition   a status change the resource cannot make from where it is
+     │    ├── UploadFinalized     an upload token spent by finalize
+     │    └── RecordingNotStarted an upload token no recording was started with
      ├── Gone                     410 (ingest: an upload that expired or was terminated)
      ├── PayloadTooLarge          413
      ├── UnsupportedMediaType     415
@@ -29,16 +34,21 @@ __all__ = [
     "AuthenticationFailed",
     "BadRequest",
     "Conflict",
+    "ExpiredUploadToken",
     "FieldErrors",
     "Gone",
+    "InvalidTransition",
+    "InvalidUploadToken",
     "MethodNotAllowed",
     "NotAuthenticated",
     "NotFound",
     "PayloadTooLarge",
     "PermissionDenied",
+    "RecordingNotStarted",
     "ServiceUnavailable",
     "Throttled",
     "UnsupportedMediaType",
+    "UploadFinalized",
     "ValidationFailed",
 ]
 
@@ -106,6 +116,29 @@ class MethodNotAllowed(ApiError):
 class Conflict(ApiError):
     status_code = 409
     default_detail = "A request with this Idempotency-Key is still being processed."
+
+
+class InvalidTransition(Conflict):
+    """A resource asked to move to a status it cannot reach from its own (its writer's rule)."""
+
+    def __init__(self, kind: str, resource_id: str, current: str, wanted: str) -> None:
+        super().__init__(f"The {kind} {resource_id} is {current}; it cannot become {wanted}.")
+
+
+class InvalidUploadToken(AuthenticationFailed):
+    default_detail = "Invalid upload token."
+
+
+class ExpiredUploadToken(AuthenticationFailed):
+    default_detail = "Upload token has expired."
+
+
+class UploadFinalized(Conflict):
+    default_detail = "This upload has already been finalized; its token is spent."
+
+
+class RecordingNotStarted(Conflict):
+    default_detail = "No recording has been started with this upload token."
 
 
 class Gone(ApiError):

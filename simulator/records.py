@@ -9,7 +9,7 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from recall_sim.simulator.settings import Profile, Region
-from recall_sim.simulator.store import Store
+from recall_sim.simulator.store import Collection, Store
 
 __all__ = [
     "ARTIFACT_KINDS",
@@ -18,6 +18,7 @@ __all__ = [
     "ArtifactKind",
     "IdempotencyRecord",
     "Quirks",
+    "Reader",
     "RealtimeEndpoint",
     "Recording",
     "Repository",
@@ -172,10 +173,10 @@ class IdempotencyRecord(Record):
 M = TypeVar("M", bound=Record)
 
 
-class Repository(Generic[M]):
-    """Typed access to one collection."""
+class Reader(Generic[M]):
+    """Typed reads of one collection: what every module may hold."""
 
-    def __init__(self, store: Store, collection: str, model: type[M]) -> None:
+    def __init__(self, store: Store, collection: Collection, model: type[M]) -> None:
         self.store = store
         self.collection = collection
         self.model = model
@@ -183,13 +184,6 @@ class Repository(Generic[M]):
     def get(self, doc_id: str) -> M | None:
         doc = self.store.get(self.collection, doc_id)
         return None if doc is None else self.model.model_validate(doc)
-
-    def put(self, record: M) -> M:
-        self.store.put(self.collection, record.model_dump(mode="json"))
-        return record
-
-    def delete(self, doc_id: str) -> bool:
-        return self.store.delete(self.collection, doc_id)
 
     def find(
         self, where: Mapping[str, Any] | None = None, *, order_by: str | None = None, limit: int | None = None
@@ -199,3 +193,15 @@ class Repository(Generic[M]):
 
     def count(self, where: Mapping[str, Any] | None = None) -> int:
         return self.store.count(self.collection, where=where)
+
+
+class Repository(Reader[M]):
+    """Typed reads and writes of one collection. Only the collection's writer (README, Layout) makes
+    one; everything else reads through a `Reader` and asks the writer for changes."""
+
+    def put(self, record: M) -> M:
+        self.store.put(self.collection, record.model_dump(mode="json"))
+        return record
+
+    def delete(self, doc_id: str) -> bool:
+        return self.store.delete(self.collection, doc_id)

@@ -18,6 +18,7 @@ from recall_sim.simulator.api.faults import FaultRules
 from recall_sim.simulator.api.throttling import RateLimiter
 from recall_sim.simulator.backend.artifacts import Artifacts
 from recall_sim.simulator.backend.context import Context
+from recall_sim.simulator.backend.idempotency import IdempotencyRecords
 from recall_sim.simulator.backend.recordings import Recordings
 from recall_sim.simulator.backend.sdk_uploads import SdkUploads
 from recall_sim.simulator.backend.transcripts import Transcripts
@@ -28,7 +29,7 @@ from recall_sim.simulator.ingest.tokens import UploadTokens
 from recall_sim.simulator.ingest.tus import EXPIRE_JOB, TusFiles
 from recall_sim.simulator.processing.pipeline import Processing
 from recall_sim.simulator.realtime.service import Realtime
-from recall_sim.simulator.records import ApiKey, IdempotencyRecord, Repository, Workspace
+from recall_sim.simulator.records import ApiKey, Workspace
 from recall_sim.simulator.scheduler import Job
 from recall_sim.simulator.settings import Settings
 from recall_sim.simulator.shared_clock import SharedClock
@@ -110,18 +111,21 @@ class Region:
         self._seed: int | str = seed
         self.ctx = Context(self.settings, self.clock, randomness, self.store, self.blobs)
         self.ctx.resume_clock()
+        self.idempotency = IdempotencyRecords(self.ctx)
         if self.store.join_serving():
             # With other processes serving the same store, their requests are running now: their keys
             # stay taken. Alone, every request still marked running was cut off.
-            self._forget_interrupted_requests()
+            self.idempotency.forget_interrupted()
         self.workspaces = Workspaces(self.ctx)
-        self.sdk_uploads = SdkUploads(self.ctx)
+        self.upload_tokens = UploadTokens(self.ctx)
+        self.sdk_uploads = SdkUploads(self.ctx, self.upload_tokens)
         self.recordings = Recordings(self.ctx)
         self.artifacts = Artifacts(self.ctx, self.recordings)
-        self.upload_tokens = UploadTokens(self.ctx)
         self.tus = TusFiles(self.ctx, self.settings.ingest_max_size)
-        self.sessions = IngestSessions(self.ctx, self.upload_tokens, self.recordings, self.tus)
-        self.processing = Processing(self.ctx, self.recordings)
+        self.sessions = IngestSessions(
+            self.ctx, self.upload_tokens, self.sdk_uploads, self.recordings, self.tus
+        )
+        self.processing = Processing(self.ctx, self.sdk_uploads, self.upload_tokens, self.recordings)
         sources = RecordingSources(self.ctx, self.recordings)
         self.transcripts = Transcripts(self.ctx, self.recordings, sources)
         self.transcript_jobs = TranscriptJobs(self.ctx, self.recordings, sources)
@@ -146,21 +150,6 @@ class Region:
         self.webhooks.register(self.scheduler)
         self.scheduler.register(EXPIRE_JOB, self._expire_ingest_file)
 
-    def _forget_interrupted_requests(self) -> None:
-        """Idempotency-Key requests still marked running were cut off when the last process died: none
-        runs now. One whose work was committed had its answer stored with it, and replays it from now
-        on; one that had not got that far did nothing, so its key is free again and a retry runs
-        (instead of answering 409 for an hour)."""
-        records = Repository(self.store, "idempotency", IdempotencyRecord)
-        with self.ctx.unit_of_work():
-            for record in records.find():
-                if record.state != "running":
-                    continue
-                if record.status_code is None:
-                    records.delete(record.id)
-                else:
-                    records.put(record.model_copy(update={"state": "done"}))
-
     async def _expire_ingest_file(self, job: Job) -> None:
         self.tus.expire(job.payload["file_id"])
 
@@ -175,11 +164,7 @@ class Region:
                 existing = self.workspaces.keys.get(wanted)
                 if existing is not None:
                     raise ValueError("that API key already belongs to another workspace")
-                with self.ctx.unit_of_work():
-                    key = self.workspaces.keys.put(
-                        ApiKey(id=wanted, workspace_id=workspace.id, created_at=self.ctx.now())
-                    )
-                return workspace, key
+                return workspace, self.workspaces.create_api_key(workspace.id, wanted)
             chosen = next((k for k in keys if k.id == wanted), keys[0])
             return workspace, chosen
         workspace, key = self.workspaces.create_workspace(

@@ -31,9 +31,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from recall_sim.seams import Clock, RealClock
-from recall_sim.simulator.records import Record, Repository
+from recall_sim.simulator.records import Reader, Record, Repository
 from recall_sim.simulator.shared_clock import SharedClock
-from recall_sim.simulator.store import Store
+from recall_sim.simulator.store import Collection, Store
 
 __all__ = ["Job", "JobHandler", "Scheduler"]
 
@@ -64,7 +64,8 @@ class Scheduler:
         self.lease = lease
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._renewer: asyncio.Task[None] | None = None
-        self.jobs = Repository(store, "jobs", Job)
+        self._jobs = Repository(store, Collection.JOBS, Job)
+        self.jobs: Reader[Job] = self._jobs
         self.handlers: dict[str, JobHandler] = {}
         self.concurrent: set[str] = set()
         self._running: dict[str, asyncio.Task[None]] = {}
@@ -86,7 +87,7 @@ class Scheduler:
             due_at=self.clock.timestamp() + max(0.0, delay),
             payload=payload or {},
         )
-        self.jobs.put(job)
+        self._jobs.put(job)
         if self._wake is not None:
             self._wake.set()
         return job
@@ -155,7 +156,7 @@ class Scheduler:
         handler = self.handlers.get(job.kind)
         if handler is None:
             log.error("no handler for job %s (%s); dropping it", job.id, job.kind)
-            self.jobs.delete(job.id)
+            self._jobs.delete(job.id)
             return
         try:
             await handler(job)
@@ -164,17 +165,17 @@ class Scheduler:
         except Exception:
             log.exception("job %s (%s) failed", job.id, job.kind)
             if job.crashes + 1 >= _MAX_CRASHES:
-                self.jobs.delete(job.id)
+                self._jobs.delete(job.id)
             else:
                 retry = job.model_copy(
                     update={"crashes": job.crashes + 1, "due_at": job.due_at + _CRASH_BACKOFF}
                 )
                 with self.store.transaction():
-                    self.jobs.put(retry)
+                    self._jobs.put(retry)
                     if self.store.shared:
                         self.store.release_lease(job.id, self.holder)
             return
-        self.jobs.delete(job.id)
+        self._jobs.delete(job.id)
 
     async def advance(self, seconds: float) -> None:
         """Move the clock forward by `seconds`, stopping at each due job's moment to run it."""

@@ -20,7 +20,7 @@ from starlette.datastructures import Headers
 
 from recall_sim.simulator.api.responses import error_response
 from recall_sim.simulator.errors import ApiError, BadRequest, Conflict
-from recall_sim.simulator.records import IdempotencyRecord, Repository
+from recall_sim.simulator.records import IdempotencyRecord
 
 if TYPE_CHECKING:
     from recall_sim.simulator.region import Region
@@ -74,7 +74,7 @@ class IdempotencyMiddleware:
         ).hexdigest()
 
         ctx = region.ctx
-        records = Repository(ctx.store, "idempotency", IdempotencyRecord)
+        records = region.idempotency
         record_id = f"{workspace.id}:{key}"
         now = ctx.now()
         existing = records.get(record_id)
@@ -92,11 +92,7 @@ class IdempotencyMiddleware:
             await self._replay(existing, send)
             return
 
-        record = IdempotencyRecord(
-            id=record_id, workspace_id=workspace.id, fingerprint=fingerprint, state="running", created_at=now
-        )
-        with ctx.unit_of_work():
-            records.put(record)
+        record = records.begin(workspace.id, key, fingerprint)
 
         sent_body = False
 
@@ -122,25 +118,21 @@ class IdempotencyMiddleware:
                 status, kept_headers, content = _answer_of(answer)
                 if status == 429 or status >= 500:
                     # Not executed (throttled) or failed on our side: the client may try again for real.
-                    records.delete(record_id)
+                    records.release(record_id)
                 else:
                     kept = True
                     # Still "running" (a repeat hears 409) until the answer has gone out.
-                    record = record.model_copy(
-                        update={"status_code": status, "body": content, "headers": kept_headers}
-                    )
-                    records.put(record)
+                    record = records.answer(record, status, content, kept_headers)
         except BaseException:
             with ctx.unit_of_work():
-                records.delete(record_id)
+                records.release(record_id)
             raise
         try:
             for message in answer:
                 await send(message)
         finally:
             if kept:
-                with ctx.unit_of_work():
-                    records.put(record.model_copy(update={"state": "done"}))
+                records.finish(record)
 
     @staticmethod
     async def _replay(record: IdempotencyRecord, send: Send) -> None:

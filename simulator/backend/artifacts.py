@@ -6,7 +6,7 @@ from __future__ import annotations
 from recall_sim.simulator.backend.context import Context
 from recall_sim.simulator.backend.recordings import Recordings
 from recall_sim.simulator.errors import BadRequest, NotFound
-from recall_sim.simulator.records import Artifact, ArtifactKind, Repository, Workspace
+from recall_sim.simulator.records import Artifact, ArtifactKind, Workspace
 
 __all__ = ["Artifacts"]
 
@@ -15,7 +15,7 @@ class Artifacts:
     def __init__(self, ctx: Context, recordings: Recordings) -> None:
         self.ctx = ctx
         self.recordings = recordings
-        self.records = Repository(ctx.store, "artifacts", Artifact)
+        self.records = recordings.artifacts
 
     def _visible(self, workspace: Workspace, kind: ArtifactKind, artifact_id: str) -> Artifact:
         artifact = self.records.get(artifact_id)
@@ -44,9 +44,7 @@ class Artifacts:
     ) -> Artifact:
         artifact = self._visible(workspace, kind, artifact_id)
         with self.ctx.unit_of_work():
-            return self.records.put(
-                artifact.model_copy(update={"metadata": {**artifact.metadata, **metadata}})
-            )
+            return self.recordings.update_artifact_metadata(artifact, metadata)
 
     def delete_artifact(self, workspace: Workspace, kind: ArtifactKind, artifact_id: str) -> None:
         artifact = self._visible(workspace, kind, artifact_id)

@@ -1,15 +1,21 @@
-"""Recordings: one per SDK upload, created when the desktop app starts recording."""
+"""Recordings: one per SDK upload, created when the desktop app starts recording, and their artifacts.
+
+This module is the writer of the `recordings` and `artifacts` collections and owns their statuses:
+a recording goes processing ⇄ paused (while recorded) ──▶ done | failed ──▶ deleted; an artifact goes
+processing ──▶ done | failed ──▶ deleted. An artifact lives and dies with its recording.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from recall_sim.simulator.backend.context import Context
-from recall_sim.simulator.backend.events import Subject, record_event
-from recall_sim.simulator.errors import BadRequest, NotFound, ValidationFailed
+from recall_sim.simulator.backend.events import RECORDING_DELETED, Subject, artifact_event, record_event
+from recall_sim.simulator.errors import BadRequest, InvalidTransition, NotFound, ValidationFailed
 from recall_sim.simulator.records import (
     Artifact,
+    Reader,
     RealtimeEndpoint,
     Recording,
     Repository,
@@ -17,6 +23,7 @@ from recall_sim.simulator.records import (
     Status,
     Workspace,
 )
+from recall_sim.simulator.store import Collection
 
 __all__ = ["RecordingFilters", "Recordings", "subject_of"]
 
@@ -58,8 +65,10 @@ class RecordingFilters:
 class Recordings:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self.records = Repository(ctx.store, "recordings", Recording)
-        self.artifacts = Repository(ctx.store, "artifacts", Artifact)
+        self._recordings = Repository(ctx.store, Collection.RECORDINGS, Recording)
+        self._artifacts = Repository(ctx.store, Collection.ARTIFACTS, Artifact)
+        self.records: Reader[Recording] = self._recordings
+        self.artifacts: Reader[Artifact] = self._artifacts
 
     def create_recording(self, upload: SdkUpload) -> Recording:
         """The upload's recording, as the desktop app starts it. Part of the caller's unit of work."""
@@ -88,7 +97,67 @@ class Recordings:
             realtime_endpoints=endpoints,
             artifact_ids={kind: self.ctx.ids.uuid() for kind in reserved},
         )
-        return self.records.put(recording)
+        return self._recordings.put(recording)
+
+    # --- a recording's status transitions: each part of the caller's unit of work ----------------
+
+    def _move(
+        self, recording: Recording, allowed: tuple[str, ...], status: Status, **changes: Any
+    ) -> Recording:
+        if recording.status.code not in allowed:
+            raise InvalidTransition("recording", recording.id, recording.status.code, status.code)
+        return self._recordings.put(recording.model_copy(update={"status": status, **changes}))
+
+    def pause(self, recording: Recording, now: datetime) -> Recording:
+        return self._move(recording, ("processing",), Status(code="paused", updated_at=now))
+
+    def resume(self, recording: Recording, now: datetime) -> Recording:
+        """Recording again after a pause (or the pause ended by the end of the recording)."""
+        return self._move(recording, ("paused",), Status(code="processing", updated_at=now))
+
+    def start_processing(self, recording: Recording, now: datetime) -> Recording:
+        """Processing took the finalized upload: the recording's media is being made."""
+        return self._move(recording, ("processing", "paused"), Status(code="processing", updated_at=now))
+
+    def complete(self, recording: Recording, now: datetime) -> Recording:
+        return self._move(recording, ("processing",), Status(code="done", updated_at=now), completed_at=now)
+
+    def fail(self, recording: Recording, status: Status) -> Recording:
+        """Processing refused the upload; `status` carries the sub_code saying why."""
+        if status.code != "failed":
+            raise InvalidTransition("recording", recording.id, recording.status.code, status.code)
+        return self._move(recording, ("processing", "paused"), status)
+
+    def stage(self, recording: Recording, status: Status) -> Recording:
+        """A triggered recording (`recall-sim trigger`), made to stand where its event left it."""
+        changes: dict[str, Any] = {}
+        if status.code in ("done", "failed", "deleted"):
+            changes["completed_at"] = status.updated_at
+        return self._move(recording, ("processing",), status, **changes)
+
+    # --- artifacts: each change part of the caller's unit of work --------------------------------
+
+    def add_artifact(self, artifact: Artifact) -> Artifact:
+        """A new artifact of a recording (processing makes them; so do transcripts and the trigger)."""
+        if self._artifacts.get(artifact.id) is not None:
+            raise InvalidTransition("artifact", artifact.id, "stored", "created")
+        return self._artifacts.put(artifact)
+
+    def finish_artifact(
+        self, artifact: Artifact, status: Status, blobs: dict[str, str] | None = None
+    ) -> Artifact:
+        """A processing artifact is `done` or `failed` (with its downloads, when they come now)."""
+        if artifact.status.code != "processing" or status.code not in ("done", "failed"):
+            raise InvalidTransition("artifact", artifact.id, artifact.status.code, status.code)
+        changes: dict[str, Any] = {"status": status}
+        if blobs is not None:
+            changes["blobs"] = blobs
+        return self._artifacts.put(artifact.model_copy(update=changes))
+
+    def update_artifact_metadata(self, artifact: Artifact, metadata: dict[str, str | None]) -> Artifact:
+        return self._artifacts.put(
+            artifact.model_copy(update={"metadata": {**artifact.metadata, **metadata}})
+        )
 
     def _visible(self, workspace: Workspace, recording_id: str) -> Recording:
         recording = self.records.get(recording_id)
@@ -110,7 +179,7 @@ class Recordings:
     ) -> Recording:
         recording = self._visible(workspace, recording_id)
         with self.ctx.unit_of_work():
-            return self.records.put(
+            return self._recordings.put(
                 recording.model_copy(update={"metadata": {**recording.metadata, **metadata}})
             )
 
@@ -128,12 +197,11 @@ class Recordings:
         with self.ctx.unit_of_work():
             for artifact in self.artifacts_of(recording.id):
                 self.delete_artifact_record(artifact, recording)
-            deleted = recording.model_copy(update={"status": Status(code="deleted", updated_at=now)})
-            self.records.put(deleted)
+            deleted = self._move(recording, ("done", "failed"), Status(code="deleted", updated_at=now))
             record_event(
                 self.ctx,
                 workspace.id,
-                "recording.deleted",
+                RECORDING_DELETED,
                 deleted.status,
                 recording=subject_of(deleted),
                 sdk_upload=Subject(id=deleted.sdk_upload_id),
@@ -145,13 +213,14 @@ class Recordings:
     def delete_artifact_record(self, artifact: Artifact, recording: Recording) -> Artifact:
         """Marks an artifact deleted and records its `.deleted` event; the caller removes blobs after
         the unit of work commits, so a failed delete leaves the media in place."""
+        if artifact.status.code == "deleted":
+            raise InvalidTransition("artifact", artifact.id, artifact.status.code, "deleted")
         status = Status(code="deleted", updated_at=self.ctx.now())
-        deleted = artifact.model_copy(update={"status": status})
-        self.artifacts.put(deleted)
+        deleted = self._artifacts.put(artifact.model_copy(update={"status": status}))
         record_event(
             self.ctx,
             artifact.workspace_id,
-            f"{artifact.kind}.deleted",
+            artifact_event(artifact.kind, "deleted"),
             status,
             recording=subject_of(recording),
             artifact=subject_of(artifact),

@@ -1,15 +1,21 @@
-"""Desktop SDK uploads: created by a partner's backend, they hand the desktop app its upload token."""
+"""Desktop SDK uploads: created by a partner's backend, they hand the desktop app its upload token.
+
+This module is the writer of the `sdk_uploads` collection and owns an upload's statuses:
+pending ──start──▶ uploading ──▶ complete | failed (processing's verdict).
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime
 from typing import Any
 
 from recall_sim.simulator.backend.context import Context
 from recall_sim.simulator.backend.providers import REALTIME_EVENTS, streaming_provider_error
-from recall_sim.simulator.errors import NotFound, ValidationFailed
-from recall_sim.simulator.records import Repository, SdkUpload, Status, UploadToken, Workspace
+from recall_sim.simulator.errors import InvalidTransition, NotFound, ValidationFailed
+from recall_sim.simulator.ingest.tokens import UploadTokens
+from recall_sim.simulator.records import Reader, Repository, SdkUpload, Status, Workspace
 from recall_sim.simulator.schemas.sdk_upload import RecordingConfig, SdkUploadCreate
+from recall_sim.simulator.store import Collection
 from recall_sim.simulator.transcription.request import diarization_errors
 from recall_sim.simulator.validation import is_url
 
@@ -60,10 +66,11 @@ def _check_recording_config(workspace: Workspace, config: RecordingConfig) -> No
 
 
 class SdkUploads:
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, tokens: UploadTokens) -> None:
         self.ctx = ctx
-        self.records = Repository(ctx.store, "sdk_uploads", SdkUpload)
-        self.tokens = Repository(ctx.store, "upload_tokens", UploadToken)
+        self.tokens = tokens
+        self._uploads = Repository(ctx.store, Collection.SDK_UPLOADS, SdkUpload)
+        self.records: Reader[SdkUpload] = self._uploads
 
     def create_sdk_upload(self, workspace: Workspace, body: SdkUploadCreate | None) -> SdkUpload:
         body = body or SdkUploadCreate()
@@ -82,17 +89,34 @@ class SdkUploads:
                 metadata=body.metadata,
                 recording_config=None if config is None else config.model_dump(mode="json"),
             )
-            self.records.put(upload)
-            self.tokens.put(
-                UploadToken(
-                    id=upload.upload_token,
-                    sdk_upload_id=upload.id,
-                    workspace_id=workspace.id,
-                    region=workspace.region,
-                    expires_at=now + timedelta(seconds=self.ctx.settings.upload_token_ttl),
-                )
-            )
+            self._uploads.put(upload)
+            self.tokens.issue(upload, workspace, now)
         return upload
+
+    # --- status transitions: each part of the caller's unit of work ------------------------------
+
+    def _move(self, upload: SdkUpload, allowed: tuple[str, ...], status: Status) -> SdkUpload:
+        if upload.status.code not in allowed:
+            raise InvalidTransition("sdk upload", upload.id, upload.status.code, status.code)
+        return self._uploads.put(upload.model_copy(update={"status": status}))
+
+    def start_uploading(self, upload: SdkUpload, now: datetime) -> SdkUpload:
+        """The desktop app started its recording: parts are on their way."""
+        return self._move(upload, ("pending",), Status(code="uploading", updated_at=now))
+
+    def complete(self, upload: SdkUpload, now: datetime) -> SdkUpload:
+        """Processing made its recording `done`."""
+        return self._move(upload, ("uploading",), Status(code="complete", updated_at=now))
+
+    def fail(self, upload: SdkUpload, status: Status) -> SdkUpload:
+        """Processing refused what was uploaded; `status` carries the sub_code saying why."""
+        if status.code != "failed":
+            raise InvalidTransition("sdk upload", upload.id, upload.status.code, status.code)
+        return self._move(upload, ("uploading",), status)
+
+    def stage(self, upload: SdkUpload, status: Status) -> SdkUpload:
+        """A triggered upload (`recall-sim trigger`), made to stand where the event it reports left it."""
+        return self._move(upload, ("pending",), status)
 
     def retrieve_sdk_upload(self, workspace: Workspace, upload_id: str) -> SdkUpload:
         upload = self.records.get(upload_id)

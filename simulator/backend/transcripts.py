@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from recall_sim.simulator.backend.context import Context
-from recall_sim.simulator.backend.events import record_event
+from recall_sim.simulator.backend.events import TRANSCRIPT_PROCESSING, record_event
 from recall_sim.simulator.backend.recordings import Recordings, subject_of
 from recall_sim.simulator.errors import BadRequest
 from recall_sim.simulator.records import Artifact, Status, Workspace
@@ -72,11 +72,11 @@ class Transcripts:
                 diarization=request.diarization,
                 expires_at=recording.expires_at,
             )
-            self.recordings.artifacts.put(artifact)
+            self.recordings.add_artifact(artifact)
             record_event(
                 self.ctx,
                 workspace.id,
-                "transcript.processing",
+                TRANSCRIPT_PROCESSING,
                 artifact.status,
                 recording=subject_of(recording),
                 artifact=subject_of(artifact),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from recall_sim.simulator.backend.context import Context
 from recall_sim.simulator.errors import AuthenticationFailed, NotAuthenticated, NotFound, ValidationFailed
-from recall_sim.simulator.records import ApiKey, Quirks, Repository, Workspace
+from recall_sim.simulator.records import ApiKey, Quirks, Reader, Repository, Workspace
 from recall_sim.simulator.settings import REGIONS, Profile, Region
+from recall_sim.simulator.store import Collection
 
 __all__ = ["Workspaces", "parse_authorization"]
 
@@ -28,8 +29,11 @@ def parse_authorization(header: str | None) -> str:
 class Workspaces:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self.records = Repository(ctx.store, "workspaces", Workspace)
-        self.keys = Repository(ctx.store, "api_keys", ApiKey)
+        # The writer of `workspaces` and `api_keys`: every other module reads them and asks here.
+        self._workspaces = Repository(ctx.store, Collection.WORKSPACES, Workspace)
+        self._keys = Repository(ctx.store, Collection.API_KEYS, ApiKey)
+        self.records: Reader[Workspace] = self._workspaces
+        self.keys: Reader[ApiKey] = self._keys
 
     def create_workspace(
         self,
@@ -62,17 +66,18 @@ class Workspaces:
                 quirks=quirks or Quirks(),
                 created_at=now,
             )
-            self.records.put(workspace)
-            key = self.keys.put(
+            self._workspaces.put(workspace)
+            key = self._keys.put(
                 ApiKey(id=api_key or self.ctx.ids.api_key(), workspace_id=workspace.id, created_at=now)
             )
         return workspace, key
 
-    def create_api_key(self, workspace_id: str) -> ApiKey:
+    def create_api_key(self, workspace_id: str, key: str | None = None) -> ApiKey:
+        """A new key of the workspace: drawn, or `key` itself (the start-up key asked for by name)."""
         self.get_workspace(workspace_id)
         with self.ctx.unit_of_work():
-            return self.keys.put(
-                ApiKey(id=self.ctx.ids.api_key(), workspace_id=workspace_id, created_at=self.ctx.now())
+            return self._keys.put(
+                ApiKey(id=key or self.ctx.ids.api_key(), workspace_id=workspace_id, created_at=self.ctx.now())
             )
 
     def update_workspace(
@@ -85,7 +90,12 @@ class Workspaces:
         if quirks is not None:
             changes["quirks"] = quirks
         with self.ctx.unit_of_work():
-            return self.records.put(workspace.model_copy(update=changes))
+            return self._workspaces.put(workspace.model_copy(update=changes))
+
+    def set_webhook_secret(self, workspace: Workspace, secret: str) -> Workspace:
+        """The secret a `current` workspace signs every endpoint with, after a rotation. Part of the
+        caller's unit of work (which also keeps the old secret valid for a while)."""
+        return self._workspaces.put(workspace.model_copy(update={"webhook_secret": secret}))
 
     def get_workspace(self, workspace_id: str) -> Workspace:
         workspace = self.records.get(workspace_id)

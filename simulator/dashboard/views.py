@@ -13,9 +13,10 @@ from typing import Any
 
 from recall_sim.simulator.backend.events import DomainEvent
 from recall_sim.simulator.control import ControlPlane
-from recall_sim.simulator.records import Artifact, Recording, Repository, SdkUpload, UploadToken
+from recall_sim.simulator.records import Artifact, Reader, Recording, SdkUpload, UploadToken
 from recall_sim.simulator.region import Region
 from recall_sim.simulator.render import Links
+from recall_sim.simulator.store import Collection
 from recall_sim.simulator.webhooks.models import Attempt
 
 __all__ = [
@@ -41,7 +42,7 @@ def mask(secret: str) -> str:
 
 
 def _events(region: Region) -> list[DomainEvent]:
-    return Repository(region.store, "events", DomainEvent).find()
+    return Reader(region.store, Collection.EVENTS, DomainEvent).find()
 
 
 def overview(region: Region) -> dict[str, Any]:
@@ -158,7 +159,7 @@ def _latest(artifacts: list[Artifact], kind: str) -> Artifact | None:
 def recording_view(region: Region, recording: Recording, links: Links) -> RecordingView:
     artifacts = region.recordings.artifacts_of(recording.id, include_deleted=True)
     upload = region.sdk_uploads.records.get(recording.sdk_upload_id)
-    token = None if upload is None else region.sdk_uploads.tokens.get(upload.upload_token)
+    token = None if upload is None else region.upload_tokens.tokens.get(upload.upload_token)
     view = RecordingView(
         recording=recording,
         upload=upload,

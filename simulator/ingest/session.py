@@ -13,13 +13,22 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from recall_sim.seams import isoformat
 from recall_sim.simulator.backend.context import Context
-from recall_sim.simulator.backend.events import Subject, record_event
+from recall_sim.simulator.backend.events import (
+    RECORDING_PAUSED,
+    RECORDING_PROCESSING,
+    SDK_UPLOAD_RECORDING_ENDED,
+    SDK_UPLOAD_RECORDING_STARTED,
+    SDK_UPLOAD_UPLOADING,
+    Subject,
+    record_event,
+)
 from recall_sim.simulator.backend.recordings import Recordings, subject_of
+from recall_sim.simulator.backend.sdk_uploads import SdkUploads
 from recall_sim.simulator.errors import BadRequest, Conflict, ValidationFailed
 from recall_sim.simulator.ingest.records import IngestFile
 from recall_sim.simulator.ingest.tokens import UploadTokenAuth, UploadTokens
 from recall_sim.simulator.ingest.tus import TusFiles, file_id_from_url
-from recall_sim.simulator.records import Recording, Repository, SdkUpload, Status, UploadToken
+from recall_sim.simulator.records import Recording, SdkUpload, Status
 
 __all__ = ["PROCESS_UPLOAD", "FinalizeManifest", "IngestSessions", "ManifestPart", "StartRecording"]
 
@@ -62,13 +71,20 @@ def _upload_subject(upload: SdkUpload) -> Subject:
 
 
 class IngestSessions:
-    def __init__(self, ctx: Context, tokens: UploadTokens, recordings: Recordings, files: TusFiles) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        tokens: UploadTokens,
+        sdk_uploads: SdkUploads,
+        recordings: Recordings,
+        files: TusFiles,
+    ) -> None:
         self.ctx = ctx
         self.tokens = tokens
+        self.sdk_uploads = sdk_uploads
         self.recordings = recordings
         self.files = files
-        self.uploads = Repository(ctx.store, "sdk_uploads", SdkUpload)
-        self.token_records = Repository(ctx.store, "upload_tokens", UploadToken)
+        self.uploads = sdk_uploads.records
 
     def _upload_event(
         self, upload: SdkUpload, event_type: str, status: Status, recording: Recording | None
@@ -94,18 +110,15 @@ class IngestSessions:
         now = self.ctx.now()
         with self.ctx.unit_of_work():
             recording = self.recordings.create_recording(auth.upload)
-            status = Status(code="uploading", updated_at=now)
-            upload = self.uploads.put(auth.upload.model_copy(update={"status": status}))
-            self.token_records.put(
-                auth.token.model_copy(update={"recording_started_at": now, "session": body.model_dump()})
-            )
+            upload = self.sdk_uploads.start_uploading(auth.upload, now)
+            self.tokens.mark_started(auth.token, body.model_dump(), now)
             self._upload_event(
                 upload,
-                "sdk_upload.recording_started",
+                SDK_UPLOAD_RECORDING_STARTED,
                 Status(code="recording_started", updated_at=now),
                 recording,
             )
-            self._upload_event(upload, "sdk_upload.uploading", status, recording)
+            self._upload_event(upload, SDK_UPLOAD_UPLOADING, upload.status, recording)
         return recording
 
     def _set_recording_status(self, auth: UploadTokenAuth, code: str, event: str) -> Recording:
@@ -116,23 +129,26 @@ class IngestSessions:
         if recording.status.code == code:
             return recording
         with self.ctx.unit_of_work():
-            status = Status(code=code, updated_at=self.ctx.now())
-            recording = self.recordings.records.put(recording.model_copy(update={"status": status}))
+            now = self.ctx.now()
+            if code == "paused":
+                recording = self.recordings.pause(recording, now)
+            else:
+                recording = self.recordings.resume(recording, now)
             record_event(
                 self.ctx,
                 recording.workspace_id,
                 event,
-                status,
+                recording.status,
                 recording=subject_of(recording),
                 sdk_upload=_upload_subject(auth.upload),
             )
         return recording
 
     def pause(self, auth: UploadTokenAuth) -> Recording:
-        return self._set_recording_status(auth, "paused", "recording.paused")
+        return self._set_recording_status(auth, "paused", RECORDING_PAUSED)
 
     def resume(self, auth: UploadTokenAuth) -> Recording:
-        return self._set_recording_status(auth, "processing", "recording.processing")
+        return self._set_recording_status(auth, "processing", RECORDING_PROCESSING)
 
     def end(self, auth: UploadTokenAuth, body: EndRecording | None = None) -> Recording:
         """The desktop app stopped recording; parts may keep uploading (the real SDK allows minutes)."""
@@ -146,15 +162,12 @@ class IngestSessions:
 
     def _end(self, auth: UploadTokenAuth, recording: Recording, body: EndRecording) -> None:
         now = self.ctx.now()
-        session = {**auth.token.session, "duration": body.duration}
-        self.token_records.put(auth.token.model_copy(update={"recording_ended_at": now, "session": session}))
+        self.tokens.mark_ended(auth.token, body.duration, now)
         if recording.status.code == "paused":
-            self.recordings.records.put(
-                recording.model_copy(update={"status": Status(code="processing", updated_at=now)})
-            )
+            self.recordings.resume(recording, now)
         self._upload_event(
             auth.upload,
-            "sdk_upload.recording_ended",
+            SDK_UPLOAD_RECORDING_ENDED,
             Status(code="recording_ended", updated_at=now),
             recording,
         )
@@ -191,9 +204,8 @@ class IngestSessions:
         with self.ctx.unit_of_work():
             if auth.token.recording_ended_at is None:
                 self._end(auth, recording, EndRecording())
-            token = self.token_records.get(auth.token.id) or auth.token
-            session = {**token.session, "parts": {name: record.id for name, record in parts.items()}}
-            self.token_records.put(token.model_copy(update={"finalized_at": now, "session": session}))
+            token = self.tokens.tokens.get(auth.token.id) or auth.token
+            self.tokens.mark_finalized(token, {name: record.id for name, record in parts.items()}, now)
             delay = self.ctx.settings.status_delays.processing_start
             self.ctx.scheduler.schedule(PROCESS_UPLOAD, {"sdk_upload_id": auth.upload.id}, delay=delay)
         return self.uploads.get(auth.upload.id) or auth.upload

@@ -2,35 +2,32 @@
 
 A token belongs to one sdk upload of one workspace in one region; it starts one recording, works until it
 expires, and is spent once the upload is finalized. Every refusal is a 4xx that changes nothing.
+
+This module is the writer of the `upload_tokens` collection: issued, started, ended, finalized.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 from recall_sim.simulator.backend.context import Context
-from recall_sim.simulator.errors import ApiError, AuthenticationFailed, Conflict
-from recall_sim.simulator.records import Repository, SdkUpload, UploadToken, Workspace
+from recall_sim.simulator.errors import (
+    ApiError,
+    Conflict,
+    ExpiredUploadToken,
+    InvalidTransition,
+    InvalidUploadToken,
+    RecordingNotStarted,
+    UploadFinalized,
+)
+from recall_sim.simulator.records import Reader, Repository, SdkUpload, UploadToken, Workspace
+from recall_sim.simulator.store import Collection
 
 __all__ = ["UploadTokenAuth", "UploadTokens"]
 
 SCHEME = "uploadtoken"
-
-
-class InvalidUploadToken(AuthenticationFailed):
-    default_detail = "Invalid upload token."
-
-
-class ExpiredUploadToken(AuthenticationFailed):
-    default_detail = "Upload token has expired."
-
-
-class UploadFinalized(Conflict):
-    default_detail = "This upload has already been finalized; its token is spent."
-
-
-class RecordingNotStarted(Conflict):
-    default_detail = "No recording has been started with this upload token."
 
 
 @dataclass(frozen=True)
@@ -43,9 +40,48 @@ class UploadTokenAuth:
 class UploadTokens:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self.tokens = Repository(ctx.store, "upload_tokens", UploadToken)
-        self.uploads = Repository(ctx.store, "sdk_uploads", SdkUpload)
-        self.workspaces = Repository(ctx.store, "workspaces", Workspace)
+        self._tokens = Repository(ctx.store, Collection.UPLOAD_TOKENS, UploadToken)
+        self.tokens: Reader[UploadToken] = self._tokens
+        self.uploads = Reader(ctx.store, Collection.SDK_UPLOADS, SdkUpload)
+        self.workspaces = Reader(ctx.store, Collection.WORKSPACES, Workspace)
+
+    # --- the token's life: each change part of the caller's unit of work -------------------------
+
+    def issue(self, upload: SdkUpload, workspace: Workspace, now: datetime) -> UploadToken:
+        """The token of a new upload: it can start a recording until `upload_token_ttl` has passed."""
+        return self._tokens.put(
+            UploadToken(
+                id=upload.upload_token,
+                sdk_upload_id=upload.id,
+                workspace_id=workspace.id,
+                region=workspace.region,
+                expires_at=now + timedelta(seconds=self.ctx.settings.upload_token_ttl),
+            )
+        )
+
+    def mark_started(self, token: UploadToken, session: dict[str, Any], now: datetime) -> UploadToken:
+        if token.recording_started_at is not None:
+            raise InvalidTransition("upload token", token.id, "started", "started")
+        return self._tokens.put(token.model_copy(update={"recording_started_at": now, "session": session}))
+
+    def mark_ended(self, token: UploadToken, duration: float | None, now: datetime) -> UploadToken:
+        if token.recording_started_at is None or token.recording_ended_at is not None:
+            raise InvalidTransition("upload token", token.id, _state_of(token), "ended")
+        session = {**token.session, "duration": duration}
+        return self._tokens.put(token.model_copy(update={"recording_ended_at": now, "session": session}))
+
+    def mark_finalized(self, token: UploadToken, parts: dict[str, str], now: datetime) -> UploadToken:
+        """Spend the token: `parts` names the tus file of each part the upload is processed from."""
+        if token.recording_ended_at is None or token.finalized_at is not None:
+            raise InvalidTransition("upload token", token.id, _state_of(token), "finalized")
+        session = {**token.session, "parts": parts}
+        return self._tokens.put(token.model_copy(update={"finalized_at": now, "session": session}))
+
+    def note_media(self, token: UploadToken, summary: dict[str, Any]) -> UploadToken:
+        """What processing found in the finalized upload's media, kept beside the session."""
+        if token.finalized_at is None:
+            raise InvalidTransition("upload token", token.id, _state_of(token), "processed")
+        return self._tokens.put(token.model_copy(update={"session": {**token.session, "media": summary}}))
 
     def authenticate(self, authorization: str | None, query_token: str | None = None) -> UploadTokenAuth:
         """The token from `Authorization: UploadToken <token>` (or a `token` query parameter, which
@@ -88,3 +124,11 @@ class UploadTokens:
 
 def is_token_error(error: ApiError) -> bool:
     return isinstance(error, InvalidUploadToken | ExpiredUploadToken | UploadFinalized | RecordingNotStarted)
+
+
+def _state_of(token: UploadToken) -> str:
+    if token.finalized_at is not None:
+        return "finalized"
+    if token.recording_ended_at is not None:
+        return "ended"
+    return "started" if token.recording_started_at is not None else "issued"

@@ -28,7 +28,8 @@ from recall_sim.simulator.errors import (
 )
 from recall_sim.simulator.ingest.records import PARTS, IngestFile
 from recall_sim.simulator.ingest.tokens import UploadTokenAuth
-from recall_sim.simulator.records import Repository
+from recall_sim.simulator.records import Reader, Repository
+from recall_sim.simulator.store import Collection
 
 __all__ = [
     "CHECKSUM_ALGORITHMS",
@@ -112,7 +113,8 @@ class TusFiles:
     def __init__(self, ctx: Context, max_size: int) -> None:
         self.ctx = ctx
         self.max_size = max_size
-        self.files = Repository(ctx.store, "ingest_files", IngestFile)
+        self._files = Repository(ctx.store, Collection.INGEST_FILES, IngestFile)
+        self.files: Reader[IngestFile] = self._files
         self._writing: set[str] = set()
 
     # -- reading ---------------------------------------------------------------------------------
@@ -203,7 +205,7 @@ class TusFiles:
             else:
                 self.ctx.blobs.write_bytes(record.blob, b"")
                 self.ctx.scheduler.schedule(EXPIRE_JOB, {"file_id": file_id}, delay=EXPIRY.total_seconds())
-            self.files.put(record)
+            self._files.put(record)
         return record
 
     def _partial_for_final(self, auth: UploadTokenAuth, file_id: str) -> IngestFile:
@@ -267,7 +269,7 @@ class TusFiles:
             updated = record.model_copy(
                 update={"offset": record.offset + written, "updated_at": now, "expires_at": now + EXPIRY}
             )
-            self.files.put(updated)
+            self._files.put(updated)
         return updated
 
     async def _write(
@@ -306,7 +308,7 @@ class TusFiles:
     def terminate(self, auth: UploadTokenAuth, file_id: str) -> None:
         record = self.get(auth, file_id)
         with self.ctx.unit_of_work():
-            self.files.put(record.model_copy(update={"terminated": True, "updated_at": self.ctx.now()}))
+            self._files.put(record.model_copy(update={"terminated": True, "updated_at": self.ctx.now()}))
         self.ctx.blobs.delete(record.blob)
 
     def discard(self, file_id: str) -> None:
@@ -315,7 +317,7 @@ class TusFiles:
         if record is None:
             return
         with self.ctx.unit_of_work():
-            self.files.put(record.model_copy(update={"terminated": True}))
+            self._files.put(record.model_copy(update={"terminated": True}))
         self.ctx.blobs.delete(record.blob)
 
     def expire(self, file_id: str) -> None:
@@ -329,7 +331,7 @@ class TusFiles:
                 self.ctx.scheduler.schedule(EXPIRE_JOB, {"file_id": file_id}, delay=delay)
             return
         with self.ctx.unit_of_work():
-            self.files.put(record.model_copy(update={"terminated": True}))
+            self._files.put(record.model_copy(update={"terminated": True}))
         self.ctx.blobs.delete(record.blob)
 
     def files_of(self, upload_id: str) -> list[IngestFile]:

@@ -16,10 +16,21 @@ from typing import Any
 
 from recall_sim.seams import isoformat
 from recall_sim.simulator.backend.context import Context
-from recall_sim.simulator.backend.events import Subject, record_event
+from recall_sim.simulator.backend.events import (
+    RECORDING_DONE,
+    RECORDING_FAILED,
+    RECORDING_PROCESSING,
+    SDK_UPLOAD_COMPLETE,
+    SDK_UPLOAD_FAILED,
+    Subject,
+    artifact_event,
+    record_event,
+)
 from recall_sim.simulator.backend.recordings import Recordings, subject_of
+from recall_sim.simulator.backend.sdk_uploads import SdkUploads
 from recall_sim.simulator.ingest.records import IngestFile
 from recall_sim.simulator.ingest.session import PROCESS_UPLOAD
+from recall_sim.simulator.ingest.tokens import UploadTokens
 from recall_sim.simulator.processing.containers import MediaRejected
 from recall_sim.simulator.processing.media import MediaReport, analyse_media, transcode_to_mp3
 from recall_sim.simulator.processing.participants import derive_participant_downloads, parse_events
@@ -28,12 +39,13 @@ from recall_sim.simulator.realtime.transcript import streamed_transcript
 from recall_sim.simulator.records import (
     Artifact,
     ArtifactKind,
+    Reader,
     Recording,
-    Repository,
     SdkUpload,
     Status,
     UploadToken,
 )
+from recall_sim.simulator.store import Collection
 from recall_sim.simulator.transcription.jobs import transcript_blob_keys
 from recall_sim.simulator.transcription.option_rules import REFUSED_SUB_CODE, streaming_refusal
 from recall_sim.simulator.transcription.provider_data import provider_error
@@ -59,13 +71,17 @@ class Product:
 
 
 class Processing:
-    def __init__(self, ctx: Context, recordings: Recordings) -> None:
+    def __init__(
+        self, ctx: Context, sdk_uploads: SdkUploads, upload_tokens: UploadTokens, recordings: Recordings
+    ) -> None:
         self.ctx = ctx
+        self.sdk_uploads = sdk_uploads
+        self.upload_tokens = upload_tokens
         self.recordings = recordings
-        self.uploads = Repository(ctx.store, "sdk_uploads", SdkUpload)
-        self.tokens = Repository(ctx.store, "upload_tokens", UploadToken)
-        self.files = Repository(ctx.store, "ingest_files", IngestFile)
-        self.sessions = Repository(ctx.store, "realtime_sessions", RealtimeSession)
+        self.uploads = sdk_uploads.records
+        self.tokens = upload_tokens.tokens
+        self.files = Reader(ctx.store, Collection.INGEST_FILES, IngestFile)
+        self.sessions = Reader(ctx.store, Collection.REALTIME_SESSIONS, RealtimeSession)
         ctx.scheduler.register(PROCESS_UPLOAD, self.process_upload)
         ctx.scheduler.register(ARTIFACT_DONE, self.artifact_done)
         ctx.scheduler.register(FINISH_RECORDING, self.finish_recording)
@@ -89,16 +105,13 @@ class Processing:
         delays = self.ctx.settings.status_delays
         now = self.ctx.now()
         with self.ctx.unit_of_work():
-            status = Status(code="processing", updated_at=now)
-            recording = self.recordings.records.put(recording.model_copy(update={"status": status}))
-            self.tokens.put(
-                token.model_copy(update={"session": {**token.session, "media": _report_summary(report)}})
-            )
+            recording = self.recordings.start_processing(recording, now)
+            self.upload_tokens.note_media(token, _report_summary(report))
             record_event(
                 self.ctx,
                 upload.workspace_id,
-                "recording.processing",
-                status,
+                RECORDING_PROCESSING,
+                recording.status,
                 recording=subject_of(recording),
                 sdk_upload=Subject(id=upload.id, metadata=upload.metadata),
             )
@@ -119,7 +132,7 @@ class Processing:
                     diarization=product.diarization,
                     expires_at=recording.expires_at,
                 )
-                self.recordings.artifacts.put(artifact)
+                self.recordings.add_artifact(artifact)
                 delay = delays.artifact + delays.per_media_second * report.duration
                 self.ctx.scheduler.schedule(ARTIFACT_DONE, {"artifact_id": artifact.id}, delay=delay)
             if not products:
@@ -256,13 +269,13 @@ class Processing:
         now = self.ctx.now()
         with self.ctx.unit_of_work():
             status = Status(code="failed", sub_code=sub_code, updated_at=now)
-            recording = self.recordings.records.put(recording.model_copy(update={"status": status}))
-            upload = self.uploads.put(upload.model_copy(update={"status": status}))
+            recording = self.recordings.fail(recording, status)
+            upload = self.sdk_uploads.fail(upload, status)
             upload_subject = Subject(id=upload.id, metadata=upload.metadata)
             record_event(
                 self.ctx,
                 upload.workspace_id,
-                "recording.failed",
+                RECORDING_FAILED,
                 status,
                 recording=subject_of(recording),
                 sdk_upload=upload_subject,
@@ -270,7 +283,7 @@ class Processing:
             record_event(
                 self.ctx,
                 upload.workspace_id,
-                "sdk_upload.failed",
+                SDK_UPLOAD_FAILED,
                 status,
                 sdk_upload=upload_subject,
                 extra={"created_at": isoformat(upload.created_at), "recording_id": None},
@@ -291,11 +304,11 @@ class Processing:
             status = Status(
                 code="failed" if sub_code else "done", sub_code=sub_code, updated_at=self.ctx.now()
             )
-            artifact = self.recordings.artifacts.put(artifact.model_copy(update={"status": status}))
+            artifact = self.recordings.finish_artifact(artifact, status)
             record_event(
                 self.ctx,
                 artifact.workspace_id,
-                f"{artifact.kind}.{status.code}",
+                artifact_event(artifact.kind, status.code),
                 status,
                 recording=subject_of(recording),
                 artifact=subject_of(artifact),
@@ -314,26 +327,22 @@ class Processing:
             return
         now = self.ctx.now()
         with self.ctx.unit_of_work():
-            done = Status(code="done", updated_at=now)
-            recording = self.recordings.records.put(
-                recording.model_copy(update={"status": done, "completed_at": now})
-            )
+            recording = self.recordings.complete(recording, now)
             upload_subject = Subject(id=upload.id, metadata=upload.metadata)
             record_event(
                 self.ctx,
                 upload.workspace_id,
-                "recording.done",
-                done,
+                RECORDING_DONE,
+                recording.status,
                 recording=subject_of(recording),
                 sdk_upload=upload_subject,
             )
-            complete = Status(code="complete", updated_at=now)
-            upload = self.uploads.put(upload.model_copy(update={"status": complete}))
+            upload = self.sdk_uploads.complete(upload, now)
             record_event(
                 self.ctx,
                 upload.workspace_id,
-                "sdk_upload.complete",
-                complete,
+                SDK_UPLOAD_COMPLETE,
+                upload.status,
                 sdk_upload=upload_subject,
                 recording=subject_of(recording),
                 extra={"created_at": isoformat(upload.created_at), "recording_id": recording.id},

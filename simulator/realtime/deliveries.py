@@ -28,8 +28,9 @@ from recall_sim.simulator.realtime.records import (
     RealtimeSession,
 )
 from recall_sim.simulator.realtime.sockets import EndpointSockets
-from recall_sim.simulator.records import RealtimeEndpoint, Recording, Repository
+from recall_sim.simulator.records import Reader, RealtimeEndpoint, Recording, Repository
 from recall_sim.simulator.scheduler import Job, Scheduler
+from recall_sim.simulator.store import Collection
 from recall_sim.simulator.webhooks.sender import send
 
 __all__ = ["RECORDER", "SEND_JOB", "Deliveries"]
@@ -58,8 +59,9 @@ class Deliveries:
         self.channels = channels
         self.sockets = sockets
         self.webhook_transport = webhook_transport
-        self.records = Repository(ctx.store, "realtime_deliveries", RealtimeDelivery)
-        self.sessions = Repository(ctx.store, "realtime_sessions", RealtimeSession)
+        self._deliveries = Repository(ctx.store, Collection.REALTIME_DELIVERIES, RealtimeDelivery)
+        self.records: Reader[RealtimeDelivery] = self._deliveries
+        self.sessions = Reader(ctx.store, Collection.REALTIME_SESSIONS, RealtimeSession)
         self._in_flight: set[str] = set()
 
     def register(self, scheduler: Scheduler) -> None:
@@ -97,7 +99,7 @@ class Deliveries:
             payload=payload,
             created_at=self.ctx.now(),
         )
-        self.records.put(delivery)
+        self._deliveries.put(delivery)
         if not any(d.status == "pending" for d in queue):
             self.ctx.scheduler.schedule(SEND_JOB, {"delivery_id": delivery.id})
         return delivery
@@ -144,7 +146,7 @@ class Deliveries:
             self._finish(delivery, "failed", error, attempts)
         else:
             with self.ctx.unit_of_work():
-                self.records.put(
+                self._deliveries.put(
                     delivery.model_copy(
                         update={"attempts": attempts, "error": error, "last_attempt_at": self.ctx.now()}
                     )
@@ -185,7 +187,7 @@ class Deliveries:
     ) -> None:
         now = self.ctx.now()
         with self.ctx.unit_of_work():
-            self.records.put(
+            self._deliveries.put(
                 delivery.model_copy(
                     update={
                         "status": status,

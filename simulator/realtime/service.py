@@ -13,7 +13,8 @@ from recall_sim.simulator.realtime.payloads import realtime_start_info
 from recall_sim.simulator.realtime.protocol import EndFrame, EventAckFrame, FrameRejected, error, parse_frame
 from recall_sim.simulator.realtime.sockets import EndpointSockets
 from recall_sim.simulator.realtime.streams import RealtimeStreams
-from recall_sim.simulator.records import Recording, Repository, SdkUpload
+from recall_sim.simulator.records import Reader, Recording, SdkUpload
+from recall_sim.simulator.store import Collection
 
 __all__ = ["Realtime"]
 
@@ -38,7 +39,7 @@ class Realtime:
         self.streams = RealtimeStreams(ctx, self.deliveries)
         self.deliveries.register(ctx.scheduler)
         self.streams.register(ctx.scheduler)
-        self.uploads = Repository(ctx.store, "sdk_uploads", SdkUpload)
+        self.uploads = Reader(ctx.store, Collection.SDK_UPLOADS, SdkUpload)
 
     def start_info(self, recording: Recording) -> dict[str, Any]:
         upload = self.uploads.get(recording.sdk_upload_id)

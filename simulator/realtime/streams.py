@@ -34,8 +34,9 @@ from recall_sim.simulator.realtime.protocol import (
     event,
 )
 from recall_sim.simulator.realtime.records import RealtimeSession, StreamedUtterance
-from recall_sim.simulator.records import RealtimeEndpoint, Recording, Repository, SdkUpload
+from recall_sim.simulator.records import Reader, RealtimeEndpoint, Recording, Repository, SdkUpload
 from recall_sim.simulator.scheduler import Job, Scheduler
+from recall_sim.simulator.store import Collection
 from recall_sim.simulator.transcription.option_rules import streaming_refusal
 
 __all__ = ["EMIT_JOB", "RealtimeStreams"]
@@ -53,9 +54,10 @@ class RealtimeStreams:
     def __init__(self, ctx: Context, deliveries: Deliveries) -> None:
         self.ctx = ctx
         self.deliveries = deliveries
-        self.sessions = Repository(ctx.store, "realtime_sessions", RealtimeSession)
-        self.recordings = Repository(ctx.store, "recordings", Recording)
-        self.uploads = Repository(ctx.store, "sdk_uploads", SdkUpload)
+        self._sessions = Repository(ctx.store, Collection.REALTIME_SESSIONS, RealtimeSession)
+        self.sessions: Reader[RealtimeSession] = self._sessions
+        self.recordings = Reader(ctx.store, Collection.RECORDINGS, Recording)
+        self.uploads = Reader(ctx.store, Collection.SDK_UPLOADS, SdkUpload)
 
     def register(self, scheduler: Scheduler) -> None:
         scheduler.register(EMIT_JOB, self.realtime_transcript)
@@ -93,7 +95,7 @@ class RealtimeStreams:
                 if frame.seq is not None:
                     session.last_seq = frame.seq
                 session.updated_at = self.ctx.now()
-                self.sessions.put(session)
+                self._sessions.put(session)
         return None if frame.seq is None else ack(frame.seq)
 
     def _apply(self, recording: Recording, session: RealtimeSession, frame: Frame) -> RealtimeSession:
@@ -174,7 +176,7 @@ class RealtimeStreams:
                 for endpoint in self._subscribers(recording, name):
                     data = transcript_data(recording, config, endpoint, utterance, words)
                     self.deliveries.enqueue(recording, endpoint, name, _body(name, data))
-            self.sessions.put(session)
+            self._sessions.put(session)
         await self.deliveries.close_idle(recording.id)
 
     async def ended(self, recording_id: str) -> None:

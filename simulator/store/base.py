@@ -11,28 +11,30 @@ from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
-__all__ = ["COLLECTIONS", "Doc", "Store", "UnknownCollection"]
+from recall_sim.simulator.store.collections import Collection
+
+__all__ = ["COLLECTIONS", "Collection", "Doc", "Store", "UnknownCollection"]
 
 Doc = dict[str, Any]
 
 #: Every collection the region keeps, with the fields that `find` may filter or order on.
 COLLECTIONS: dict[str, tuple[str, ...]] = {
-    "workspaces": (),
-    "api_keys": ("workspace_id",),
-    "sdk_uploads": ("workspace_id",),
-    "upload_tokens": ("sdk_upload_id",),
-    "recordings": ("workspace_id", "sdk_upload_id"),
-    "artifacts": ("workspace_id", "recording_id", "kind"),
-    "idempotency": ("workspace_id",),
-    "ingest_files": ("sdk_upload_id",),
-    "jobs": ("due_at",),
-    "events": ("workspace_id",),
-    "webhook_endpoints": ("workspace_id",),
-    "webhook_messages": ("workspace_id", "event_id"),
-    "webhook_attempts": ("message_id", "endpoint_id"),
-    "webhook_workspace_secrets": (),
-    "realtime_sessions": (),
-    "realtime_deliveries": ("recording_id", "endpoint_id"),
+    Collection.WORKSPACES: (),
+    Collection.API_KEYS: ("workspace_id",),
+    Collection.SDK_UPLOADS: ("workspace_id",),
+    Collection.UPLOAD_TOKENS: ("sdk_upload_id",),
+    Collection.RECORDINGS: ("workspace_id", "sdk_upload_id"),
+    Collection.ARTIFACTS: ("workspace_id", "recording_id", "kind"),
+    Collection.IDEMPOTENCY: ("workspace_id",),
+    Collection.INGEST_FILES: ("sdk_upload_id",),
+    Collection.JOBS: ("due_at",),
+    Collection.EVENTS: ("workspace_id",),
+    Collection.WEBHOOK_ENDPOINTS: ("workspace_id",),
+    Collection.WEBHOOK_MESSAGES: ("workspace_id", "event_id"),
+    Collection.WEBHOOK_ATTEMPTS: ("message_id", "endpoint_id"),
+    Collection.WEBHOOK_WORKSPACE_SECRETS: (),
+    Collection.REALTIME_SESSIONS: (),
+    Collection.REALTIME_DELIVERIES: ("recording_id", "endpoint_id"),
 }
 
 

@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from recall_sim.simulator.backend.context import Context
-from recall_sim.simulator.backend.events import record_event
+from recall_sim.simulator.backend.events import artifact_event, record_event
 from recall_sim.simulator.backend.recordings import Recordings, subject_of
 from recall_sim.simulator.records import Artifact, Recording, Status
 from recall_sim.simulator.scheduler import Job
@@ -99,13 +99,11 @@ class TranscriptJobs:
         if artifact is None:
             return False
         with self.ctx.unit_of_work():
-            finished = self.recordings.artifacts.put(
-                artifact.model_copy(update={"status": status, "blobs": blobs})
-            )
+            finished = self.recordings.finish_artifact(artifact, status, blobs)
             record_event(
                 self.ctx,
                 finished.workspace_id,
-                f"transcript.{status.code}",
+                artifact_event("transcript", status.code),
                 status,
                 recording=subject_of(recording),
                 artifact=subject_of(finished),

@@ -14,7 +14,8 @@ from typing import Any
 from recall_sim.simulator.backend.context import Context
 from recall_sim.simulator.backend.recordings import Recordings
 from recall_sim.simulator.ingest.records import IngestFile
-from recall_sim.simulator.records import Recording, Repository, SdkUpload, UploadToken
+from recall_sim.simulator.records import Reader, Recording, SdkUpload, UploadToken
+from recall_sim.simulator.store import Collection
 
 __all__ = ["NO_PARTICIPANT_DATA", "RecordingMedia", "RecordingSources"]
 
@@ -34,9 +35,9 @@ class RecordingSources:
     def __init__(self, ctx: Context, recordings: Recordings) -> None:
         self.ctx = ctx
         self.recordings = recordings
-        self.uploads = Repository(ctx.store, "sdk_uploads", SdkUpload)
-        self.tokens = Repository(ctx.store, "upload_tokens", UploadToken)
-        self.files = Repository(ctx.store, "ingest_files", IngestFile)
+        self.uploads = Reader(ctx.store, Collection.SDK_UPLOADS, SdkUpload)
+        self.tokens = Reader(ctx.store, Collection.UPLOAD_TOKENS, UploadToken)
+        self.files = Reader(ctx.store, Collection.INGEST_FILES, IngestFile)
 
     def _session(self, recording: Recording) -> dict[str, Any]:
         upload = self.uploads.get(recording.sdk_upload_id)

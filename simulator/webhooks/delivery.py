@@ -27,9 +27,10 @@ import httpx
 from recall_sim.seams import RealClock, machine_timestamp
 from recall_sim.simulator.backend.context import Context
 from recall_sim.simulator.errors import BadRequest, NotFound
-from recall_sim.simulator.records import Repository
+from recall_sim.simulator.records import Reader, Repository
 from recall_sim.simulator.scheduler import Job
 from recall_sim.simulator.settings import SignatureTime, WebhookSettings
+from recall_sim.simulator.store import Collection
 from recall_sim.simulator.webhooks.endpoints import Endpoints
 from recall_sim.simulator.webhooks.models import ATTEMPT_JOB, Attempt, Destination, Endpoint, Message, Trigger
 from recall_sim.simulator.webhooks.sender import SendResult, send
@@ -45,8 +46,14 @@ class Delivery:
         self.ctx = ctx
         self.endpoints = endpoints
         self.transport = transport
-        self.messages = Repository(ctx.store, "webhook_messages", Message)
-        self.attempts = Repository(ctx.store, "webhook_attempts", Attempt)
+        self._messages = Repository(ctx.store, Collection.WEBHOOK_MESSAGES, Message)
+        self._attempts = Repository(ctx.store, Collection.WEBHOOK_ATTEMPTS, Attempt)
+        self.messages: Reader[Message] = self._messages
+        self.attempts: Reader[Attempt] = self._attempts
+
+    def add_message(self, message: Message) -> Message:
+        """A new message of an event, to be delivered. Part of the dispatching unit of work."""
+        return self._messages.put(message)
 
     @property
     def settings(self) -> WebhookSettings:
@@ -133,7 +140,7 @@ class Delivery:
             destination = message.destinations[endpoint_id]
             update = {"status": "failed", "next_attempt_at": None}
             destinations = {**message.destinations, endpoint_id: destination.model_copy(update=update)}
-            self.messages.put(message.model_copy(update={"destinations": destinations}))
+            self._messages.put(message.model_copy(update={"destinations": destinations}))
 
     def _record(
         self,
@@ -185,10 +192,10 @@ class Delivery:
             if trigger == "scheduled":
                 changes["attempts"] = number
             destinations = {**message.destinations, endpoint_id: destination.model_copy(update=changes)}
-            self.messages.put(message.model_copy(update={"destinations": destinations}))
-            self._judge_endpoint(endpoint_id, result.succeeded, started_at, finished_at, exhausted)
+            self._messages.put(message.model_copy(update={"destinations": destinations}))
+            self.endpoints.judge(endpoint_id, result.succeeded, started_at, finished_at, exhausted)
             attempt_id = job.payload.get("attempt_id") or self.ctx.ids.prefixed("atmpt")
-            self.attempts.put(
+            self._attempts.put(
                 Attempt(
                     id=attempt_id,
                     message_id=message_id,
@@ -211,24 +218,6 @@ class Delivery:
                 )
             )
 
-    def _judge_endpoint(
-        self, endpoint_id: str, succeeded: bool, started_at: datetime, finished_at: datetime, exhausted: bool
-    ) -> None:
-        endpoint = self.endpoints.records.get(endpoint_id)
-        if endpoint is None:
-            return
-        if succeeded:
-            changes: dict[str, object] = {"failing_since": None}
-        else:
-            failing_since = endpoint.failing_since or started_at
-            changes = {"failing_since": failing_since}
-            window = timedelta(seconds=self.settings.disable_after)
-            # Svix judges an endpoint only when a message's retries run out, so one bad hour never
-            # disables it: only failures that outlast the whole window do.
-            if exhausted and not endpoint.disabled and finished_at - failing_since >= window:
-                changes |= {"disabled": True, "disabled_reason": "failing", "updated_at": finished_at}
-        self.endpoints.records.put(endpoint.model_copy(update=changes))
-
     # --- manual attempts -------------------------------------------------------------------------
 
     def _target(self, message_id: str, endpoint_id: str) -> tuple[Message, Endpoint]:
@@ -247,7 +236,7 @@ class Delivery:
             if endpoint.id not in message.destinations:
                 destination = Destination(endpoint_id=endpoint.id, status="failed")
                 destinations = {**message.destinations, endpoint.id: destination}
-                self.messages.put(message.model_copy(update={"destinations": destinations}))
+                self._messages.put(message.model_copy(update={"destinations": destinations}))
             job = self.schedule(message.id, endpoint.id, trigger="manual")
         # Run through the scheduler like every other attempt, so the message is never updated by two
         # attempts at once; the call returns once this attempt is logged.

@@ -21,8 +21,9 @@ import httpx
 
 from recall_sim.simulator.backend.context import Context
 from recall_sim.simulator.backend.events import DISPATCH_EVENT, DomainEvent
-from recall_sim.simulator.records import Repository, Workspace
+from recall_sim.simulator.records import Reader, Workspace
 from recall_sim.simulator.scheduler import Job, Scheduler
+from recall_sim.simulator.store import Collection
 from recall_sim.simulator.webhooks.delivery import Delivery
 from recall_sim.simulator.webhooks.endpoints import Endpoints
 from recall_sim.simulator.webhooks.models import ATTEMPT_JOB, Destination, Message
@@ -40,8 +41,8 @@ class WebhookEmitter:
         self.ctx = ctx
         self.endpoints = Endpoints(ctx)
         self.delivery = Delivery(ctx, self.endpoints, transport)
-        self.events = Repository(ctx.store, "events", DomainEvent)
-        self.workspaces = Repository(ctx.store, "workspaces", Workspace)
+        self.events = Reader(ctx.store, Collection.EVENTS, DomainEvent)
+        self.workspaces = Reader(ctx.store, Collection.WORKSPACES, Workspace)
         self.messages = self.delivery.messages
         self.attempts = self.delivery.attempts
 
@@ -82,7 +83,7 @@ class WebhookEmitter:
                 for e in receivers
             },
         )
-        self.messages.put(message)
+        self.delivery.add_message(message)
         for endpoint in receivers:
             if not endpoint.disabled:
                 self.delivery.schedule(message.id, endpoint.id, trigger="scheduled", number=1)

@@ -12,9 +12,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from recall_sim.simulator.backend.context import Context
+from recall_sim.simulator.backend.workspaces import Workspaces
 from recall_sim.simulator.errors import NotFound, ValidationFailed
-from recall_sim.simulator.records import Repository, Workspace
+from recall_sim.simulator.records import Reader, Repository, Workspace
 from recall_sim.simulator.settings import Profile
+from recall_sim.simulator.store import Collection
 from recall_sim.simulator.validation import is_url
 from recall_sim.simulator.webhooks.models import Endpoint, RetiredSecret, WorkspaceSecrets
 from recall_sim.simulator.webhooks.payloads import EVENT_TYPES
@@ -52,9 +54,13 @@ def _check_secret(secret: str, field: str = "secret") -> None:
 class Endpoints:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self.records = Repository(ctx.store, "webhook_endpoints", Endpoint)
-        self.workspace_secrets = Repository(ctx.store, "webhook_workspace_secrets", WorkspaceSecrets)
-        self.workspaces = Repository(ctx.store, "workspaces", Workspace)
+        self._endpoints = Repository(ctx.store, Collection.WEBHOOK_ENDPOINTS, Endpoint)
+        self._workspace_secrets = Repository(
+            ctx.store, Collection.WEBHOOK_WORKSPACE_SECRETS, WorkspaceSecrets
+        )
+        self.records: Reader[Endpoint] = self._endpoints
+        self.workspace_secrets: Reader[WorkspaceSecrets] = self._workspace_secrets
+        self.workspaces = Workspaces(ctx)
 
     @property
     def _settings(self) -> tuple[float, int]:
@@ -62,10 +68,7 @@ class Endpoints:
         return hooks.retired_secret_ttl, hooks.max_retired_secrets
 
     def workspace(self, workspace_id: str) -> Workspace:
-        workspace = self.workspaces.get(workspace_id)
-        if workspace is None:
-            raise NotFound()
-        return workspace
+        return self.workspaces.get_workspace(workspace_id)
 
     def create_endpoint(
         self,
@@ -105,7 +108,7 @@ class Endpoints:
                 created_at=now,
                 updated_at=now,
             )
-            return self.records.put(endpoint)
+            return self._endpoints.put(endpoint)
 
     def get_endpoint(self, endpoint_id: str) -> Endpoint:
         endpoint = self.records.get(endpoint_id)
@@ -137,18 +140,18 @@ class Endpoints:
             _check_filter(filter_types)
             changes["filter_types"] = filter_types
         with self.ctx.unit_of_work():
-            return self.records.put(endpoint.model_copy(update=changes))
+            return self._endpoints.put(endpoint.model_copy(update=changes))
 
     def delete_endpoint(self, endpoint_id: str) -> None:
         self.get_endpoint(endpoint_id)
         with self.ctx.unit_of_work():
-            self.records.delete(endpoint_id)
+            self._endpoints.delete(endpoint_id)
 
     def set_disabled(self, endpoint_id: str, disabled: bool) -> Endpoint:
         """Disable by hand, or enable: enabling starts the failure window afresh."""
         endpoint = self.get_endpoint(endpoint_id)
         with self.ctx.unit_of_work():
-            return self.records.put(
+            return self._endpoints.put(
                 endpoint.model_copy(
                     update={
                         "disabled": disabled,
@@ -166,6 +169,27 @@ class Endpoints:
             for e in self.list_endpoints(workspace_id)
             if e.filter_types is None or event_type in e.filter_types
         ]
+
+    def judge(
+        self, endpoint_id: str, succeeded: bool, started_at: datetime, finished_at: datetime, exhausted: bool
+    ) -> None:
+        """After an attempt: a success closes the endpoint's failure window, a failure opens it (or keeps
+        it open), and a message given up on after failures that lasted the whole window disables the
+        endpoint. Part of the attempt's unit of work."""
+        endpoint = self._endpoints.get(endpoint_id)
+        if endpoint is None:
+            return
+        if succeeded:
+            changes: dict[str, object] = {"failing_since": None}
+        else:
+            failing_since = endpoint.failing_since or started_at
+            changes = {"failing_since": failing_since}
+            window = timedelta(seconds=self.ctx.settings.webhooks.disable_after)
+            # Svix judges an endpoint only when a message's retries run out, so one bad hour never
+            # disables it: only failures that outlast the whole window do.
+            if exhausted and not endpoint.disabled and finished_at - failing_since >= window:
+                changes |= {"disabled": True, "disabled_reason": "failing", "updated_at": finished_at}
+        self._endpoints.put(endpoint.model_copy(update=changes))
 
     # --- secrets -------------------------------------------------------------------------------
 
@@ -204,7 +228,7 @@ class Endpoints:
             _check_secret(key, "key")
         with self.ctx.unit_of_work():
             new = key or self.ctx.ids.webhook_secret()
-            self.records.put(
+            self._endpoints.put(
                 endpoint.model_copy(
                     update={
                         "secret": new,
@@ -223,6 +247,6 @@ class Endpoints:
         with self.ctx.unit_of_work():
             new = key or self.ctx.ids.webhook_secret()
             retired = self._retire(held.retired_secrets, workspace.webhook_secret)
-            self.workspace_secrets.put(held.model_copy(update={"retired_secrets": retired}))
-            self.workspaces.put(workspace.model_copy(update={"webhook_secret": new}))
+            self._workspace_secrets.put(held.model_copy(update={"retired_secrets": retired}))
+            self.workspaces.set_webhook_secret(workspace, new)
         return new

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from recall_sim.seams import isoformat
-from recall_sim.simulator.backend.events import DomainEvent, Subject, record_event
+from recall_sim.simulator.backend.events import SDK_UPLOAD_COMPLETE, DomainEvent, Subject, record_event
 from recall_sim.simulator.backend.recordings import subject_of
 from recall_sim.simulator.errors import NotFound, ValidationFailed
 from recall_sim.simulator.records import (
@@ -72,7 +72,7 @@ class TriggerOut(BaseModel):
 
 def _domain_type(wire_type: str) -> str:
     # `sdk_upload.completed` is the seed profile's name (and a current quirk's alias) for `complete`.
-    return "sdk_upload.complete" if wire_type == "sdk_upload.completed" else wire_type
+    return SDK_UPLOAD_COMPLETE if wire_type == "sdk_upload.completed" else wire_type
 
 
 def _probe(workspace: Workspace, domain_type: str, now: datetime) -> DomainEvent:
@@ -167,16 +167,11 @@ class _Trigger:
         with self.ctx.unit_of_work():
             recording = self.region.recordings.create_recording(upload)
             sub_code = _FAILURE_SUB_CODE if recording_code == "failed" else None
-            changes: dict[str, Any] = {
-                "status": Status(code=recording_code, sub_code=sub_code, updated_at=now)
-            }
-            if recording_code in ("done", "failed", "deleted"):
-                changes["completed_at"] = now
-            recording = self.region.recordings.records.put(recording.model_copy(update=changes))
-            upload = self.region.sdk_uploads.records.put(
-                upload.model_copy(
-                    update={"status": Status(code=upload_code, sub_code=sub_code, updated_at=now)}
-                )
+            recording = self.region.recordings.stage(
+                recording, Status(code=recording_code, sub_code=sub_code, updated_at=now)
+            )
+            upload = self.region.sdk_uploads.stage(
+                upload, Status(code=upload_code, sub_code=sub_code, updated_at=now)
             )
         return upload, recording
 
@@ -207,7 +202,7 @@ class _Trigger:
                 status=Status(code=code if fresh else "processing", updated_at=now),
                 **extra,
             )
-            return self.region.artifacts.records.put(artifact)
+            return self.region.recordings.add_artifact(artifact)
 
 
 def trigger(region: Region, spec: TriggerRequest) -> TriggerOut:

@@ -1,9 +1,9 @@
 """Recordings and artifacts for API tests, built through the backend the way the ingest pipeline stores them.
 
 The pipeline that turns uploaded bytes into a recording and its artifacts lives elsewhere; these helpers
-write the same records it writes (simulator/records.py): the upload's recording as the desktop app starts
-it, artifacts with their blob keys and bytes, and the final statuses. They record no domain events of
-their own, so a test that reads the `events` collection sees only what the API under test emitted.
+ask the same writers it asks (the README's Layout lists them): the upload's recording as the desktop app
+starts it, artifacts with their blob keys and bytes, and the final statuses. They record no domain events
+of their own, so a test that reads the `events` collection sees only what the API under test emitted.
 """
 
 from __future__ import annotations
@@ -56,9 +56,7 @@ def start_recording(region: Region, upload_id: str) -> Recording:
     assert upload is not None, upload_id
     with region.ctx.unit_of_work():
         recording = region.recordings.create_recording(upload)
-        region.sdk_uploads.records.put(
-            upload.model_copy(update={"status": Status(code="uploading", updated_at=region.ctx.now())})
-        )
+        region.sdk_uploads.start_uploading(upload, region.ctx.now())
     return recording
 
 
@@ -112,27 +110,28 @@ def add_artifact(
             blobs=blobs,
             **extra,
         )
-        return region.artifacts.records.put(artifact)
+        return region.recordings.add_artifact(artifact)
 
 
 def set_recording_status(region: Region, recording_id: str, code: str) -> Recording:
-    """Move a recording to `code`; `done` and `failed` also complete the recording and its upload."""
+    """Move a processing recording to `code`; `done` and `failed` also complete the recording and its
+    upload."""
     recording = region.recordings.records.get(recording_id)
     assert recording is not None, recording_id
+    upload = region.sdk_uploads.records.get(recording.sdk_upload_id)
+    assert upload is not None
     now = region.ctx.now()
-    changes: dict[str, Any] = {"status": Status(code=code, updated_at=now)}
-    if code in ("done", "failed"):
-        changes["completed_at"] = now
     with region.ctx.unit_of_work():
-        updated = region.recordings.records.put(recording.model_copy(update=changes))
-        if code in ("done", "failed"):
-            upload = region.sdk_uploads.records.get(recording.sdk_upload_id)
-            assert upload is not None
-            upload_code = "complete" if code == "done" else "failed"
-            region.sdk_uploads.records.put(
-                upload.model_copy(update={"status": Status(code=upload_code, updated_at=now)})
-            )
-    return updated
+        if code == "paused":
+            return region.recordings.pause(recording, now)
+        if code == "done":
+            region.sdk_uploads.complete(upload, now)
+            return region.recordings.complete(recording, now)
+        if code == "failed":
+            failed = Status(code="failed", updated_at=now)
+            region.sdk_uploads.fail(upload, failed)
+            return region.recordings.fail(recording, failed)
+    raise ValueError(f"a recording is made {code} by other means")
 
 
 @dataclass

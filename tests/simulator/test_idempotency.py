@@ -17,6 +17,7 @@ from recall_sim.simulator.api.routes import sdk_upload as sdk_upload_routes
 from recall_sim.simulator.control import WorkspaceCreate
 from recall_sim.simulator.errors import ServiceUnavailable
 from recall_sim.simulator.records import IdempotencyRecord, Repository
+from recall_sim.simulator.store import Collection
 from tests.simulator.factories import build_recording
 from tests.support import Sim
 
@@ -236,7 +237,7 @@ async def test_keys_survive_a_restart(sim: Sim) -> None:
 
 async def test_a_key_cut_off_by_a_crash_runs_again_after_the_restart(sim: Sim) -> None:
     # The process died while the first request was running: its key is still marked running.
-    Repository(sim.region.store, "idempotency", IdempotencyRecord).put(
+    Repository(sim.region.store, Collection.IDEMPOTENCY, IdempotencyRecord).put(
         IdempotencyRecord(
             id=f"{sim.region.default_workspace.id}:{KEY['Idempotency-Key']}",
             workspace_id=sim.region.default_workspace.id,
@@ -274,7 +275,7 @@ async def test_a_request_cut_off_after_its_work_replays_that_answer_after_the_re
     await clock.sleep(1)
     assert not cut_off.done()
     record_id = f"{sim.region.default_workspace.id}:{KEY['Idempotency-Key']}"
-    stored = Repository(sim.region.store, "idempotency", IdempotencyRecord).get(record_id)
+    stored = Repository(sim.region.store, Collection.IDEMPOTENCY, IdempotencyRecord).get(record_id)
     assert stored is not None
     assert (stored.state, stored.status_code) == ("running", 201)
     assert count_uploads(sim) == 1

@@ -54,7 +54,7 @@ async def test_create_answers_201_with_exactly_the_contract_shape(sim: Sim, cloc
         assert body["id"] != body["recording_id"]
         assert is_uuid4(body["upload_token"])
         # The token is the one the desktop app will present, bound to this upload in this region.
-        token = sim.region.sdk_uploads.tokens.get(body["upload_token"])
+        token = sim.region.upload_tokens.tokens.get(body["upload_token"])
         assert token is not None
         assert (token.sdk_upload_id, token.region) == (body["id"], "us-east-1")
         assert token.expires_at == clock.now() + timedelta(hours=24)

@@ -99,7 +99,7 @@ def test_a_recorded_meeting_plays_beside_its_transcript(
         _wait(lambda: api.get(path).json()["status"]["code"] == "done", "the recording to be done")
         # The meeting as the SDK recorded it (it starts once the app has its upload token, a little after
         # the meeting does): the duration the recorder declared when it ended the recording.
-        token = region.region.sdk_uploads.tokens.get(upload["upload_token"])
+        token = region.region.upload_tokens.tokens.get(upload["upload_token"])
         assert token is not None
         meeting_seconds = float(token.session["duration"])
         # (The words start 3 s in, so a slow token round trip on a busy machine cuts none.)
