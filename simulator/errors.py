@@ -3,6 +3,7 @@
     ApiError                      status + JSON body (+ headers); rendered by one handler in app.py
      ├── ValidationFailed         400 field-keyed: {"field": ["message"]} (nested for nested fields)
      ├── BadRequest               400 {"detail": ...} (malformed JSON, a rule broken by the request)
+     │    └── ClientGone          a tus client that went away mid-body
      ├── NotAuthenticated         401 no Authorization header
      ├── AuthenticationFailed     401 unknown key, or a key of another region
      │    ├── InvalidUploadToken  an upload token unknown here (or of another region)
@@ -18,27 +19,47 @@
      ├── PayloadTooLarge          413
      ├── UnsupportedMediaType     415
      ├── Throttled                429 with Retry-After
-     └── ServiceUnavailable       503 (control-plane fault rules)
+     ├── ServiceUnavailable       503 (control-plane fault rules)
+     └── ChecksumMismatch         460 (tus: a body whose Upload-Checksum does not match)
 
 Routes and the backend raise these; nothing else builds an error response.
+
+Failures inside the region, which the code that calls it turns into a status, an answer or a message:
+
+    MediaRejected                 processing: an upload's media cannot become a recording (sub_code)
+    TranscriptionFailed           transcription: a provider refused or failed the job (sub_code)
+    FrameRejected                 real time: a desktop app's frame the protocol refuses
+    JSONParseError                a request body that is not JSON Recall's API would read
+    WebhookVerificationError      a webhook not signed by this secret at about this time
+    DataDirInUse                  `serve`: another process holds the data directory
+    UnknownCollection             the store: a collection not in COLLECTIONS
+    UnsafeBlobKey                 the blob store: a key that would leave its folder
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 __all__ = [
     "ApiError",
     "AuthenticationFailed",
     "BadRequest",
+    "ChecksumMismatch",
+    "ClientGone",
     "Conflict",
+    "DataDirInUse",
     "ExpiredUploadToken",
     "FieldErrors",
+    "FrameRejected",
     "Gone",
     "InvalidTransition",
     "InvalidUploadToken",
+    "JSONParseError",
+    "MediaRejected",
     "MethodNotAllowed",
     "NotAuthenticated",
     "NotFound",
@@ -47,9 +68,13 @@ __all__ = [
     "RecordingNotStarted",
     "ServiceUnavailable",
     "Throttled",
+    "TranscriptionFailed",
+    "UnknownCollection",
+    "UnsafeBlobKey",
     "UnsupportedMediaType",
     "UploadFinalized",
     "ValidationFailed",
+    "WebhookVerificationError",
 ]
 
 #: A DRF validation body: field name -> list of messages, or a nested body for a nested object.
@@ -173,3 +198,82 @@ class Throttled(ApiError):
 class ServiceUnavailable(ApiError):
     status_code = 503
     default_detail = "Service temporarily unavailable, try again later."
+
+
+class ChecksumMismatch(ApiError):
+    """tus's own status for a body whose checksum does not match: nothing of it is stored."""
+
+    status_code = 460
+    default_detail = "Upload-Checksum does not match the request body; nothing was stored."
+
+
+class ClientGone(BadRequest):
+    """The client went away mid-body: without a checksum the bytes received are kept (tus allows it);
+    with one, nothing is. Rendered like any refusal, for a client no longer there to read it, rather
+    than escaping as a server error."""
+
+    default_detail = "The client went away before the body was complete; nothing of it was stored."
+
+
+# --- failures inside the region, which its callers turn into statuses, answers or messages -------------
+
+
+class MediaRejected(Exception):
+    """The upload's media cannot become a recording; `sub_code` says why, as Recall's statuses do."""
+
+    def __init__(self, sub_code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.sub_code = sub_code
+        self.detail = detail
+
+
+class TranscriptionFailed(Exception):
+    """`provider_response` is the provider's own error response, when the provider refused the job."""
+
+    def __init__(self, sub_code: str, detail: str, provider_response: dict[str, Any] | None = None) -> None:
+        super().__init__(detail)
+        self.sub_code = sub_code
+        self.detail = detail
+        self.provider_response = provider_response
+
+
+class FrameRejected(Exception):
+    def __init__(self, detail: str, seq: int | None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.seq = seq
+
+
+class JSONParseError(json.JSONDecodeError):
+    """A body refused before or while it is parsed; `msg` (and `str()`) is the whole reason."""
+
+    def __init__(self, reason: str) -> None:
+        ValueError.__init__(self, reason)
+        self.msg = reason
+        self.doc = ""
+        self.pos = 0
+        self.lineno = 1
+        self.colno = 1
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return self.__class__, (self.msg,)
+
+
+class WebhookVerificationError(Exception):
+    """The request was not signed by this secret at a time close to `now`."""
+
+
+class DataDirInUse(Exception):
+    def __init__(self, data_dir: Path, pid: int | None) -> None:
+        holder = f"process {pid}" if pid is not None else "another process"
+        super().__init__(f"{data_dir} is already served by {holder}")
+        self.data_dir = data_dir
+        self.pid = pid
+
+
+class UnknownCollection(KeyError):
+    pass
+
+
+class UnsafeBlobKey(ValueError):
+    pass

@@ -14,17 +14,11 @@ import os
 from pathlib import Path
 from typing import IO
 
+from recall_sim.simulator.errors import DataDirInUse
+
 __all__ = ["LOCK_NAME", "DataDirInUse", "lock_data_dir"]
 
 LOCK_NAME = "recall-sim.lock"
-
-
-class DataDirInUse(Exception):
-    def __init__(self, data_dir: Path, pid: int | None) -> None:
-        holder = f"process {pid}" if pid is not None else "another process"
-        super().__init__(f"{data_dir} is already served by {holder}")
-        self.data_dir = data_dir
-        self.pid = pid
 
 
 def lock_data_dir(data_dir: Path) -> IO[str]:

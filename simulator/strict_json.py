@@ -15,25 +15,12 @@ import json
 import math
 from typing import Any
 
+from recall_sim.simulator.errors import JSONParseError
+
 __all__ = ["MAX_DEPTH", "JSONParseError", "loads"]
 
 #: Arrays and objects nested deeper than this are refused. Recall's bodies nest a handful of levels.
 MAX_DEPTH = 100
-
-
-class JSONParseError(json.JSONDecodeError):
-    """A body refused before or while it is parsed; `msg` (and `str()`) is the whole reason."""
-
-    def __init__(self, reason: str) -> None:
-        ValueError.__init__(self, reason)
-        self.msg = reason
-        self.doc = ""
-        self.pos = 0
-        self.lineno = 1
-        self.colno = 1
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return self.__class__, (self.msg,)
 
 
 def _strict_constant(value: str) -> Any:

@@ -18,8 +18,9 @@ from urllib.parse import urlsplit
 
 from recall_sim.simulator.backend.context import Context
 from recall_sim.simulator.errors import (
-    ApiError,
     BadRequest,
+    ChecksumMismatch,
+    ClientGone,
     Conflict,
     Gone,
     NotFound,
@@ -51,13 +52,6 @@ EXPIRY = timedelta(hours=24)
 #: refuse a response head past 16 KiB, so a longer one would make the file unreadable to its own client
 MAX_METADATA = 8 * 1024
 EXPIRE_JOB = "expire_ingest_file"
-
-
-class ChecksumMismatch(ApiError):
-    """tus's own status for a body whose checksum does not match: nothing of it is stored."""
-
-    status_code = 460
-    default_detail = "Upload-Checksum does not match the request body; nothing was stored."
 
 
 def parse_metadata(header: str | None) -> dict[str, str]:
@@ -336,11 +330,3 @@ class TusFiles:
 
     def files_of(self, upload_id: str) -> list[IngestFile]:
         return self.files.find({"sdk_upload_id": upload_id})
-
-
-class ClientGone(BadRequest):
-    """The client went away mid-body: without a checksum the bytes received are kept (tus allows it);
-    with one, nothing is. Rendered like any refusal, for a client no longer there to read it, rather
-    than escaping as a server error."""
-
-    default_detail = "The client went away before the body was complete; nothing of it was stored."

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Literal
 
+from recall_sim.simulator.errors import MediaRejected
+
 __all__ = ["ContainerReport", "MediaRejected", "inspect_container", "read_id3_frames"]
 
 Kind = Literal["mp4", "mp3"]
@@ -22,15 +24,6 @@ _BITRATES_V2 = (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)
 _SAMPLE_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
 _MP4_TOP_LEVEL = {b"ftyp", b"moov", b"moof", b"mdat", b"free", b"skip", b"styp", b"sidx", b"mfra", b"uuid",
                   b"wide", b"pdin", b"meta", b"emsg", b"prft"}  # fmt: skip
-
-
-class MediaRejected(Exception):
-    """The upload's media cannot become a recording; `sub_code` says why, as Recall's statuses do."""
-
-    def __init__(self, sub_code: str, detail: str) -> None:
-        super().__init__(detail)
-        self.sub_code = sub_code
-        self.detail = detail
 
 
 @dataclass(frozen=True)

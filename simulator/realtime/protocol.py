@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from recall_sim.simulator.backend.providers import REALTIME_EVENTS
+from recall_sim.simulator.errors import FrameRejected
 
 __all__ = [
     "PARTICIPANT_EVENTS",
@@ -108,13 +109,6 @@ Frame = Annotated[
     Field(discriminator="type"),
 ]
 _FRAME: TypeAdapter[Frame] = TypeAdapter(Frame)
-
-
-class FrameRejected(Exception):
-    def __init__(self, detail: str, seq: int | None) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.seq = seq
 
 
 def parse_frame(text: str) -> Frame:

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
+from recall_sim.simulator.errors import UnknownCollection
 from recall_sim.simulator.store.collections import Collection
 
 __all__ = ["COLLECTIONS", "Collection", "Doc", "Store", "UnknownCollection"]
@@ -36,10 +37,6 @@ COLLECTIONS: dict[str, tuple[str, ...]] = {
     Collection.REALTIME_SESSIONS: (),
     Collection.REALTIME_DELIVERIES: ("recording_id", "endpoint_id"),
 }
-
-
-class UnknownCollection(KeyError):
-    pass
 
 
 def check_collection(collection: str) -> tuple[str, ...]:

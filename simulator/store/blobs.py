@@ -12,13 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from recall_sim.simulator.errors import UnsafeBlobKey
+
 __all__ = ["BlobStore", "UnsafeBlobKey"]
 
 _CHUNK = 1024 * 1024
-
-
-class UnsafeBlobKey(ValueError):
-    pass
 
 
 class BlobStore:

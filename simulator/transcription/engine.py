@@ -26,6 +26,7 @@ from typing import Any
 import av
 
 from recall_sim.seams import isoformat
+from recall_sim.simulator.errors import TranscriptionFailed
 from recall_sim.simulator.processing.containers import MediaRejected, inspect_container
 from recall_sim.simulator.processing.speech import read_speech_track
 from recall_sim.simulator.transcription.diarization import HeardWord, Participant, attribute, voice_numbers
@@ -43,16 +44,6 @@ __all__ = [
     "transcribe",
     "transcript_download",
 ]
-
-
-class TranscriptionFailed(Exception):
-    """`provider_response` is the provider's own error response, when the provider refused the job."""
-
-    def __init__(self, sub_code: str, detail: str, provider_response: dict[str, Any] | None = None) -> None:
-        super().__init__(detail)
-        self.sub_code = sub_code
-        self.detail = detail
-        self.provider_response = provider_response
 
 
 @dataclass(frozen=True)

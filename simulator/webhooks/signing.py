@@ -21,6 +21,8 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
+from recall_sim.simulator.errors import WebhookVerificationError
+
 __all__ = [
     "SECRET_PREFIX",
     "TOLERANCE",
@@ -40,10 +42,6 @@ TOLERANCE = 5 * 60
 USER_AGENT = "Svix-Webhooks/1.77.0"
 
 HeaderFamily = Literal["svix", "webhook"]
-
-
-class WebhookVerificationError(Exception):
-    """The request was not signed by this secret at a time close to `now`."""
 
 
 def decode_secret(secret: str) -> bytes:
