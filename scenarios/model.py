@@ -31,9 +31,9 @@ __all__ = [
     "load_scenario",
 ]
 
-Profile = Literal["seed", "current"]
+ApiProfile = Literal["seed", "current"]
 UploadMode = Literal["seed", "current"]
-PROFILES: tuple[Profile, ...] = ("seed", "current")
+PROFILES: tuple[ApiProfile, ...] = ("seed", "current")
 UPLOAD_MODES: tuple[UploadMode, ...] = ("seed", "current")
 
 
@@ -111,7 +111,7 @@ class Scenario:
     seed: int
     meeting: MeetingScript
     region: str = "us-east-1"
-    profile: Profile = "seed"
+    profile: ApiProfile = "seed"
     upload: UploadConfig = field(default_factory=UploadConfig)
     app: AppBehaviour = field(default_factory=AppBehaviour)
     backend: BackendBehaviour = field(default_factory=BackendBehaviour)

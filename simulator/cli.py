@@ -18,7 +18,7 @@ from recall_sim.simulator.errors import ApiError
 from recall_sim.simulator.lockfile import DataDirInUse, lock_data_dir
 from recall_sim.simulator.region import Region
 from recall_sim.simulator.serve import bind_socket, serve_forever
-from recall_sim.simulator.settings import REGIONS, DelayProfile, Profile, Settings, WebhookSettings
+from recall_sim.simulator.settings import REGIONS, ApiProfile, DelayProfile, Settings, WebhookSettings
 from recall_sim.simulator.webhooks.control import WebhooksControl
 from recall_sim.simulator.webhooks.models import Endpoint
 
@@ -293,4 +293,4 @@ def _signing_secret(region: Region, endpoint: Endpoint) -> str:
 
 
 # Ensure typing names resolve for typer at runtime.
-_ = (DelayProfile, Profile)
+_ = (DelayProfile, ApiProfile)

@@ -17,8 +17,8 @@ from recall_sim.simulator.api.faults import FaultRule, FaultRuleCreate
 from recall_sim.simulator.realtime.control import RealtimeControl
 from recall_sim.simulator.records import ApiKey, Quirks, Workspace
 from recall_sim.simulator.region import Region
-from recall_sim.simulator.settings import Profile
-from recall_sim.simulator.settings import Region as RegionName
+from recall_sim.simulator.settings import ApiProfile
+from recall_sim.simulator.settings import RegionName as RegionName
 from recall_sim.simulator.store import COLLECTIONS
 from recall_sim.simulator.webhooks.control import WebhooksControl
 
@@ -34,7 +34,7 @@ class WorkspaceCreate(BaseModel):
     region: RegionName | None = Field(
         default=None, description="Defaults to the region this simulator serves"
     )
-    profile: Profile | None = Field(
+    profile: ApiProfile | None = Field(
         default=None, description="`seed` (late-2024 API) or `current` (2026 API)"
     )
     api_key: str | None = Field(default=None, description="A fixed key; generated when omitted")
@@ -47,7 +47,7 @@ class WorkspaceCreate(BaseModel):
 class WorkspaceUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    profile: Profile | None = None
+    profile: ApiProfile | None = None
     quirks: Quirks | None = None
 
 
@@ -55,7 +55,7 @@ class WorkspaceOut(BaseModel):
     id: str
     name: str
     region: RegionName
-    profile: Profile
+    profile: ApiProfile
     api_keys: list[str]
     webhook_secret: str
     quirks: Quirks

@@ -8,7 +8,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from recall_sim.simulator.settings import Profile, Region
+from recall_sim.simulator.settings import ApiProfile, RegionName
 from recall_sim.simulator.store import Collection, Store
 
 __all__ = [
@@ -20,9 +20,9 @@ __all__ = [
     "Quirks",
     "Reader",
     "RealtimeEndpoint",
-    "Recording",
+    "RecordingRecord",
     "Repository",
-    "SdkUpload",
+    "SdkUploadRecord",
     "Status",
     "UploadToken",
     "Workspace",
@@ -56,8 +56,8 @@ class Quirks(BaseModel):
 
 class Workspace(Record):
     name: str
-    region: Region
-    profile: Profile
+    region: RegionName
+    profile: ApiProfile
     #: the `current` profile signs every endpoint with this one workspace secret
     webhook_secret: str
     quirks: Quirks = Field(default_factory=Quirks)
@@ -81,7 +81,7 @@ class RealtimeEndpoint(BaseModel):
     metadata: dict[str, str | None] = Field(default_factory=dict)
 
 
-class SdkUpload(Record):
+class SdkUploadRecord(Record):
     workspace_id: str
     created_at: datetime
     status: Status
@@ -97,7 +97,7 @@ class UploadToken(Record):
 
     sdk_upload_id: str
     workspace_id: str
-    region: Region
+    region: RegionName
     expires_at: datetime
     #: set when the recording starts; a second start with the same token is refused
     recording_started_at: datetime | None = None
@@ -108,7 +108,7 @@ class UploadToken(Record):
     finalized_at: datetime | None = None
 
 
-class Recording(Record):
+class RecordingRecord(Record):
     workspace_id: str
     sdk_upload_id: str
     created_at: datetime

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from recall_sim.simulator.downloads import DownloadSigner, downloadable
-from recall_sim.simulator.records import Artifact, Recording, SdkUpload
+from recall_sim.simulator.records import Artifact, RecordingRecord, SdkUploadRecord
 from recall_sim.simulator.schemas import recording as rs
 from recall_sim.simulator.schemas.common import (
     ArtifactStatus,
@@ -37,7 +37,7 @@ class Links:
         return f"{self.base_url.rstrip('/')}/api/v1/download/{kind}?token={token}"
 
 
-def render_sdk_upload(upload: SdkUpload) -> SdkUploadShape:
+def render_sdk_upload(upload: SdkUploadRecord) -> SdkUploadShape:
     return SdkUploadShape(
         id=upload.id,
         status=SdkUploadStatus.model_validate(upload.status.model_dump()),
@@ -128,7 +128,7 @@ FULL: dict[str, type[Shape]] = {
 }
 
 
-def render_artifact(artifact: Artifact, recording: Recording | None, links: Links) -> Shape:
+def render_artifact(artifact: Artifact, recording: RecordingRecord | None, links: Links) -> Shape:
     """An artifact as its own endpoint returns it: the shortcut's fields plus its recording."""
     fields = _FIELDS[artifact.kind](artifact, links)
     fields["recording"] = Minimal(id=artifact.recording_id, metadata=recording.metadata if recording else {})
@@ -138,7 +138,7 @@ def render_artifact(artifact: Artifact, recording: Recording | None, links: Link
 
 
 def render_recording(
-    recording: Recording, artifacts: list[Artifact], links: Links, upload: SdkUpload | None
+    recording: RecordingRecord, artifacts: list[Artifact], links: Links, upload: SdkUploadRecord | None
 ) -> rs.Recording:
     latest: dict[str, Artifact] = {}
     for artifact in artifacts:  # insertion order: the newest of each kind wins the shortcut

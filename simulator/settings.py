@@ -10,21 +10,21 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = [
     "DELAY_PROFILES",
     "REGIONS",
+    "ApiProfile",
     "DelayProfile",
-    "Profile",
     "RealtimeSettings",
-    "Region",
+    "RegionName",
     "Settings",
     "SignatureTime",
     "StatusDelays",
     "WebhookSettings",
 ]
 
-Region = Literal["us-east-1", "us-west-2", "eu-central-1", "ap-northeast-1"]
-REGIONS: tuple[Region, ...] = ("us-east-1", "us-west-2", "eu-central-1", "ap-northeast-1")
+RegionName = Literal["us-east-1", "us-west-2", "eu-central-1", "ap-northeast-1"]
+REGIONS: tuple[RegionName, ...] = ("us-east-1", "us-west-2", "eu-central-1", "ap-northeast-1")
 
 #: `seed` is the API as a late-2024 workspace sees it; `current` as a 2026 workspace does.
-Profile = Literal["seed", "current"]
+ApiProfile = Literal["seed", "current"]
 DelayProfile = Literal["instant", "realistic"]
 #: what a webhook attempt's `*-timestamp` header says: the machine's time when it is sent (`real`, as
 #: Svix does) or the region's clock (`region`)
@@ -110,9 +110,9 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    region: Region = "us-east-1"
+    region: RegionName = "us-east-1"
     #: profile of the workspace created at start-up
-    profile: Profile = "seed"
+    profile: ApiProfile = "seed"
     #: fixed API key of the start-up workspace; generated (and kept in the data dir) when None
     api_key: str | None = None
     #: webhook secret of the start-up workspace; generated when None

@@ -6,7 +6,7 @@ today's API get a 400 for `assembly_ai_streaming`, older ones still record with 
 
 from __future__ import annotations
 
-from recall_sim.simulator.settings import Profile
+from recall_sim.simulator.settings import ApiProfile
 
 __all__ = ["REALTIME_EVENTS", "STREAMING_PROVIDERS", "streaming_provider_error"]
 
@@ -19,7 +19,7 @@ _CURRENT_STREAMING = (
     "speechmatics_streaming",
 )
 
-STREAMING_PROVIDERS: dict[Profile, tuple[str, ...]] = {
+STREAMING_PROVIDERS: dict[ApiProfile, tuple[str, ...]] = {
     "seed": ("assembly_ai_streaming", *_CURRENT_STREAMING),
     "current": _CURRENT_STREAMING,
 }
@@ -49,7 +49,7 @@ REALTIME_EVENTS: dict[str, tuple[str, ...]] = {
 }
 
 
-def streaming_provider_error(profile: Profile, name: str) -> dict[str, object] | None:
+def streaming_provider_error(profile: ApiProfile, name: str) -> dict[str, object] | None:
     """The 400 body for a streaming provider this profile refuses, or None if it is accepted."""
     if name in STREAMING_PROVIDERS[profile]:
         return None

@@ -17,9 +17,9 @@ from recall_sim.simulator.records import (
     Artifact,
     Reader,
     RealtimeEndpoint,
-    Recording,
+    RecordingRecord,
     Repository,
-    SdkUpload,
+    SdkUploadRecord,
     Status,
     Workspace,
 )
@@ -30,7 +30,7 @@ __all__ = ["RecordingFilters", "Recordings", "subject_of"]
 RecordingStatusCode = Literal["processing", "paused", "done", "failed"]
 
 
-def subject_of(record: Recording | SdkUpload | Artifact) -> Subject:
+def subject_of(record: RecordingRecord | SdkUploadRecord | Artifact) -> Subject:
     return Subject(id=record.id, metadata=record.metadata)
 
 
@@ -52,7 +52,7 @@ class RecordingFilters:
         self.created_at_before = created_at_before
         self.bot_id = bot_id
 
-    def admits(self, recording: Recording) -> bool:
+    def admits(self, recording: RecordingRecord) -> bool:
         if self.bot_id is not None:
             return False
         if self.status_code is not None and recording.status.code != self.status_code:
@@ -65,12 +65,12 @@ class RecordingFilters:
 class Recordings:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self._recordings = Repository(ctx.store, Collection.RECORDINGS, Recording)
+        self._recordings = Repository(ctx.store, Collection.RECORDINGS, RecordingRecord)
         self._artifacts = Repository(ctx.store, Collection.ARTIFACTS, Artifact)
-        self.records: Reader[Recording] = self._recordings
+        self.records: Reader[RecordingRecord] = self._recordings
         self.artifacts: Reader[Artifact] = self._artifacts
 
-    def create_recording(self, upload: SdkUpload) -> Recording:
+    def create_recording(self, upload: SdkUploadRecord) -> RecordingRecord:
         """The upload's recording, as the desktop app starts it. Part of the caller's unit of work."""
         now = self.ctx.now()
         config = upload.recording_config or {}
@@ -85,7 +85,7 @@ class Recordings:
             for e in config.get("realtime_endpoints", [])
         ]
         reserved = [kind for kind in ("participant_events", "transcript") if config.get(kind) is not None]
-        recording = Recording(
+        recording = RecordingRecord(
             id=upload.recording_id,
             workspace_id=upload.workspace_id,
             sdk_upload_id=upload.id,
@@ -102,33 +102,33 @@ class Recordings:
     # --- a recording's status transitions: each part of the caller's unit of work ----------------
 
     def _move(
-        self, recording: Recording, allowed: tuple[str, ...], status: Status, **changes: Any
-    ) -> Recording:
+        self, recording: RecordingRecord, allowed: tuple[str, ...], status: Status, **changes: Any
+    ) -> RecordingRecord:
         if recording.status.code not in allowed:
             raise InvalidTransition("recording", recording.id, recording.status.code, status.code)
         return self._recordings.put(recording.model_copy(update={"status": status, **changes}))
 
-    def pause(self, recording: Recording, now: datetime) -> Recording:
+    def pause(self, recording: RecordingRecord, now: datetime) -> RecordingRecord:
         return self._move(recording, ("processing",), Status(code="paused", updated_at=now))
 
-    def resume(self, recording: Recording, now: datetime) -> Recording:
+    def resume(self, recording: RecordingRecord, now: datetime) -> RecordingRecord:
         """Recording again after a pause (or the pause ended by the end of the recording)."""
         return self._move(recording, ("paused",), Status(code="processing", updated_at=now))
 
-    def start_processing(self, recording: Recording, now: datetime) -> Recording:
+    def start_processing(self, recording: RecordingRecord, now: datetime) -> RecordingRecord:
         """Processing took the finalized upload: the recording's media is being made."""
         return self._move(recording, ("processing", "paused"), Status(code="processing", updated_at=now))
 
-    def complete(self, recording: Recording, now: datetime) -> Recording:
+    def complete(self, recording: RecordingRecord, now: datetime) -> RecordingRecord:
         return self._move(recording, ("processing",), Status(code="done", updated_at=now), completed_at=now)
 
-    def fail(self, recording: Recording, status: Status) -> Recording:
+    def fail(self, recording: RecordingRecord, status: Status) -> RecordingRecord:
         """Processing refused the upload; `status` carries the sub_code saying why."""
         if status.code != "failed":
             raise InvalidTransition("recording", recording.id, recording.status.code, status.code)
         return self._move(recording, ("processing", "paused"), status)
 
-    def stage(self, recording: Recording, status: Status) -> Recording:
+    def stage(self, recording: RecordingRecord, status: Status) -> RecordingRecord:
         """A triggered recording (`recall-sim trigger`), made to stand where its event left it."""
         changes: dict[str, Any] = {}
         if status.code in ("done", "failed", "deleted"):
@@ -159,16 +159,16 @@ class Recordings:
             artifact.model_copy(update={"metadata": {**artifact.metadata, **metadata}})
         )
 
-    def _visible(self, workspace: Workspace, recording_id: str) -> Recording:
+    def _visible(self, workspace: Workspace, recording_id: str) -> RecordingRecord:
         recording = self.records.get(recording_id)
         if recording is None or recording.workspace_id != workspace.id or recording.status.code == "deleted":
             raise NotFound()
         return recording
 
-    def retrieve_recording(self, workspace: Workspace, recording_id: str) -> Recording:
+    def retrieve_recording(self, workspace: Workspace, recording_id: str) -> RecordingRecord:
         return self._visible(workspace, recording_id)
 
-    def list_recordings(self, workspace: Workspace, filters: RecordingFilters) -> list[Recording]:
+    def list_recordings(self, workspace: Workspace, filters: RecordingFilters) -> list[RecordingRecord]:
         where: dict[str, str] = {"workspace_id": workspace.id}
         if filters.desktop_sdk_upload_id is not None:
             where["sdk_upload_id"] = filters.desktop_sdk_upload_id
@@ -176,7 +176,7 @@ class Recordings:
 
     def update_recording(
         self, workspace: Workspace, recording_id: str, metadata: dict[str, str | None]
-    ) -> Recording:
+    ) -> RecordingRecord:
         recording = self._visible(workspace, recording_id)
         with self.ctx.unit_of_work():
             return self._recordings.put(
@@ -210,7 +210,7 @@ class Recordings:
             for key in artifact.blobs.values():
                 self.ctx.blobs.delete(key)
 
-    def delete_artifact_record(self, artifact: Artifact, recording: Recording) -> Artifact:
+    def delete_artifact_record(self, artifact: Artifact, recording: RecordingRecord) -> Artifact:
         """Marks an artifact deleted and records its `.deleted` event; the caller removes blobs after
         the unit of work commits, so a failed delete leaves the media in place."""
         if artifact.status.code == "deleted":

@@ -13,7 +13,7 @@ from recall_sim.simulator.backend.context import Context
 from recall_sim.simulator.backend.providers import REALTIME_EVENTS, streaming_provider_error
 from recall_sim.simulator.errors import InvalidTransition, NotFound, ValidationFailed
 from recall_sim.simulator.ingest.tokens import UploadTokens
-from recall_sim.simulator.records import Reader, Repository, SdkUpload, Status, Workspace
+from recall_sim.simulator.records import Reader, Repository, SdkUploadRecord, Status, Workspace
 from recall_sim.simulator.schemas.sdk_upload import RecordingConfig, SdkUploadCreate
 from recall_sim.simulator.store import Collection
 from recall_sim.simulator.transcription.request import diarization_errors
@@ -69,17 +69,17 @@ class SdkUploads:
     def __init__(self, ctx: Context, tokens: UploadTokens) -> None:
         self.ctx = ctx
         self.tokens = tokens
-        self._uploads = Repository(ctx.store, Collection.SDK_UPLOADS, SdkUpload)
-        self.records: Reader[SdkUpload] = self._uploads
+        self._uploads = Repository(ctx.store, Collection.SDK_UPLOADS, SdkUploadRecord)
+        self.records: Reader[SdkUploadRecord] = self._uploads
 
-    def create_sdk_upload(self, workspace: Workspace, body: SdkUploadCreate | None) -> SdkUpload:
+    def create_sdk_upload(self, workspace: Workspace, body: SdkUploadCreate | None) -> SdkUploadRecord:
         body = body or SdkUploadCreate()
         config = body.recording_config
         if config is not None:
             _check_recording_config(workspace, config)
         now = self.ctx.now()
         with self.ctx.unit_of_work():
-            upload = SdkUpload(
+            upload = SdkUploadRecord(
                 id=self.ctx.ids.uuid(),
                 workspace_id=workspace.id,
                 created_at=now,
@@ -95,34 +95,34 @@ class SdkUploads:
 
     # --- status transitions: each part of the caller's unit of work ------------------------------
 
-    def _move(self, upload: SdkUpload, allowed: tuple[str, ...], status: Status) -> SdkUpload:
+    def _move(self, upload: SdkUploadRecord, allowed: tuple[str, ...], status: Status) -> SdkUploadRecord:
         if upload.status.code not in allowed:
             raise InvalidTransition("sdk upload", upload.id, upload.status.code, status.code)
         return self._uploads.put(upload.model_copy(update={"status": status}))
 
-    def start_uploading(self, upload: SdkUpload, now: datetime) -> SdkUpload:
+    def start_uploading(self, upload: SdkUploadRecord, now: datetime) -> SdkUploadRecord:
         """The desktop app started its recording: parts are on their way."""
         return self._move(upload, ("pending",), Status(code="uploading", updated_at=now))
 
-    def complete(self, upload: SdkUpload, now: datetime) -> SdkUpload:
+    def complete(self, upload: SdkUploadRecord, now: datetime) -> SdkUploadRecord:
         """Processing made its recording `done`."""
         return self._move(upload, ("uploading",), Status(code="complete", updated_at=now))
 
-    def fail(self, upload: SdkUpload, status: Status) -> SdkUpload:
+    def fail(self, upload: SdkUploadRecord, status: Status) -> SdkUploadRecord:
         """Processing refused what was uploaded; `status` carries the sub_code saying why."""
         if status.code != "failed":
             raise InvalidTransition("sdk upload", upload.id, upload.status.code, status.code)
         return self._move(upload, ("uploading",), status)
 
-    def stage(self, upload: SdkUpload, status: Status) -> SdkUpload:
+    def stage(self, upload: SdkUploadRecord, status: Status) -> SdkUploadRecord:
         """A triggered upload (`recall-sim trigger`), made to stand where the event it reports left it."""
         return self._move(upload, ("pending",), status)
 
-    def retrieve_sdk_upload(self, workspace: Workspace, upload_id: str) -> SdkUpload:
+    def retrieve_sdk_upload(self, workspace: Workspace, upload_id: str) -> SdkUploadRecord:
         upload = self.records.get(upload_id)
         if upload is None or upload.workspace_id != workspace.id:
             raise NotFound()
         return upload
 
-    def list_sdk_uploads(self, workspace: Workspace) -> list[SdkUpload]:
+    def list_sdk_uploads(self, workspace: Workspace) -> list[SdkUploadRecord]:
         return self.records.find({"workspace_id": workspace.id})

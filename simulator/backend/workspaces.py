@@ -5,7 +5,7 @@ from __future__ import annotations
 from recall_sim.simulator.backend.context import Context
 from recall_sim.simulator.errors import AuthenticationFailed, NotAuthenticated, NotFound, ValidationFailed
 from recall_sim.simulator.records import ApiKey, Quirks, Reader, Repository, Workspace
-from recall_sim.simulator.settings import REGIONS, Profile, Region
+from recall_sim.simulator.settings import REGIONS, ApiProfile, RegionName
 from recall_sim.simulator.store import Collection
 
 __all__ = ["Workspaces", "parse_authorization"]
@@ -39,8 +39,8 @@ class Workspaces:
         self,
         *,
         name: str = "Workspace",
-        region: Region | None = None,
-        profile: Profile | None = None,
+        region: RegionName | None = None,
+        profile: ApiProfile | None = None,
         api_key: str | None = None,
         webhook_secret: str | None = None,
         quirks: Quirks | None = None,
@@ -81,7 +81,7 @@ class Workspaces:
             )
 
     def update_workspace(
-        self, workspace_id: str, *, profile: Profile | None = None, quirks: Quirks | None = None
+        self, workspace_id: str, *, profile: ApiProfile | None = None, quirks: Quirks | None = None
     ) -> Workspace:
         workspace = self.get_workspace(workspace_id)
         changes: dict[str, object] = {}

@@ -13,7 +13,7 @@ from typing import Any
 
 from recall_sim.simulator.backend.events import DomainEvent
 from recall_sim.simulator.control import ControlPlane
-from recall_sim.simulator.records import Artifact, Reader, Recording, SdkUpload, UploadToken
+from recall_sim.simulator.records import Artifact, Reader, RecordingRecord, SdkUploadRecord, UploadToken
 from recall_sim.simulator.region import Region
 from recall_sim.simulator.render import Links
 from recall_sim.simulator.store import Collection
@@ -94,7 +94,7 @@ def upload_statuses(region: Region) -> list[str]:
     return sorted(codes)
 
 
-def events_of(region: Region, recording: Recording) -> list[DomainEvent]:
+def events_of(region: Region, recording: RecordingRecord) -> list[DomainEvent]:
     """The recording's status history: every event about it, its upload or its artifacts, in order."""
     artifact_ids = {a.id for a in region.recordings.artifacts_of(recording.id, include_deleted=True)}
     found = []
@@ -129,8 +129,8 @@ class Mark:
 
 @dataclass
 class RecordingView:
-    recording: Recording
-    upload: SdkUpload | None
+    recording: RecordingRecord
+    upload: SdkUploadRecord | None
     token: UploadToken | None
     events: list[DomainEvent]
     artifacts: list[Artifact]
@@ -156,7 +156,7 @@ def _latest(artifacts: list[Artifact], kind: str) -> Artifact | None:
     return found[-1] if found else None
 
 
-def recording_view(region: Region, recording: Recording, links: Links) -> RecordingView:
+def recording_view(region: Region, recording: RecordingRecord, links: Links) -> RecordingView:
     artifacts = region.recordings.artifacts_of(recording.id, include_deleted=True)
     upload = region.sdk_uploads.records.get(recording.sdk_upload_id)
     token = None if upload is None else region.upload_tokens.tokens.get(upload.upload_token)

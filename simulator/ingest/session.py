@@ -28,11 +28,16 @@ from recall_sim.simulator.errors import BadRequest, Conflict, ValidationFailed
 from recall_sim.simulator.ingest.records import IngestFile
 from recall_sim.simulator.ingest.tokens import UploadTokenAuth, UploadTokens
 from recall_sim.simulator.ingest.tus import TusFiles, file_id_from_url
-from recall_sim.simulator.records import Recording, SdkUpload, Status
+from recall_sim.simulator.records import RecordingRecord, SdkUploadRecord, Status
 
 __all__ = ["PROCESS_UPLOAD", "FinalizeManifest", "IngestSessions", "ManifestPart", "StartRecording"]
 
 PROCESS_UPLOAD = "process_upload"
+
+
+#: how the desktop app uploads: after the meeting (`seed`, the late-2024 SDK) or while it runs
+#: (`current`); the same two words as the API profiles, a different thing
+UploadMode = Literal["seed", "current"]
 
 
 class StartRecording(BaseModel):
@@ -41,7 +46,7 @@ class StartRecording(BaseModel):
     platform: Literal["zoom", "google-meet", "teams", "slack", "desktop-audio", "unknown"] = "unknown"
     title: str | None = None
     url: str | None = None
-    upload_mode: Literal["seed", "current"] = "seed"
+    upload_mode: UploadMode = "seed"
     media_format: Literal["mp4", "mp3"] = "mp4"
 
 
@@ -66,7 +71,7 @@ class FinalizeManifest(BaseModel):
     meeting_metadata: ManifestPart | None = None
 
 
-def _upload_subject(upload: SdkUpload) -> Subject:
+def _upload_subject(upload: SdkUploadRecord) -> Subject:
     return Subject(id=upload.id, metadata=upload.metadata)
 
 
@@ -87,7 +92,7 @@ class IngestSessions:
         self.uploads = sdk_uploads.records
 
     def _upload_event(
-        self, upload: SdkUpload, event_type: str, status: Status, recording: Recording | None
+        self, upload: SdkUploadRecord, event_type: str, status: Status, recording: RecordingRecord | None
     ) -> None:
         record_event(
             self.ctx,
@@ -99,13 +104,13 @@ class IngestSessions:
             extra={"created_at": isoformat(upload.created_at), "recording_id": upload.recording_id},
         )
 
-    def _recording(self, auth: UploadTokenAuth) -> Recording:
+    def _recording(self, auth: UploadTokenAuth) -> RecordingRecord:
         recording = self.recordings.records.get(auth.upload.recording_id)
         if recording is None:  # pragma: no cover - a started token always has its recording
             raise Conflict("No recording has been started with this upload token.")
         return recording
 
-    def start(self, auth: UploadTokenAuth, body: StartRecording) -> Recording:
+    def start(self, auth: UploadTokenAuth, body: StartRecording) -> RecordingRecord:
         self.tokens.for_start(auth)
         now = self.ctx.now()
         with self.ctx.unit_of_work():
@@ -121,7 +126,7 @@ class IngestSessions:
             self._upload_event(upload, SDK_UPLOAD_UPLOADING, upload.status, recording)
         return recording
 
-    def _set_recording_status(self, auth: UploadTokenAuth, code: str, event: str) -> Recording:
+    def _set_recording_status(self, auth: UploadTokenAuth, code: str, event: str) -> RecordingRecord:
         self.tokens.for_upload(auth)
         recording = self._recording(auth)
         if auth.token.recording_ended_at is not None:
@@ -144,13 +149,13 @@ class IngestSessions:
             )
         return recording
 
-    def pause(self, auth: UploadTokenAuth) -> Recording:
+    def pause(self, auth: UploadTokenAuth) -> RecordingRecord:
         return self._set_recording_status(auth, "paused", RECORDING_PAUSED)
 
-    def resume(self, auth: UploadTokenAuth) -> Recording:
+    def resume(self, auth: UploadTokenAuth) -> RecordingRecord:
         return self._set_recording_status(auth, "processing", RECORDING_PROCESSING)
 
-    def end(self, auth: UploadTokenAuth, body: EndRecording | None = None) -> Recording:
+    def end(self, auth: UploadTokenAuth, body: EndRecording | None = None) -> RecordingRecord:
         """The desktop app stopped recording; parts may keep uploading (the real SDK allows minutes)."""
         self.tokens.for_upload(auth)
         recording = self._recording(auth)
@@ -160,7 +165,7 @@ class IngestSessions:
             self._end(auth, recording, body or EndRecording())
         return recording
 
-    def _end(self, auth: UploadTokenAuth, recording: Recording, body: EndRecording) -> None:
+    def _end(self, auth: UploadTokenAuth, recording: RecordingRecord, body: EndRecording) -> None:
         now = self.ctx.now()
         self.tokens.mark_ended(auth.token, body.duration, now)
         if recording.status.code == "paused":
@@ -172,7 +177,7 @@ class IngestSessions:
             recording,
         )
 
-    def finalize(self, auth: UploadTokenAuth, manifest: FinalizeManifest) -> SdkUpload:
+    def finalize(self, auth: UploadTokenAuth, manifest: FinalizeManifest) -> SdkUploadRecord:
         """Check every part (complete, this upload's own, matching its sha256), spend the token, and
         hand the upload to processing. A refused manifest changes nothing."""
         self.tokens.for_upload(auth)

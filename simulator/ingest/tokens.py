@@ -22,7 +22,7 @@ from recall_sim.simulator.errors import (
     RecordingNotStarted,
     UploadFinalized,
 )
-from recall_sim.simulator.records import Reader, Repository, SdkUpload, UploadToken, Workspace
+from recall_sim.simulator.records import Reader, Repository, SdkUploadRecord, UploadToken, Workspace
 from recall_sim.simulator.store import Collection
 
 __all__ = ["UploadTokenAuth", "UploadTokens"]
@@ -33,7 +33,7 @@ SCHEME = "uploadtoken"
 @dataclass(frozen=True)
 class UploadTokenAuth:
     token: UploadToken
-    upload: SdkUpload
+    upload: SdkUploadRecord
     workspace: Workspace
 
 
@@ -42,12 +42,12 @@ class UploadTokens:
         self.ctx = ctx
         self._tokens = Repository(ctx.store, Collection.UPLOAD_TOKENS, UploadToken)
         self.tokens: Reader[UploadToken] = self._tokens
-        self.uploads = Reader(ctx.store, Collection.SDK_UPLOADS, SdkUpload)
+        self.uploads = Reader(ctx.store, Collection.SDK_UPLOADS, SdkUploadRecord)
         self.workspaces = Reader(ctx.store, Collection.WORKSPACES, Workspace)
 
     # --- the token's life: each change part of the caller's unit of work -------------------------
 
-    def issue(self, upload: SdkUpload, workspace: Workspace, now: datetime) -> UploadToken:
+    def issue(self, upload: SdkUploadRecord, workspace: Workspace, now: datetime) -> UploadToken:
         """The token of a new upload: it can start a recording until `upload_token_ttl` has passed."""
         return self._tokens.put(
             UploadToken(

@@ -40,8 +40,8 @@ from recall_sim.simulator.records import (
     Artifact,
     ArtifactKind,
     Reader,
-    Recording,
-    SdkUpload,
+    RecordingRecord,
+    SdkUploadRecord,
     Status,
     UploadToken,
 )
@@ -141,7 +141,11 @@ class Processing:
                 )
 
     async def _produce(
-        self, upload: SdkUpload, recording: Recording, token: UploadToken, parts: dict[str, IngestFile | None]
+        self,
+        upload: SdkUploadRecord,
+        recording: RecordingRecord,
+        token: UploadToken,
+        parts: dict[str, IngestFile | None],
     ) -> tuple[list[Product], MediaReport]:
         media = parts.get("media")
         if media is None:
@@ -204,7 +208,7 @@ class Processing:
         self.ctx.blobs.write_bytes(speech_key(recording.id), json.dumps(report.utterances).encode())
         return products, report
 
-    def _streamed_transcript(self, recording: Recording, config: dict[str, Any]) -> Product:
+    def _streamed_transcript(self, recording: RecordingRecord, config: dict[str, Any]) -> Product:
         """The words streamed during the recording, as the transcript of the upload's streaming provider."""
         provider = dict(config.get("provider") or {})
         name = next(iter(provider), "")
@@ -265,7 +269,7 @@ class Processing:
         data["zoom"] = {"meeting_uuid": zoom_uuid} if data.get("platform") == "zoom" else None
         return data
 
-    def _fail(self, upload: SdkUpload, recording: Recording, sub_code: str) -> None:
+    def _fail(self, upload: SdkUploadRecord, recording: RecordingRecord, sub_code: str) -> None:
         now = self.ctx.now()
         with self.ctx.unit_of_work():
             status = Status(code="failed", sub_code=sub_code, updated_at=now)

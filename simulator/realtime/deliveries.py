@@ -28,7 +28,7 @@ from recall_sim.simulator.realtime.records import (
     RealtimeSession,
 )
 from recall_sim.simulator.realtime.sockets import EndpointSockets
-from recall_sim.simulator.records import Reader, RealtimeEndpoint, Recording, Repository
+from recall_sim.simulator.records import Reader, RealtimeEndpoint, RecordingRecord, Repository
 from recall_sim.simulator.scheduler import Job, Scheduler
 from recall_sim.simulator.store import Collection
 from recall_sim.simulator.webhooks.sender import send
@@ -78,7 +78,7 @@ class Deliveries:
 
     def enqueue(
         self,
-        recording: Recording,
+        recording: RecordingRecord,
         destination: RealtimeEndpoint | None,
         event: str,
         payload: str,

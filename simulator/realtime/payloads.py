@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from recall_sim.simulator.realtime.records import StreamedUtterance
-from recall_sim.simulator.records import RealtimeEndpoint, Recording
+from recall_sim.simulator.records import RealtimeEndpoint, RecordingRecord
 
 __all__ = ["participant_event_data", "realtime_start_info", "transcript_data", "transcript_words"]
 
@@ -26,7 +26,7 @@ def _artifact_config(config: dict[str, Any], key: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def artifact_ref(recording: Recording, config: dict[str, Any], kind: str) -> Minimal | None:
+def artifact_ref(recording: RecordingRecord, config: dict[str, Any], kind: str) -> Minimal | None:
     """`{id, metadata}` of the artifact `kind` the recording will have, or None if it will have none."""
     return _minimal(recording.artifact_ids.get(kind), _artifact_config(config, kind).get("metadata"))
 
@@ -35,7 +35,7 @@ def endpoint_ref(endpoint: RealtimeEndpoint | None) -> Minimal | None:
     return None if endpoint is None else _minimal(endpoint.id, endpoint.metadata)
 
 
-def realtime_start_info(recording: Recording, config: dict[str, Any]) -> dict[str, Any]:
+def realtime_start_info(recording: RecordingRecord, config: dict[str, Any]) -> dict[str, Any]:
     """The start response's real-time part: the upload's endpoints with the ids the region gave them,
     and the artifacts events will name, so the SDK can build its own callback payloads."""
     return {
@@ -49,7 +49,7 @@ def realtime_start_info(recording: Recording, config: dict[str, Any]) -> dict[st
 
 
 def participant_event_data(
-    recording: Recording,
+    recording: RecordingRecord,
     config: dict[str, Any],
     endpoint: RealtimeEndpoint | None,
     *,
@@ -77,7 +77,7 @@ def transcript_words(words: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def transcript_data(
-    recording: Recording,
+    recording: RecordingRecord,
     config: dict[str, Any],
     endpoint: RealtimeEndpoint | None,
     utterance: StreamedUtterance,

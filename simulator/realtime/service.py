@@ -13,7 +13,7 @@ from recall_sim.simulator.realtime.payloads import realtime_start_info
 from recall_sim.simulator.realtime.protocol import EndFrame, EventAckFrame, FrameRejected, error, parse_frame
 from recall_sim.simulator.realtime.sockets import EndpointSockets
 from recall_sim.simulator.realtime.streams import RealtimeStreams
-from recall_sim.simulator.records import Reader, Recording, SdkUpload
+from recall_sim.simulator.records import Reader, RecordingRecord, SdkUploadRecord
 from recall_sim.simulator.store import Collection
 
 __all__ = ["Realtime"]
@@ -39,9 +39,9 @@ class Realtime:
         self.streams = RealtimeStreams(ctx, self.deliveries)
         self.deliveries.register(ctx.scheduler)
         self.streams.register(ctx.scheduler)
-        self.uploads = Reader(ctx.store, Collection.SDK_UPLOADS, SdkUpload)
+        self.uploads = Reader(ctx.store, Collection.SDK_UPLOADS, SdkUploadRecord)
 
-    def start_info(self, recording: Recording) -> dict[str, Any]:
+    def start_info(self, recording: RecordingRecord) -> dict[str, Any]:
         upload = self.uploads.get(recording.sdk_upload_id)
         config = (upload.recording_config if upload is not None else None) or {}
         return realtime_start_info(recording, config)

@@ -34,7 +34,13 @@ from recall_sim.simulator.realtime.protocol import (
     event,
 )
 from recall_sim.simulator.realtime.records import RealtimeSession, StreamedUtterance
-from recall_sim.simulator.records import Reader, RealtimeEndpoint, Recording, Repository, SdkUpload
+from recall_sim.simulator.records import (
+    Reader,
+    RealtimeEndpoint,
+    RecordingRecord,
+    Repository,
+    SdkUploadRecord,
+)
 from recall_sim.simulator.scheduler import Job, Scheduler
 from recall_sim.simulator.store import Collection
 from recall_sim.simulator.transcription.option_rules import streaming_refusal
@@ -56,17 +62,17 @@ class RealtimeStreams:
         self.deliveries = deliveries
         self._sessions = Repository(ctx.store, Collection.REALTIME_SESSIONS, RealtimeSession)
         self.sessions: Reader[RealtimeSession] = self._sessions
-        self.recordings = Reader(ctx.store, Collection.RECORDINGS, Recording)
-        self.uploads = Reader(ctx.store, Collection.SDK_UPLOADS, SdkUpload)
+        self.recordings = Reader(ctx.store, Collection.RECORDINGS, RecordingRecord)
+        self.uploads = Reader(ctx.store, Collection.SDK_UPLOADS, SdkUploadRecord)
 
     def register(self, scheduler: Scheduler) -> None:
         scheduler.register(EMIT_JOB, self.realtime_transcript)
 
-    def _config(self, recording: Recording) -> dict[str, Any]:
+    def _config(self, recording: RecordingRecord) -> dict[str, Any]:
         upload = self.uploads.get(recording.sdk_upload_id)
         return (upload.recording_config if upload is not None else None) or {}
 
-    def _session(self, recording: Recording) -> RealtimeSession:
+    def _session(self, recording: RecordingRecord) -> RealtimeSession:
         found = self.sessions.get(recording.id)
         if found is not None:
             return found
@@ -75,7 +81,7 @@ class RealtimeStreams:
             id=recording.id, workspace_id=recording.workspace_id, created_at=now, updated_at=now
         )
 
-    def _subscribers(self, recording: Recording, name: str) -> list[RealtimeEndpoint]:
+    def _subscribers(self, recording: RecordingRecord, name: str) -> list[RealtimeEndpoint]:
         return [
             e for e in recording.realtime_endpoints if e.type in ("webhook", "websocket") and name in e.events
         ]
@@ -98,7 +104,7 @@ class RealtimeStreams:
                 self._sessions.put(session)
         return None if frame.seq is None else ack(frame.seq)
 
-    def _apply(self, recording: Recording, session: RealtimeSession, frame: Frame) -> RealtimeSession:
+    def _apply(self, recording: RecordingRecord, session: RealtimeSession, frame: Frame) -> RealtimeSession:
         config = self._config(recording)
         # A streaming provider that refused the upload's options never transcribes: no transcript events.
         transcript = config.get("transcript")

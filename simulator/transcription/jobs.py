@@ -16,7 +16,7 @@ from typing import Any
 from recall_sim.simulator.backend.context import Context
 from recall_sim.simulator.backend.events import artifact_event, record_event
 from recall_sim.simulator.backend.recordings import Recordings, subject_of
-from recall_sim.simulator.records import Artifact, Recording, Status
+from recall_sim.simulator.records import Artifact, RecordingRecord, Status
 from recall_sim.simulator.scheduler import Job
 from recall_sim.simulator.transcription.engine import (
     TranscriptionContext,
@@ -93,7 +93,9 @@ class TranscriptJobs:
             for key in keys.values():
                 self.ctx.blobs.delete(key)
 
-    def _finish(self, artifact_id: str, recording: Recording, status: Status, blobs: dict[str, Any]) -> bool:
+    def _finish(
+        self, artifact_id: str, recording: RecordingRecord, status: Status, blobs: dict[str, Any]
+    ) -> bool:
         """Move the transcript to its final status, unless something else moved it meanwhile."""
         artifact = self._pending(artifact_id)
         if artifact is None:

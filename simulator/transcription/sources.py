@@ -14,7 +14,7 @@ from typing import Any
 from recall_sim.simulator.backend.context import Context
 from recall_sim.simulator.backend.recordings import Recordings
 from recall_sim.simulator.ingest.records import IngestFile
-from recall_sim.simulator.records import Reader, Recording, SdkUpload, UploadToken
+from recall_sim.simulator.records import Reader, RecordingRecord, SdkUploadRecord, UploadToken
 from recall_sim.simulator.store import Collection
 
 __all__ = ["NO_PARTICIPANT_DATA", "RecordingMedia", "RecordingSources"]
@@ -35,16 +35,16 @@ class RecordingSources:
     def __init__(self, ctx: Context, recordings: Recordings) -> None:
         self.ctx = ctx
         self.recordings = recordings
-        self.uploads = Reader(ctx.store, Collection.SDK_UPLOADS, SdkUpload)
+        self.uploads = Reader(ctx.store, Collection.SDK_UPLOADS, SdkUploadRecord)
         self.tokens = Reader(ctx.store, Collection.UPLOAD_TOKENS, UploadToken)
         self.files = Reader(ctx.store, Collection.INGEST_FILES, IngestFile)
 
-    def _session(self, recording: Recording) -> dict[str, Any]:
+    def _session(self, recording: RecordingRecord) -> dict[str, Any]:
         upload = self.uploads.get(recording.sdk_upload_id)
         token = None if upload is None else self.tokens.get(upload.upload_token)
         return {} if token is None else token.session
 
-    def media_of(self, recording: Recording) -> RecordingMedia | None:
+    def media_of(self, recording: RecordingRecord) -> RecordingMedia | None:
         """The recording's processed media, or None if it has none (or it is gone)."""
         session = self._session(recording)
         summary = session.get("media")
@@ -59,7 +59,7 @@ class RecordingSources:
             has_audio=any(stream[0] == "audio" for stream in summary.get("streams", [])),
         )
 
-    def speaker_timeline_of(self, recording: Recording) -> list[dict[str, Any]]:
+    def speaker_timeline_of(self, recording: RecordingRecord) -> list[dict[str, Any]]:
         for artifact in self.recordings.artifacts_of(recording.id):
             key = artifact.blobs.get("speaker_timeline")
             done = artifact.kind == "participant_events" and artifact.status.code == "done"
@@ -68,12 +68,12 @@ class RecordingSources:
                 return timeline
         return []
 
-    def platform_of(self, recording: Recording) -> str | None:
+    def platform_of(self, recording: RecordingRecord) -> str | None:
         for artifact in self.recordings.artifacts_of(recording.id):
             if artifact.kind == "meeting_metadata" and artifact.data.get("platform"):
                 return str(artifact.data["platform"])
         platform = self._session(recording).get("platform")
         return None if platform is None else str(platform)
 
-    def has_participant_data(self, recording: Recording) -> bool:
+    def has_participant_data(self, recording: RecordingRecord) -> bool:
         return self.platform_of(recording) not in NO_PARTICIPANT_DATA

@@ -15,7 +15,7 @@ from recall_sim.simulator.backend.context import Context
 from recall_sim.simulator.backend.workspaces import Workspaces
 from recall_sim.simulator.errors import NotFound, ValidationFailed
 from recall_sim.simulator.records import Reader, Repository, Workspace
-from recall_sim.simulator.settings import Profile
+from recall_sim.simulator.settings import ApiProfile
 from recall_sim.simulator.store import Collection
 from recall_sim.simulator.validation import is_url
 from recall_sim.simulator.webhooks.models import Endpoint, RetiredSecret, WorkspaceSecrets
@@ -196,13 +196,13 @@ class Endpoints:
     def _live(self, retired: list[RetiredSecret], now: datetime) -> list[RetiredSecret]:
         return [r for r in retired if r.expires_at > now]
 
-    def signing_secret(self, endpoint: Endpoint, profile: Profile) -> str:
+    def signing_secret(self, endpoint: Endpoint, profile: ApiProfile) -> str:
         """The secret a receiver should configure for `endpoint` today."""
         if profile == "current":
             return self.workspace(endpoint.workspace_id).webhook_secret
         return endpoint.secret
 
-    def signing_secrets(self, endpoint: Endpoint, profile: Profile) -> list[str]:
+    def signing_secrets(self, endpoint: Endpoint, profile: ApiProfile) -> list[str]:
         """Every secret an attempt is signed with now: the current one first, then unexpired old ones."""
         now = self.ctx.now()
         if profile == "current":

@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from recall_sim.simulator.records import Record
-from recall_sim.simulator.settings import Profile
+from recall_sim.simulator.settings import ApiProfile
 
 __all__ = [
     "ATTEMPT_JOB",
@@ -89,7 +89,7 @@ class Message(Record):
     event_id: str
     event_type: str
     #: the workspace's profile when the message was made: it fixes the header family and the secret
-    profile: Profile
+    profile: ApiProfile
     #: the exact body every attempt sends, byte for byte
     payload: str
     created_at: datetime

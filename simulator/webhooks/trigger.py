@@ -23,13 +23,13 @@ from recall_sim.simulator.records import (
     ARTIFACT_KINDS,
     Artifact,
     ArtifactKind,
-    Recording,
-    SdkUpload,
+    RecordingRecord,
+    SdkUploadRecord,
     Status,
     Workspace,
 )
 from recall_sim.simulator.schemas.sdk_upload import SdkUploadCreate
-from recall_sim.simulator.settings import Profile
+from recall_sim.simulator.settings import ApiProfile
 from recall_sim.simulator.webhooks.payloads import EVENT_TYPES, messages_for
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ class TriggerRequest(BaseModel):
         default=None, description="Name this recording (and its upload); a new one is made when omitted"
     )
     workspace_id: str | None = Field(default=None, description="Defaults to the start-up workspace")
-    profile: Profile | None = Field(
+    profile: ApiProfile | None = Field(
         default=None,
         description="Send from a workspace of this profile: the start-up one if it has it, else the "
         "first that does (with `workspace_id`, that workspace must have it)",
@@ -129,7 +129,7 @@ class _Trigger:
         self.region = region
         self.ctx = region.ctx
 
-    def workspace(self, workspace_id: str | None, profile: Profile | None) -> Workspace:
+    def workspace(self, workspace_id: str | None, profile: ApiProfile | None) -> Workspace:
         workspace = self.region.workspaces.get_workspace(workspace_id or self.region.default_workspace.id)
         if profile is None or workspace.profile == profile:
             return workspace
@@ -149,7 +149,7 @@ class _Trigger:
             }
         )
 
-    def existing(self, workspace: Workspace, recording_id: str) -> tuple[SdkUpload, Recording]:
+    def existing(self, workspace: Workspace, recording_id: str) -> tuple[SdkUploadRecord, RecordingRecord]:
         recording = self.region.recordings.records.get(recording_id)
         if recording is None or recording.workspace_id != workspace.id:
             raise NotFound()
@@ -158,7 +158,7 @@ class _Trigger:
             raise NotFound()
         return upload, recording
 
-    def created(self, workspace: Workspace, domain_type: str) -> tuple[SdkUpload, Recording]:
+    def created(self, workspace: Workspace, domain_type: str) -> tuple[SdkUploadRecord, RecordingRecord]:
         upload = self.region.sdk_uploads.create_sdk_upload(
             workspace, SdkUploadCreate(metadata=dict(TRIGGER_METADATA))
         )
@@ -175,7 +175,7 @@ class _Trigger:
             )
         return upload, recording
 
-    def artifact(self, recording: Recording, kind: ArtifactKind, code: str, fresh: bool) -> Artifact:
+    def artifact(self, recording: RecordingRecord, kind: ArtifactKind, code: str, fresh: bool) -> Artifact:
         if not fresh:
             for artifact in self.region.recordings.artifacts_of(recording.id, include_deleted=True):
                 if artifact.kind == kind:

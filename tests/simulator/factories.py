@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from recall_sim.simulator.records import ARTIFACT_KINDS, Artifact, ArtifactKind, Recording, Status
+from recall_sim.simulator.records import ARTIFACT_KINDS, Artifact, ArtifactKind, RecordingRecord, Status
 from recall_sim.simulator.region import Region
 
 __all__ = [
@@ -50,7 +50,7 @@ async def create_upload(client: httpx.AsyncClient, body: Any = None) -> dict[str
     return created
 
 
-def start_recording(region: Region, upload_id: str) -> Recording:
+def start_recording(region: Region, upload_id: str) -> RecordingRecord:
     """The upload's recording, as the ingest `start` call makes it: `processing`, upload `uploading`."""
     upload = region.sdk_uploads.records.get(upload_id)
     assert upload is not None, upload_id
@@ -113,7 +113,7 @@ def add_artifact(
         return region.recordings.add_artifact(artifact)
 
 
-def set_recording_status(region: Region, recording_id: str, code: str) -> Recording:
+def set_recording_status(region: Region, recording_id: str, code: str) -> RecordingRecord:
     """Move a processing recording to `code`; `done` and `failed` also complete the recording and its
     upload."""
     recording = region.recordings.records.get(recording_id)
@@ -139,7 +139,7 @@ class Built:
     """What `build_recording` made: the upload as the API returned it, the recording, its artifacts."""
 
     upload: dict[str, Any]
-    recording: Recording
+    recording: RecordingRecord
     artifacts: dict[ArtifactKind, Artifact] = field(default_factory=dict)
 
     @property
