@@ -14,8 +14,6 @@ from pathlib import Path
 import httpx
 
 from recall_sim.seams import Clock, Randomness, RealClock, VirtualClock, entropy_seed
-from recall_sim.simulator.api.faults import FaultRules
-from recall_sim.simulator.api.throttling import RateLimiter
 from recall_sim.simulator.backend.artifacts import Artifacts
 from recall_sim.simulator.backend.context import Context
 from recall_sim.simulator.backend.recordings import Recordings
@@ -23,12 +21,15 @@ from recall_sim.simulator.backend.sdk_uploads import SdkUploads
 from recall_sim.simulator.backend.transcripts import Transcripts
 from recall_sim.simulator.backend.workspaces import Workspaces
 from recall_sim.simulator.downloads import DownloadSigner
+from recall_sim.simulator.faults import FaultRules
+from recall_sim.simulator.idempotency import IdempotencyKeys
 from recall_sim.simulator.ingest.session import IngestSessions
 from recall_sim.simulator.ingest.tokens import UploadTokens
 from recall_sim.simulator.ingest.tus import EXPIRE_JOB, TusFiles
+from recall_sim.simulator.limits import RateLimiter
 from recall_sim.simulator.processing.pipeline import Processing
 from recall_sim.simulator.realtime.service import Realtime
-from recall_sim.simulator.records import ApiKey, IdempotencyRecord, Repository, Workspace
+from recall_sim.simulator.records import ApiKey, Workspace
 from recall_sim.simulator.scheduler import Job
 from recall_sim.simulator.settings import Settings
 from recall_sim.simulator.shared_clock import SharedClock
@@ -110,10 +111,11 @@ class Region:
         self._seed: int | str = seed
         self.ctx = Context(self.settings, self.clock, randomness, self.store, self.blobs)
         self.ctx.resume_clock()
+        self.idempotency = IdempotencyKeys(self.ctx)
         if self.store.join_serving():
             # With other processes serving the same store, their requests are running now: their keys
             # stay taken. Alone, every request still marked running was cut off.
-            self._forget_interrupted_requests()
+            self.idempotency.forget_interrupted()
         self.workspaces = Workspaces(self.ctx)
         self.sdk_uploads = SdkUploads(self.ctx)
         self.recordings = Recordings(self.ctx)
@@ -132,7 +134,7 @@ class Region:
         self.limiter = RateLimiter(
             self.clock, enabled=self.settings.rate_limits, shared=self.store if self.store.shared else None
         )
-        self.faults = FaultRules(self)
+        self.faults = FaultRules(self.ctx)
         key = self.store.get_meta("download_signing_key")
         if key is None:
             with self.ctx.unit_of_work():
@@ -145,21 +147,6 @@ class Region:
         self.webhooks = WebhookEmitter(self.ctx, transport=self.webhook_transport)
         self.webhooks.register(self.scheduler)
         self.scheduler.register(EXPIRE_JOB, self._expire_ingest_file)
-
-    def _forget_interrupted_requests(self) -> None:
-        """Idempotency-Key requests still marked running were cut off when the last process died: none
-        runs now. One whose work was committed had its answer stored with it, and replays it from now
-        on; one that had not got that far did nothing, so its key is free again and a retry runs
-        (instead of answering 409 for an hour)."""
-        records = Repository(self.store, "idempotency", IdempotencyRecord)
-        with self.ctx.unit_of_work():
-            for record in records.find():
-                if record.state != "running":
-                    continue
-                if record.status_code is None:
-                    records.delete(record.id)
-                else:
-                    records.put(record.model_copy(update={"state": "done"}))
 
     async def _expire_ingest_file(self, job: Job) -> None:
         self.tus.expire(job.payload["file_id"])

@@ -11,8 +11,9 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from recall_sim.simulator.api.bodies import json_body_of
 from recall_sim.simulator.api.deps import get_region, links, parse_uuid_param, throttled
-from recall_sim.simulator.api.openapi import json_body_of, request_body
+from recall_sim.simulator.api.openapi import request_body
 from recall_sim.simulator.api.pages import page_of
 from recall_sim.simulator.api.responses import errors_doc
 from recall_sim.simulator.records import ARTIFACT_KINDS, Artifact, ArtifactKind, Workspace

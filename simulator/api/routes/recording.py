@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from recall_sim.simulator.api.bodies import json_body_of
 from recall_sim.simulator.api.deps import (
     get_region,
     links,
@@ -15,7 +16,7 @@ from recall_sim.simulator.api.deps import (
     throttled,
     workspace,
 )
-from recall_sim.simulator.api.openapi import json_body_of, request_body
+from recall_sim.simulator.api.openapi import request_body
 from recall_sim.simulator.api.pages import page_of
 from recall_sim.simulator.api.responses import errors_doc
 from recall_sim.simulator.backend.recordings import RecordingFilters, check_status_code

@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from recall_sim.simulator.api.bodies import json_body_of
 from recall_sim.simulator.api.deps import get_region, throttled, workspace
-from recall_sim.simulator.api.openapi import json_body_of, request_body
+from recall_sim.simulator.api.openapi import request_body
 from recall_sim.simulator.api.pages import page_of
 from recall_sim.simulator.api.responses import errors_doc
 from recall_sim.simulator.records import Workspace
