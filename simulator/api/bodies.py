@@ -2,26 +2,25 @@
 
 DRF authenticates and throttles a request before it reads the body, so a malformed body sent without a
 key answers 401, not 400. FastAPI decodes JSON before any dependency runs; the REST API's bodies are
-therefore read by a dependency that comes after authentication (`json_body_of`). Their schemas reach
+therefore read by the route itself once it has authenticated the caller (`body_of`). Their schemas reach
 the served document through `openapi.request_body`, so clients and fuzzers still see what is accepted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
-from fastapi import Depends, Request, Response
+from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
 
-from recall_sim.simulator.api.deps import get_region
 from recall_sim.simulator.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from recall_sim.simulator.region import Region
 from recall_sim.simulator.strict_json import JSONParseError, loads
 from recall_sim.simulator.validation import drf_errors
 
-__all__ = ["StrictJSONRoute", "json_body_of", "loads"]
+__all__ = ["StrictJSONRoute", "body_of", "loads"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -73,18 +72,13 @@ async def _read_json(request: Request, region: Region) -> Any:
         raise BadRequest(f"JSON parse error - {error}") from None
 
 
-def json_body_of(model: type[M]) -> Callable[..., Awaitable[M | None]]:
-    """A dependency giving the request's body as `model` (None for an empty or null body).
-    Declare it after the authenticating dependency, so errors come in DRF's order."""
-
-    async def parse(request: Request, region: Region = Depends(get_region)) -> M | None:
-        data = await _read_json(request, region)
-        if data is None:
-            return None
-        try:
-            return model.model_validate(data)
-        except ValidationError as error:
-            raise ValidationFailed(drf_errors(error.errors())) from None
-
-    parse.__name__ = f"body_{model.__name__}"
-    return parse
+async def body_of(request: Request, region: Region, model: type[M]) -> M | None:
+    """The request's body as `model` (None for an empty or null body). Awaited after `caller`, so
+    errors come in DRF's order: 401, then 429, then 413/415/400."""
+    data = await _read_json(request, region)
+    if data is None:
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise ValidationFailed(drf_errors(error.errors())) from None

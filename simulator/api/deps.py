@@ -17,6 +17,7 @@ __all__ = [
     "base_url",
     "get_region",
     "links",
+    "links_of",
     "parse_datetime_param",
     "parse_uuid_param",
     "throttled",
@@ -51,6 +52,11 @@ def base_url(request: Request, region: Region) -> str:
 
 
 async def links(request: Request, region: Region = Depends(get_region)) -> Links:
+    return links_of(request, region)
+
+
+def links_of(request: Request, region: Region) -> Links:
+    """How the region's answers to `request` link to media: signed, expiring download URLs."""
     return Links(
         base_url=base_url(request, region),
         signer=region.signer,

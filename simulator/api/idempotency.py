@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.datastructures import Headers
 
+from recall_sim.simulator.api.caller import authenticated
 from recall_sim.simulator.api.responses import error_response
 from recall_sim.simulator.errors import ApiError
 from recall_sim.simulator.idempotency import fingerprint
@@ -51,7 +52,7 @@ class IdempotencyMiddleware:
             return
         region: Region = scope["app"].state.region
         try:
-            workspace = region.workspaces.authenticate(headers.get("authorization"))
+            workspace = authenticated(scope)
         except ApiError:
             await self.app(scope, receive, send)  # the route answers 401 itself
             return
