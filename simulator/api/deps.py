@@ -1,15 +1,14 @@
-"""Dependencies shared by the routers: the region, the calling workspace, rate limits, links, bodies."""
+"""What the routers share: the region, download links, query parameters parsed as DRF parses them. (A
+REST route's caller, authenticated and rate-limited, comes from `caller.py`.)"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from uuid import UUID
 
 from fastapi import Depends, Request
 
 from recall_sim.simulator.errors import ValidationFailed
-from recall_sim.simulator.records import Workspace
 from recall_sim.simulator.region import Region
 from recall_sim.simulator.render import Links
 
@@ -20,31 +19,12 @@ __all__ = [
     "links_of",
     "parse_datetime_param",
     "parse_uuid_param",
-    "throttled",
-    "workspace",
 ]
 
 
 async def get_region(request: Request) -> Region:
     region: Region = request.app.state.region
     return region
-
-
-async def workspace(request: Request, region: Region = Depends(get_region)) -> Workspace:
-    return region.workspaces.authenticate(request.headers.get("authorization"))
-
-
-def throttled(scope: str) -> Callable[..., Awaitable[Workspace]]:
-    """The caller's workspace, after counting this request against `scope`'s per-minute limit."""
-
-    async def dependency(
-        ws: Workspace = Depends(workspace), region: Region = Depends(get_region)
-    ) -> Workspace:
-        region.limiter.check(scope, ws.id)
-        return ws
-
-    dependency.__name__ = f"throttle_{scope}"
-    return dependency
 
 
 def base_url(request: Request, region: Region) -> str:
