@@ -14,7 +14,13 @@ Targets, all on 127.0.0.1 and driven by the same load generator (benchmarks/_loa
   POST's response as its example.
 - Starlette: benchmarks/_bare_starlette.py, answering the same JSON the simulator answered.
 
-Every repetition measures every target in turn, so a noisy neighbour slows all of them alike.
+Every repetition measures every target in turn, so a noisy neighbour slows all of them alike. Each
+server's CPU time per request (from /proc, user + system) is printed beside its rate: on a machine other
+work loads, req/s mostly says how much CPU a server got, and the CPU ratio what it costs per request.
+
+`--checkout DIR` also serves a region from another checkout of this project (say `git worktree add
+/tmp/before main`), measured in turn with the others, so a change is compared with the code before it
+in the same run, under the same load.
 """
 
 from __future__ import annotations
@@ -28,7 +34,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,7 +52,7 @@ from benchmarks.media_capture import meeting
 from recall_sim.recorder.media import TINY, MeetingEncoder
 from recall_sim.recorder.media.segments import Segment
 from recall_sim.recorder.upload_cli import upload_file
-from recall_sim.scenarios.served_process import serve_process
+from recall_sim.scenarios.served_process import ServedProcess, serve_process
 
 PRISM_PACKAGE = "@stoplight/prism-cli@5"
 REFERENCE = Path(__file__).resolve().parents[1] / "simulator" / "reference" / "recall-openapi.json"
@@ -59,6 +66,35 @@ CREATE_BODY = json.dumps(
 class Target:
     name: str
     base_url: str
+    #: the server's process, whose CPU time is read from /proc (None: not read)
+    pid: int | None = None
+
+
+def cpu_seconds(pid: int) -> float:
+    """A process's CPU time so far, user + system, and its children's that it waited for."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def checkout_served(checkout: Path) -> Iterator[ServedProcess]:
+    """`recall-sim serve` run from another checkout of the project: its folder first on the path."""
+    if not (checkout / "recall_sim" / "__init__.py").exists():
+        raise SystemExit(f"--checkout {checkout}: not a checkout of recall-sim (no recall_sim/ in it)")
+    saved = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(checkout.resolve()), *([saved] if saved else [])])
+    try:
+        served = serve_process("--in-memory", "--delays", "instant", "--no-rate-limits")
+        sim = served.__enter__()
+    finally:
+        if saved is None:
+            del os.environ["PYTHONPATH"]
+        else:
+            os.environ["PYTHONPATH"] = saved
+    try:
+        yield sim
+    finally:
+        served.__exit__(None, None, None)
 
 
 def prism_binary(cache: Path) -> Path | None:
@@ -156,6 +192,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "recall-sim-bench")
     parser.add_argument("--no-prism", action="store_true", help="skip Prism")
+    parser.add_argument(
+        "--checkout", type=Path, help="also serve the region from this checkout of the project (before/after)"
+    )
     add_json_flag(parser)
     args = parser.parse_args()
     with figures_reported(args.json) as figures:
@@ -174,14 +213,26 @@ def _measure_all(args: argparse.Namespace, figures: list[Figure]) -> None:
         )
         (work / "sdk_upload.json").write_text(json.dumps(created))
         (work / "recording.json").write_text(json.dumps(recording))
-        targets = {"POST": [Target("ours", sim.base_url)], "GET": [Target("ours", sim.base_url)]}
+        ours = Target("ours", sim.base_url, sim.process.pid)
+        targets = {"POST": [ours], "GET": [ours]}
+        recording_ids = {sim.base_url: recording_id}
+        if args.checkout is not None:
+            other = stack.enter_context(checkout_served(args.checkout))
+            _, _, recording_ids[other.base_url] = asyncio.run(
+                _samples(other.base_url, other.api_key, work / "meeting.mp4")
+            )
+            for op in targets:
+                targets[op] = [*targets[op], Target("checkout", other.base_url, other.process.pid)]
+            keys = {other.base_url: other.api_key}
+        else:
+            keys = {}
 
         port = free_port()
         bare = [sys.executable, str(HERE / "_bare_starlette.py"), str(port)]
         bare += [str(work / "sdk_upload.json"), str(work / "recording.json")]
-        stack.enter_context(launched(bare, f"http://127.0.0.1:{port}/_simulator/health"))
+        starlette = stack.enter_context(launched(bare, f"http://127.0.0.1:{port}/_simulator/health"))
         for op in targets:
-            targets[op].append(Target("Starlette", f"http://127.0.0.1:{port}"))
+            targets[op].append(Target("Starlette", f"http://127.0.0.1:{port}", starlette.pid))
 
         if prism is not None:
             _create_document(work / "openapi.json", created, work / "sdk-upload-create.json")
@@ -195,14 +246,22 @@ def _measure_all(args: argparse.Namespace, figures: list[Figure]) -> None:
             print("one-operation document written at run time (our served schemas, our response as example)")
 
         results: dict[tuple[str, str], list[LoadResult]] = {}
+        cpu: dict[tuple[str, str], list[float]] = {}
         for run in range(args.runs):
             for op, op_targets in targets.items():
                 for target in op_targets:
-                    result = _measure(target, op, sim.api_key, recording_id, args)
+                    before = cpu_seconds(target.pid) if target.pid is not None else 0.0
+                    key = keys.get(target.base_url, sim.api_key)
+                    result = _measure(target, op, key, recording_ids.get(target.base_url, recording_id), args)
                     results.setdefault((op, target.name), []).append(result)
+                    used = ""
+                    if target.pid is not None:
+                        per = (cpu_seconds(target.pid) - before) / max(1, result.requests) * 1e6
+                        cpu.setdefault((op, target.name), []).append(per)
+                        used = f" {per:>6.0f} us CPU/req"
                     bad = {s: n for s, n in result.statuses.items() if not 200 <= s < 300}
                     print(
-                        f"run {run + 1}/{args.runs} {op:<4} {target.name:<9} {result.rate:>8.0f} req/s"
+                        f"run {run + 1}/{args.runs} {op:<4} {target.name:<9} {result.rate:>8.0f} req/s{used}"
                         f"{f'  non-2xx: {bad}' if bad else ''}",
                         flush=True,
                     )
@@ -219,11 +278,12 @@ def _measure_all(args: argparse.Namespace, figures: list[Figure]) -> None:
     )
     print(
         f"{'operation':<34}{'target':<11}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'bytes':>8}"
-        f"{'gen CPU':>9}{'ratio':>8}"
+        f"{'gen CPU':>9}{'ratio':>8}{'us CPU/req':>12}{'CPU ratio':>11}"
     )
     paths = {"POST": "POST /api/v1/sdk_upload/", "GET": "GET /api/v1/recording/{id}/"}
     for op, op_targets in targets.items():
         ours = statistics.median(r.rate for r in results[(op, "ours")])
+        ours_cpu = statistics.median(cpu[(op, "ours")])
         for target in op_targets:
             runs = results[(op, target.name)]
             rate = statistics.median(r.rate for r in runs)
@@ -232,13 +292,19 @@ def _measure_all(args: argparse.Namespace, figures: list[Figure]) -> None:
             size = runs[0].response_bytes // max(1, runs[0].requests)
             share = statistics.median(r.cpu_share for r in runs)
             ratio = "" if target.name == "ours" else f"{ours / rate:.2f}"
+            used = statistics.median(cpu[(op, target.name)]) if (op, target.name) in cpu else None
+            # CPU ratio = the baseline's CPU per request over ours: read like the req/s ratio
+            cpu_ratio = "" if target.name == "ours" or used is None else f"{used / ours_cpu:.2f}"
             if target.name != "ours":
                 figures.append(Figure(paths[op], ours, rate, target.name, "req/s"))
+                if used is not None:
+                    figures.append(Figure(f"{paths[op]} CPU per request", ours_cpu, used, target.name, "us"))
             print(
                 f"{paths[op]:<34}{target.name:<11}{rate:>8.0f}{_ms(p50):>9}{_ms(p99):>9}{size:>8}"
-                f"{share:>8.0%}{ratio:>9}"
+                f"{share:>8.0%}{ratio:>9}{'' if used is None else f'{used:.0f}':>12}{cpu_ratio:>11}"
             )
     print("gen CPU: the load generator's CPU time over wall time (near 100 % = it set the pace)")
+    print("CPU ratio: the baseline's CPU time per request over ours (a load-independent req/s ratio)")
 
 
 if __name__ == "__main__":

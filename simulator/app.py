@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -48,6 +49,14 @@ from recall_sim.simulator.store import BlobStore, Store
 from recall_sim.simulator.validation import drf_errors
 
 __all__ = ["create_app"]
+
+#: FastAPI's native OpenTelemetry (in its newer releases) asks the global providers on every request and
+#: wraps each one in spans; the region exports no telemetry, so it is off wherever FastAPI has it.
+_NO_TELEMETRY: dict[str, Any] = (
+    {"telemetry": {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}}
+    if "telemetry" in inspect.signature(FastAPI.__init__).parameters
+    else {}
+)
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
@@ -129,6 +138,7 @@ def create_app(
         # Served by simulator/api/docs.py from the package's own Swagger UI files, not FastAPI's CDN page.
         docs_url=None,
         redoc_url=None,
+        **_NO_TELEMETRY,
     )
     app.state.region = region
     install_openapi(app)

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from recall_sim.seams import VirtualClock, isoformat
-from recall_sim.simulator.api.faults import FaultRule, FaultRuleCreate
+from recall_sim.simulator.faults import FaultRule, FaultRuleCreate
 from recall_sim.simulator.realtime.control import RealtimeControl
 from recall_sim.simulator.records import ApiKey, Quirks, Workspace
 from recall_sim.simulator.region import Region

@@ -64,10 +64,12 @@ class DownloadSigner:
         self._key = key
 
     def _mac(self, payload: str) -> str:
-        return _b64(hmac.new(self._key, payload.encode("ascii"), hashlib.sha256).digest())
+        return _b64(hmac.digest(self._key, payload.encode("ascii"), hashlib.sha256))
 
     def sign(self, artifact_id: str, kind: str, expires_at: float) -> str:
-        claims = json.dumps({"a": artifact_id, "k": kind, "e": int(expires_at)}, separators=(",", ":"))
+        # The compact JSON of {"a": id, "k": kind, "e": expiry}, written out: a recording's answer signs
+        # a link per artifact, and json.dumps with separators builds a new encoder for each.
+        claims = f'{{"a":{json.dumps(artifact_id)},"k":{json.dumps(kind)},"e":{int(expires_at)}}}'
         payload = _b64(claims.encode("utf-8"))
         return f"{payload}.{self._mac(payload)}"
 

@@ -14,19 +14,19 @@ from pathlib import Path
 import httpx
 
 from recall_sim.seams import Clock, Randomness, RealClock, VirtualClock, entropy_seed
-from recall_sim.simulator.api.faults import FaultRules
-from recall_sim.simulator.api.throttling import RateLimiter
 from recall_sim.simulator.backend.artifacts import Artifacts
 from recall_sim.simulator.backend.context import Context
-from recall_sim.simulator.backend.idempotency import IdempotencyRecords
 from recall_sim.simulator.backend.recordings import Recordings
 from recall_sim.simulator.backend.sdk_uploads import SdkUploads
 from recall_sim.simulator.backend.transcripts import Transcripts
 from recall_sim.simulator.backend.workspaces import Workspaces
 from recall_sim.simulator.downloads import DownloadSigner
+from recall_sim.simulator.faults import FaultRules
+from recall_sim.simulator.idempotency import IdempotencyKeys
 from recall_sim.simulator.ingest.session import IngestSessions
 from recall_sim.simulator.ingest.tokens import UploadTokens
 from recall_sim.simulator.ingest.tus import EXPIRE_JOB, TusFiles
+from recall_sim.simulator.limits import RateLimiter
 from recall_sim.simulator.processing.pipeline import Processing
 from recall_sim.simulator.realtime.service import Realtime
 from recall_sim.simulator.records import ApiKey, Workspace
@@ -111,7 +111,7 @@ class Region:
         self._seed: int | str = seed
         self.ctx = Context(self.settings, self.clock, randomness, self.store, self.blobs)
         self.ctx.resume_clock()
-        self.idempotency = IdempotencyRecords(self.ctx)
+        self.idempotency = IdempotencyKeys(self.ctx)
         if self.store.join_serving():
             # With other processes serving the same store, their requests are running now: their keys
             # stay taken. Alone, every request still marked running was cut off.
@@ -136,7 +136,7 @@ class Region:
         self.limiter = RateLimiter(
             self.clock, enabled=self.settings.rate_limits, shared=self.store if self.store.shared else None
         )
-        self.faults = FaultRules(self)
+        self.faults = FaultRules(self.ctx)
         key = self.store.get_meta("download_signing_key")
         if key is None:
             with self.ctx.unit_of_work():

@@ -1,15 +1,14 @@
-"""Dependencies shared by the routers: the region, the calling workspace, rate limits, links, bodies."""
+"""What the routers share: the region, download links, query parameters parsed as DRF parses them. (A
+REST route's caller, authenticated and rate-limited, comes from `caller.py`.)"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from uuid import UUID
 
 from fastapi import Depends, Request
 
 from recall_sim.simulator.errors import ValidationFailed
-from recall_sim.simulator.records import Workspace
 from recall_sim.simulator.region import Region
 from recall_sim.simulator.render import Links
 
@@ -17,10 +16,9 @@ __all__ = [
     "base_url",
     "get_region",
     "links",
+    "links_of",
     "parse_datetime_param",
     "parse_uuid_param",
-    "throttled",
-    "workspace",
 ]
 
 
@@ -29,28 +27,16 @@ async def get_region(request: Request) -> Region:
     return region
 
 
-async def workspace(request: Request, region: Region = Depends(get_region)) -> Workspace:
-    return region.workspaces.authenticate(request.headers.get("authorization"))
-
-
-def throttled(scope: str) -> Callable[..., Awaitable[Workspace]]:
-    """The caller's workspace, after counting this request against `scope`'s per-minute limit."""
-
-    async def dependency(
-        ws: Workspace = Depends(workspace), region: Region = Depends(get_region)
-    ) -> Workspace:
-        region.limiter.check(scope, ws.id)
-        return ws
-
-    dependency.__name__ = f"throttle_{scope}"
-    return dependency
-
-
 def base_url(request: Request, region: Region) -> str:
     return region.settings.public_base_url or str(request.base_url)
 
 
 async def links(request: Request, region: Region = Depends(get_region)) -> Links:
+    return links_of(request, region)
+
+
+def links_of(request: Request, region: Region) -> Links:
+    """How the region's answers to `request` link to media: signed, expiring download URLs."""
     return Links(
         base_url=base_url(request, region),
         signer=region.signer,

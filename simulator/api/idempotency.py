@@ -1,25 +1,21 @@
-"""`Idempotency-Key` on POST, PATCH and PUT.
+"""The `Idempotency-Key` middleware on POST, PATCH and PUT: reads the key and the body, then plays the
+rules of simulator/idempotency.py (replay, 409 while running, 400 for another request) around the route.
 
-A repeat of a key within the replay window gets the first response again without the work being done
-again; a repeat while the first request is still running gets 409; a key reused for a different
-request gets 400. Keys are scoped to the workspace and kept in the store, so they survive a restart.
-
-The first answer is stored in the same transaction as the work it answers, and sent only once that
-transaction is committed. So a region killed at any moment either did the work and can replay its
-answer, or did neither: a retry after the restart never does the work twice.
+Stateless: the records live in the store, through `region.idempotency`. The route's work and the answer
+it gets are one unit of work, and the answer goes out only once that is committed.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Awaitable, Callable, MutableMapping
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from starlette.datastructures import Headers
 
+from recall_sim.simulator.api.caller import authenticated
 from recall_sim.simulator.api.responses import error_response
-from recall_sim.simulator.errors import ApiError, BadRequest, Conflict
+from recall_sim.simulator.errors import ApiError
+from recall_sim.simulator.idempotency import fingerprint
 from recall_sim.simulator.records import IdempotencyRecord
 
 if TYPE_CHECKING:
@@ -56,7 +52,7 @@ class IdempotencyMiddleware:
             return
         region: Region = scope["app"].state.region
         try:
-            workspace = region.workspaces.authenticate(headers.get("authorization"))
+            workspace = authenticated(scope)
         except ApiError:
             await self.app(scope, receive, send)  # the route answers 401 itself
             return
@@ -67,32 +63,17 @@ class IdempotencyMiddleware:
             message = await receive()
             body += message.get("body", b"")
             more = message.get("more_body", False)
-        fingerprint = hashlib.sha256(
-            b"\x00".join(
-                [scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body]
-            )
-        ).hexdigest()
-
-        ctx = region.ctx
-        records = region.idempotency
-        record_id = f"{workspace.id}:{key}"
-        now = ctx.now()
-        existing = records.get(record_id)
-        if (
-            existing is not None
-            and existing.created_at + timedelta(seconds=ctx.settings.idempotency_ttl) > now
-        ):
-            if existing.state == "running":
-                await error_response(Conflict())(scope, receive, send)
-                return
-            if existing.fingerprint != fingerprint:
-                error = BadRequest("This Idempotency-Key was already used with a different request.")
-                await error_response(error)(scope, receive, send)
-                return
-            await self._replay(existing, send)
+        same = fingerprint(scope["method"], scope["path"], scope.get("query_string", b""), body)
+        keys = region.idempotency
+        try:
+            earlier = keys.earlier(workspace.id, key, same)
+        except ApiError as refused:  # still running (409), or used for another request (400)
+            await error_response(refused)(scope, receive, send)
             return
-
-        record = records.begin(workspace.id, key, fingerprint)
+        if earlier is not None:
+            await self._replay(earlier, send)
+            return
+        record = keys.begin(workspace.id, key, same)
 
         sent_body = False
 
@@ -108,31 +89,24 @@ class IdempotencyMiddleware:
         async def hold(message: Message) -> None:
             answer.append(message)
 
-        kept = False
+        kept: IdempotencyRecord | None = None
         try:
             # The work and its answer land in one transaction: a region killed after the work is
             # committed has the answer to replay, and one killed before has neither. The routes under
             # a key work without waiting on anything, so nothing else runs inside this transaction.
-            with ctx.unit_of_work():
+            with region.ctx.unit_of_work():
                 await self.app(scope, replay_receive, hold)
                 status, kept_headers, content = _answer_of(answer)
-                if status == 429 or status >= 500:
-                    # Not executed (throttled) or failed on our side: the client may try again for real.
-                    records.release(record_id)
-                else:
-                    kept = True
-                    # Still "running" (a repeat hears 409) until the answer has gone out.
-                    record = records.answer(record, status, content, kept_headers)
+                kept = keys.answered(record, status, kept_headers, content)
         except BaseException:
-            with ctx.unit_of_work():
-                records.release(record_id)
+            keys.abandon(record)
             raise
         try:
             for message in answer:
                 await send(message)
         finally:
-            if kept:
-                records.finish(record)
+            if kept is not None:
+                keys.sent(kept)
 
     @staticmethod
     async def _replay(record: IdempotencyRecord, send: Send) -> None:

@@ -1,98 +1,23 @@
-"""Request bodies parsed the way Recall's API (Django REST Framework) parses them, and declared in the
-served OpenAPI document all the same.
+"""The served OpenAPI document: FastAPI's generator, then what it gets wrong for this app put right
+(DRF's 400 in place of 422, security schemes, links between operations, HEAD and OPTIONS).
 
-DRF authenticates and throttles a request before it reads the body, so a malformed body sent without a
-key answers 401, not 400. FastAPI decodes JSON before any dependency runs; the REST API's bodies are
-therefore read by a dependency that comes after authentication, and their schema is added to the
-document by hand (`request_body`), so clients and fuzzers still see exactly what is accepted.
+REST bodies are read by a dependency after authentication (bodies.py), so FastAPI does not see them:
+`request_body` declares each one's schema by hand, and `install_openapi` adds those schemas.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, TypeVar
+from typing import Any
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from fastapi.routing import APIRoute
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from recall_sim.simulator.api.deps import get_region
 from recall_sim.simulator.api.drf_methods import document_methods, is_rest_path
-from recall_sim.simulator.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
-from recall_sim.simulator.region import Region
-from recall_sim.simulator.strict_json import JSONParseError, loads
-from recall_sim.simulator.validation import drf_errors
 
-__all__ = ["StrictJSONRoute", "install_openapi", "json_body_of", "loads", "request_body"]
-
-M = TypeVar("M", bound=BaseModel)
+__all__ = ["LINKS", "install_openapi", "request_body"]
 
 _DOCUMENTED: dict[str, type[BaseModel]] = {}
-
-
-class _StrictJSONRequest(Request):
-    async def json(self) -> Any:
-        if not hasattr(self, "_json"):
-            self._json = loads(await self.body())
-        return self._json
-
-
-class StrictJSONRoute(APIRoute):
-    """A route whose body FastAPI decodes with `loads` (the control plane's and the ingest calls')."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def strict(request: Request) -> Response:
-            return await handler(_StrictJSONRequest(request.scope, request.receive))
-
-        return strict
-
-
-async def _read_json(request: Request, region: Region) -> Any:
-    length = request.headers.get("content-length")
-    limit = region.settings.max_json_body
-    if length is not None and length.isdigit() and int(length) > limit:
-        raise PayloadTooLarge()
-    # Counted as it arrives: a chunked body without Content-Length is refused once it passes the
-    # limit, not after all of it was held in memory.
-    chunks: list[bytes] = []
-    received = 0
-    async for chunk in request.stream():
-        received += len(chunk)
-        if received > limit:
-            raise PayloadTooLarge()
-        chunks.append(chunk)
-    raw = b"".join(chunks)
-    if not raw:  # DRF reads an empty body as no data; whitespace is malformed JSON
-        return None
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type != "application/json" and not media_type.endswith("+json"):
-        raise UnsupportedMediaType(media_type)
-    try:
-        return loads(raw)
-    except JSONParseError as error:  # refused by the strict reading: its reason is the whole message
-        raise BadRequest(f"JSON parse error - {error.msg}") from None
-    except ValueError as error:  # malformed JSON, with where it went wrong
-        raise BadRequest(f"JSON parse error - {error}") from None
-
-
-def json_body_of(model: type[M]) -> Callable[..., Awaitable[M | None]]:
-    """A dependency giving the request's body as `model` (None for an empty or null body).
-    Declare it after the authenticating dependency, so errors come in DRF's order."""
-
-    async def parse(request: Request, region: Region = Depends(get_region)) -> M | None:
-        data = await _read_json(request, region)
-        if data is None:
-            return None
-        try:
-            return model.model_validate(data)
-        except ValidationError as error:
-            raise ValidationFailed(drf_errors(error.errors())) from None
-
-    parse.__name__ = f"body_{model.__name__}"
-    return parse
 
 
 def request_body(model: type[BaseModel]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import pytest
 from recall_sim.recorder.retry import RetryPolicy
 from recall_sim.recorder.storage import RecordingStore
 from recall_sim.seams import VirtualClock
-from recall_sim.simulator.api.faults import FaultRuleCreate
+from recall_sim.simulator.faults import FaultRuleCreate
 from tests.recorder.support import API_URL, Rig, download, recording_of, rig, standup
 from tests.support import Sim
 

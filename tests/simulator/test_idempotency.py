@@ -12,10 +12,10 @@ import httpx
 import pytest
 
 from recall_sim.seams import VirtualClock
-from recall_sim.simulator.api.faults import FaultRuleCreate
 from recall_sim.simulator.api.routes import sdk_upload as sdk_upload_routes
 from recall_sim.simulator.control import WorkspaceCreate
 from recall_sim.simulator.errors import ServiceUnavailable
+from recall_sim.simulator.faults import FaultRuleCreate
 from recall_sim.simulator.records import IdempotencyRecord, Repository
 from recall_sim.simulator.store import Collection
 from tests.simulator.factories import build_recording

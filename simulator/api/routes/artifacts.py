@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from recall_sim.simulator.api.deps import get_region, links, parse_uuid_param, throttled
-from recall_sim.simulator.api.openapi import json_body_of, request_body
+from recall_sim.simulator.api.bodies import body_of
+from recall_sim.simulator.api.caller import caller
+from recall_sim.simulator.api.deps import links_of, parse_uuid_param
+from recall_sim.simulator.api.openapi import request_body
 from recall_sim.simulator.api.pages import page_of
 from recall_sim.simulator.api.responses import errors_doc
-from recall_sim.simulator.records import ARTIFACT_KINDS, Artifact, ArtifactKind, Workspace
+from recall_sim.simulator.records import ARTIFACT_KINDS, Artifact, ArtifactKind
 from recall_sim.simulator.region import Region
 from recall_sim.simulator.render import FULL, Links, render_artifact
 from recall_sim.simulator.schemas.common import Page
@@ -43,10 +45,9 @@ def _router_for(kind: ArtifactKind) -> APIRouter:
         request: Request,
         recording_id: str | None = Query(None, json_schema_extra={"format": "uuid"}),
         cursor: str | None = None,
-        ws: Workspace = Depends(throttled(f"{scope}_list")),
-        region: Region = Depends(get_region),
-        link: Links = Depends(links),
     ) -> Any:
+        region, ws = caller(request, f"{scope}_list")
+        link = links_of(request, region)
         found = region.artifacts.list_artifacts(ws, kind, parse_uuid_param("recording_id", recording_id))
         return page_of(request, region, found, lambda a: render(region, a, link))
 
@@ -57,13 +58,10 @@ def _router_for(kind: ArtifactKind) -> APIRouter:
         summary=f"Retrieve a {kind} artifact",
         responses=errors_doc(401, 404, 429),
     )
-    async def retrieve_artifact(
-        id: str,
-        ws: Workspace = Depends(throttled(f"{scope}_retrieve")),
-        region: Region = Depends(get_region),
-        link: Links = Depends(links),
-    ) -> Any:
-        return render(region, region.artifacts.retrieve_artifact(ws, kind, id), link)
+    async def retrieve_artifact(request: Request, id: str) -> Any:
+        region, ws = caller(request, f"{scope}_retrieve")
+        artifact = region.artifacts.retrieve_artifact(ws, kind, id)
+        return render(region, artifact, links_of(request, region))
 
     @router.patch(
         "/{id}/",
@@ -73,15 +71,12 @@ def _router_for(kind: ArtifactKind) -> APIRouter:
         openapi_extra=request_body(RecordingPatch),
         responses=errors_doc(400, 401, 404, 409, 413, 415, 429),
     )
-    async def update_artifact(
-        id: str,
-        ws: Workspace = Depends(throttled(f"{scope}_retrieve")),
-        body: RecordingPatch | None = Depends(json_body_of(RecordingPatch)),
-        region: Region = Depends(get_region),
-        link: Links = Depends(links),
-    ) -> Any:
+    async def update_artifact(request: Request, id: str) -> Any:
+        region, ws = caller(request, f"{scope}_retrieve")
+        body = await body_of(request, region, RecordingPatch)
         metadata = body.metadata if body is not None else {}
-        return render(region, region.artifacts.update_artifact(ws, kind, id, metadata), link)
+        artifact = region.artifacts.update_artifact(ws, kind, id, metadata)
+        return render(region, artifact, links_of(request, region))
 
     @router.delete(
         "/{id}/",
@@ -91,11 +86,8 @@ def _router_for(kind: ArtifactKind) -> APIRouter:
         summary=f"Delete a {kind} artifact",
         responses=errors_doc(400, 401, 404, 429),
     )
-    async def delete_artifact(
-        id: str,
-        ws: Workspace = Depends(throttled(f"{scope}_retrieve")),
-        region: Region = Depends(get_region),
-    ) -> Response:
+    async def delete_artifact(request: Request, id: str) -> Response:
+        region, ws = caller(request, f"{scope}_retrieve")
         region.artifacts.delete_artifact(ws, kind, id)
         return Response(status_code=204)
 

@@ -8,12 +8,12 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from recall_sim.simulator.api.bodies import StrictJSONRoute
 from recall_sim.simulator.api.deps import get_region
-from recall_sim.simulator.api.faults import FaultRule, FaultRuleCreate
-from recall_sim.simulator.api.openapi import StrictJSONRoute
 from recall_sim.simulator.api.responses import errors_doc
 from recall_sim.simulator.control import ControlPlane, WorkspaceCreate, WorkspaceOut, WorkspaceUpdate
 from recall_sim.simulator.errors import NotFound
+from recall_sim.simulator.faults import FaultRule, FaultRuleCreate
 from recall_sim.simulator.realtime.control import DeliveryOut, SessionOut
 from recall_sim.simulator.realtime.records import DeliveryStatus
 from recall_sim.simulator.region import Region

@@ -14,8 +14,8 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Header, Request, Response
 from starlette.requests import ClientDisconnect
 
+from recall_sim.simulator.api.bodies import StrictJSONRoute
 from recall_sim.simulator.api.deps import base_url, get_region, links
-from recall_sim.simulator.api.openapi import StrictJSONRoute
 from recall_sim.simulator.api.responses import errors_doc
 from recall_sim.simulator.api.routes.recording import render_for
 from recall_sim.simulator.errors import ApiError, UnsupportedMediaType

@@ -5,17 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from recall_sim.simulator.api.deps import (
-    get_region,
-    links,
-    parse_datetime_param,
-    parse_uuid_param,
-    throttled,
-    workspace,
-)
-from recall_sim.simulator.api.openapi import json_body_of, request_body
+from recall_sim.simulator.api.bodies import body_of
+from recall_sim.simulator.api.caller import caller
+from recall_sim.simulator.api.deps import links_of, parse_datetime_param, parse_uuid_param
+from recall_sim.simulator.api.openapi import request_body
 from recall_sim.simulator.api.pages import page_of
 from recall_sim.simulator.api.responses import errors_doc
 from recall_sim.simulator.backend.recordings import RecordingFilters, check_status_code
@@ -62,10 +57,9 @@ async def recording_list(
     created_at_before: str | None = Query(None, json_schema_extra={"format": "date-time"}),
     bot_id: str | None = Query(None, json_schema_extra={"format": "uuid"}),
     cursor: str | None = None,
-    ws: Workspace = Depends(throttled("recording_list")),
-    region: Region = Depends(get_region),
-    link: Links = Depends(links),
 ) -> Page[Recording]:
+    region, ws = caller(request, "recording_list")
+    link = links_of(request, region)
     # django-filter validates the whole filter form, so one 400 names every bad parameter.
     errors: dict[str, Any] = {}
 
@@ -96,13 +90,9 @@ async def recording_list(
     summary="Retrieve Recording",
     responses=errors_doc(401, 404, 429),
 )
-async def recording_retrieve(
-    id: str,
-    ws: Workspace = Depends(throttled("recording_retrieve")),
-    region: Region = Depends(get_region),
-    link: Links = Depends(links),
-) -> Recording:
-    return render_for(region, region.recordings.retrieve_recording(ws, id), link)
+async def recording_retrieve(request: Request, id: str) -> Recording:
+    region, ws = caller(request, "recording_retrieve")
+    return render_for(region, region.recordings.retrieve_recording(ws, id), links_of(request, region))
 
 
 @router.patch(
@@ -113,15 +103,12 @@ async def recording_retrieve(
     openapi_extra=request_body(RecordingPatch),
     responses=errors_doc(400, 401, 404, 409, 413, 415, 429),
 )
-async def recording_partial_update(
-    id: str,
-    ws: Workspace = Depends(throttled("recording_retrieve")),
-    body: RecordingPatch | None = Depends(json_body_of(RecordingPatch)),
-    region: Region = Depends(get_region),
-    link: Links = Depends(links),
-) -> Recording:
+async def recording_partial_update(request: Request, id: str) -> Recording:
+    region, ws = caller(request, "recording_retrieve")
+    body = await body_of(request, region, RecordingPatch)
     metadata = body.metadata if body is not None else {}
-    return render_for(region, region.recordings.update_recording(ws, id, metadata), link)
+    recording = region.recordings.update_recording(ws, id, metadata)
+    return render_for(region, recording, links_of(request, region))
 
 
 @router.delete(
@@ -132,21 +119,10 @@ async def recording_partial_update(
     summary="Delete Recording",
     responses=errors_doc(400, 401, 404, 429),
 )
-async def recording_destroy(
-    id: str,
-    ws: Workspace = Depends(throttled("recording_retrieve")),
-    region: Region = Depends(get_region),
-) -> Response:
+async def recording_destroy(request: Request, id: str) -> Response:
+    region, ws = caller(request, "recording_retrieve")
     region.recordings.delete_recording(ws, id)
     return Response(status_code=204)
-
-
-async def create_transcript_throttle(
-    id: str, ws: Workspace = Depends(workspace), region: Region = Depends(get_region)
-) -> Workspace:
-    """Recall limits transcript creation per recording (5 a minute), not per workspace."""
-    region.limiter.check("create_transcript", f"{ws.id}:{id}")
-    return ws
 
 
 @router.post(
@@ -157,16 +133,15 @@ async def create_transcript_throttle(
     openapi_extra=request_body(TranscriptCreate),
     responses=errors_doc(400, 401, 404, 409, 413, 415, 429),
 )
-async def recording_create_transcript(
-    id: str,
-    ws: Workspace = Depends(create_transcript_throttle),
-    body: TranscriptCreate | None = Depends(json_body_of(TranscriptCreate)),
-    region: Region = Depends(get_region),
-    link: Links = Depends(links),
-) -> Any:
+async def recording_create_transcript(request: Request, id: str) -> Any:
+    region, ws = caller(request, None)
+    # Recall limits transcript creation per recording (5 a minute), not per workspace.
+    region.limiter.check("create_transcript", f"{ws.id}:{id}")
+    body = await body_of(request, region, TranscriptCreate)
     if body is None:
         raise ValidationFailed({"provider": ["This field is required."]})
     transcript = region.transcripts.create_transcript(
         ws, id, provider=body.provider, diarization=body.diarization, metadata=body.metadata
     )
-    return render_artifact(transcript, region.recordings.records.get(transcript.recording_id), link)
+    recording = region.recordings.records.get(transcript.recording_id)
+    return render_artifact(transcript, recording, links_of(request, region))

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from recall_sim.simulator.api.deps import get_region, throttled, workspace
-from recall_sim.simulator.api.openapi import json_body_of, request_body
+from recall_sim.simulator.api.bodies import body_of
+from recall_sim.simulator.api.caller import caller
+from recall_sim.simulator.api.openapi import request_body
 from recall_sim.simulator.api.pages import page_of
 from recall_sim.simulator.api.responses import errors_doc
-from recall_sim.simulator.records import Workspace
-from recall_sim.simulator.region import Region
 from recall_sim.simulator.render import render_sdk_upload
 from recall_sim.simulator.schemas.common import Page
 from recall_sim.simulator.schemas.sdk_upload import SdkUpload, SdkUploadCreate
@@ -23,36 +22,28 @@ router = APIRouter(tags=["sdk_upload"])
 _PREFIXES = ("/api/v1/sdk_upload", "/api/v1/sdk-upload")
 
 
-async def _create(
-    ws: Workspace = Depends(throttled("sdk_upload_create")),
-    body: SdkUploadCreate | None = Depends(json_body_of(SdkUploadCreate)),
-    region: Region = Depends(get_region),
-) -> SdkUpload:
+async def _create(request: Request) -> SdkUpload:
+    region, ws = caller(request, "sdk_upload_create")
+    body = await body_of(request, region, SdkUploadCreate)
     return render_sdk_upload(region.sdk_uploads.create_sdk_upload(ws, body))
 
 
-async def _list(
-    request: Request,
-    cursor: str | None = None,
-    ws: Workspace = Depends(throttled("sdk_upload_list")),
-    region: Region = Depends(get_region),
-) -> Page[SdkUpload]:
+async def _list(request: Request, cursor: str | None = None) -> Page[SdkUpload]:
+    region, ws = caller(request, "sdk_upload_list")
     return page_of(request, region, region.sdk_uploads.list_sdk_uploads(ws), render_sdk_upload)
 
 
-async def _retrieve(
-    id: str,
-    ws: Workspace = Depends(throttled("sdk_upload_retrieve")),
-    region: Region = Depends(get_region),
-) -> SdkUpload:
+async def _retrieve(request: Request, id: str) -> SdkUpload:
+    region, ws = caller(request, "sdk_upload_retrieve")
     return render_sdk_upload(region.sdk_uploads.retrieve_sdk_upload(ws, id))
 
 
-async def _not_allowed(id: str, ws: Workspace = Depends(workspace)) -> None:
+async def _not_allowed(request: Request, id: str) -> None:
     """An upload cannot be changed (Recall's contract names PATCH and PUT). Declared so the document
     says so; answered as any other method the resource lacks (drf_methods.py: 405 with `Allow`), and
     only once the caller is known: Recall's views authenticate before they look for the method's
     handler, so a caller without a valid key hears 401 and never learns which methods exist."""
+    caller(request, None)
     raise StarletteHTTPException(status_code=405)
 
 

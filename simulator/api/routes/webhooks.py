@@ -10,8 +10,8 @@ from datetime import datetime
 from fastapi import APIRouter, Body, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from recall_sim.simulator.api.bodies import StrictJSONRoute
 from recall_sim.simulator.api.deps import get_region
-from recall_sim.simulator.api.openapi import StrictJSONRoute
 from recall_sim.simulator.api.responses import errors_doc
 from recall_sim.simulator.region import Region
 from recall_sim.simulator.webhooks.control import (

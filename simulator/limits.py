@@ -1,5 +1,8 @@
 """Per-workspace rate limits, measured on the injected clock.
 
+The counters are region state (a reset clears them; a shared store keeps them for every process); the
+HTTP layer only names the scope a route counts against.
+
 The algorithm is Django REST Framework's SimpleRateThrottle (a sliding log of request times), whose
 `Retry-After` is the time until the oldest request in the window leaves it, spread over the requests
 that would then be available.
