@@ -1,4 +1,5 @@
-"""Dependencies shared by the routers: the region, the calling workspace, rate limits, links, bodies."""
+"""Dependencies shared by the routers: the region, its control plane, the calling workspace, rate limits,
+links, bodies."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from uuid import UUID
 
 from fastapi import Depends, Request
 
+from recall_sim.simulator.control_plane import ControlPlane
 from recall_sim.simulator.errors import ValidationFailed
 from recall_sim.simulator.records import Workspace
 from recall_sim.simulator.region import Region
@@ -15,6 +17,7 @@ from recall_sim.simulator.render import Links
 
 __all__ = [
     "base_url",
+    "control_plane",
     "get_region",
     "links",
     "parse_datetime_param",
@@ -27,6 +30,11 @@ __all__ = [
 async def get_region(request: Request) -> Region:
     region: Region = request.app.state.region
     return region
+
+
+async def control_plane(region: Region = Depends(get_region)) -> ControlPlane:
+    """The region's control plane: what every `/_simulator/` route and dashboard page calls."""
+    return ControlPlane(region)
 
 
 async def workspace(request: Request, region: Region = Depends(get_region)) -> Workspace:
