@@ -58,6 +58,25 @@ def _call(
         typer.echo(empty)
 
 
+def _list(
+    base_url: str,
+    path: str,
+    line: Callable[[Any], str],
+    *,
+    empty: str,
+    as_json: bool,
+    params: dict[str, str] | None = None,
+) -> None:
+    """A list the region answers `GET path` with, one item a line (`empty` when there is none)."""
+    _call(
+        base_url,
+        lambda c: c.get(path, params=params),
+        lambda items: map(line, items),
+        as_json=as_json,
+        empty=empty,
+    )
+
+
 # --- clock ---------------------------------------------------------------------------------------------
 
 clock_app = typer.Typer(help="Read or advance the region's clock.", no_args_is_help=False)
@@ -166,13 +185,7 @@ def faults_add(
 @faults_app.command("list")
 def faults_list(base_url: BaseUrl = DEFAULT_BASE_URL, as_json: JsonFlag = False) -> None:
     """List the fault rules in force."""
-    _call(
-        base_url,
-        lambda c: c.get("/_simulator/faults"),
-        lambda rules: map(_fault_line, rules),
-        as_json=as_json,
-        empty="No fault rules.",
-    )
+    _list(base_url, "/_simulator/faults", _fault_line, empty="No fault rules.", as_json=as_json)
 
 
 @faults_app.command("remove")
@@ -199,12 +212,12 @@ webhooks_app = typer.Typer(
 @webhooks_app.command("endpoints")
 def webhook_endpoints(base_url: BaseUrl = DEFAULT_BASE_URL, as_json: JsonFlag = False) -> None:
     """List the webhook endpoints of every workspace."""
-    _call(
+    _list(
         base_url,
-        lambda c: c.get("/_simulator/webhooks/endpoints"),
-        lambda endpoints: map(_endpoint_line, endpoints),
-        as_json=as_json,
+        "/_simulator/webhooks/endpoints",
+        _endpoint_line,
         empty="No webhook endpoints.",
+        as_json=as_json,
     )
 
 
@@ -231,12 +244,13 @@ def webhook_messages(
     params = {
         k: v for k, v in (("event_type", event_type), ("status", status), ("endpoint_id", endpoint)) if v
     }
-    _call(
+    _list(
         base_url,
-        lambda c: c.get("/_simulator/webhooks/messages", params=params),
-        lambda messages: map(_message_line, messages),
-        as_json=as_json,
+        "/_simulator/webhooks/messages",
+        _message_line,
         empty="No messages.",
+        as_json=as_json,
+        params=params,
     )
 
 
@@ -260,13 +274,7 @@ def webhook_attempts(
         params = {"endpoint_id": endpoint} if endpoint else {}
     else:
         path, params = f"/_simulator/webhooks/endpoints/{endpoint}/attempts", {}
-    _call(
-        base_url,
-        lambda c: c.get(path, params=params),
-        lambda attempts: map(attempt_line, attempts),
-        as_json=as_json,
-        empty="No attempts.",
-    )
+    _list(base_url, path, attempt_line, empty="No attempts.", as_json=as_json, params=params)
 
 
 @webhooks_app.command("resend")
