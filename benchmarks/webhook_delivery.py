@@ -39,10 +39,10 @@ from benchmarks._report import Figure, add_json_flag, figures_reported
 from benchmarks._served import free_port, launched
 from recall_sim.seams import RandomStream
 from recall_sim.simulator.backend.events import Subject, record_event
+from recall_sim.simulator.control_plane import ControlPlane, EndpointCreate
 from recall_sim.simulator.records import Status
 from recall_sim.simulator.region import Region
 from recall_sim.simulator.settings import Settings, WebhookSettings
-from recall_sim.simulator.webhooks import EndpointCreate, WebhooksControl
 
 HERE = Path(__file__).resolve().parent
 
@@ -77,7 +77,7 @@ async def ours(
     hooks = WebhookSettings(jitter=0)
     region = Region(Settings(seed=seed, profile=profile, webhooks=hooks, data_dir=data_dir))
     try:
-        WebhooksControl(region).create_endpoint(EndpointCreate(url=url))
+        ControlPlane(region).webhooks.create_endpoint(EndpointCreate(url=url))
         workspace = region.default_workspace
         ids = RandomStream(seed, "benchmark-recordings")
         with region.ctx.unit_of_work():

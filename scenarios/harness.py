@@ -26,8 +26,8 @@ from recall_sim.scenarios.runner import BASE_URL
 from recall_sim.seams import VirtualClock, run_virtual
 from recall_sim.simulator import ControlPlane, Region, Settings, create_app
 from recall_sim.simulator.backend.events import DISPATCH_EVENT
+from recall_sim.simulator.control_plane import EndpointCreate, EndpointOut
 from recall_sim.simulator.settings import WebhookSettings
-from recall_sim.simulator.webhooks import EndpointCreate, EndpointOut
 
 __all__ = ["WEBHOOK_HOST", "RecallRegion", "region_settings", "run_on_virtual_time"]
 

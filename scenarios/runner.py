@@ -39,10 +39,10 @@ from recall_sim.scenarios.scratch import scratch_directory
 from recall_sim.scenarios.trace import Trace
 from recall_sim.seams import Randomness, VirtualClock, run_virtual
 from recall_sim.simulator import ControlPlane, Region, Settings, create_app
+from recall_sim.simulator.control_plane import EndpointCreate
 from recall_sim.simulator.faults import FaultRuleCreate
 from recall_sim.simulator.settings import WebhookSettings
 from recall_sim.simulator.store import BlobStore, MemoryStore
-from recall_sim.simulator.webhooks.control import EndpointCreate
 
 __all__ = ["BASE_URL", "Run", "run_scenario"]
 

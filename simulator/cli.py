@@ -14,12 +14,12 @@ import typer
 from rich.console import Console
 from rich.panel import Panel
 
+from recall_sim.simulator.control_plane import ControlPlane
 from recall_sim.simulator.errors import ApiError
 from recall_sim.simulator.lockfile import DataDirInUse, lock_data_dir
 from recall_sim.simulator.region import Region
 from recall_sim.simulator.serve import bind_socket, serve_forever
 from recall_sim.simulator.settings import REGIONS, ApiProfile, DelayProfile, Settings, WebhookSettings
-from recall_sim.simulator.webhooks.control import WebhooksControl
 from recall_sim.simulator.webhooks.models import Endpoint
 
 __all__ = ["serve"]
@@ -278,7 +278,7 @@ def register_webhooks(region: Region, urls: list[str], secrets: list[str]) -> li
         raise typer.BadParameter(
             "a current-profile workspace signs every endpoint with one secret", param_hint="--webhook-secret"
         )
-    control = WebhooksControl(region)
+    control = ControlPlane(region).webhooks
     try:
         return [
             control.ensure_endpoint(url, secrets[i] if i < len(secrets) else None)
@@ -289,7 +289,7 @@ def register_webhooks(region: Region, urls: list[str], secrets: list[str]) -> li
 
 
 def _signing_secret(region: Region, endpoint: Endpoint) -> str:
-    return WebhooksControl(region).endpoint_secret(endpoint.id)
+    return ControlPlane(region).webhooks.endpoint_secret(endpoint.id)
 
 
 # Ensure typing names resolve for typer at runtime.

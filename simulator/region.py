@@ -2,7 +2,7 @@
 
 `Region` builds the backend from its settings, clock, randomness and store; `reset()` rebuilds it the
 same way, so nothing can survive a reset by accident. The FastAPI app (app.py) and the control plane
-(control.py) are thin layers over it.
+(control_plane/) are thin layers over it.
 """
 
 from __future__ import annotations

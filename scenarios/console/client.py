@@ -8,12 +8,12 @@ traceback.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, Optional
 
 import httpx
 import typer
 
-__all__ = ["DEFAULT_BASE_URL", "BaseUrl", "ConsoleClient", "fail", "not_running"]
+__all__ = ["DEFAULT_BASE_URL", "BaseUrl", "ConsoleClient", "WorkspaceId", "body_of", "fail", "not_running"]
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8080"
 
@@ -21,6 +21,18 @@ DEFAULT_BASE_URL = "http://127.0.0.1:8080"
 BaseUrl = Annotated[
     str, typer.Option(envvar="RECALL_SIM_BASE_URL", help="The region's base URL", show_envvar=True)
 ]
+
+
+#: `--workspace`, for the commands that act on one workspace's webhooks (listen, trigger)
+WorkspaceId = Annotated[
+    Optional[str],  # noqa: UP045 (typer reads the annotation at run time)
+    typer.Option("--workspace", help="Workspace id (default: the one `recall-sim serve` started with)"),
+]
+
+
+def body_of(**fields: Any) -> dict[str, Any]:
+    """A control-plane request body of the fields given: one left None takes the region's default."""
+    return {name: value for name, value in fields.items() if value is not None}
 
 
 def fail(message: str, fix: str | None = None, *, code: int = 1) -> NoReturn:

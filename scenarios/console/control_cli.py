@@ -7,6 +7,7 @@ run ahead of this machine's after `clock advance`).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Optional
 
@@ -31,6 +32,49 @@ def _duration(value: str, flag: str) -> float:
 
 def _print_json(value: Any) -> None:
     typer.echo(json.dumps(value, indent=2))
+
+
+def _call(
+    base_url: str,
+    ask: Callable[[ConsoleClient], Any],
+    text: Callable[[Any], str | Iterable[str]],
+    *,
+    as_json: bool = False,
+    empty: str | None = None,
+) -> None:
+    """One control-plane request and its answer printed: as JSON with `--json`, else as `text` makes it
+    (one line, or one per item, and `empty` when there are none). A failed request ends the command with
+    the client's own message."""
+    with ConsoleClient(base_url) as client:
+        answer = ask(client)
+    if as_json:
+        _print_json(answer)
+        return
+    made = text(answer)
+    lines = [made] if isinstance(made, str) else list(made)
+    for line in lines:
+        typer.echo(line)
+    if not lines and empty is not None:
+        typer.echo(empty)
+
+
+def _list(
+    base_url: str,
+    path: str,
+    line: Callable[[Any], str],
+    *,
+    empty: str,
+    as_json: bool,
+    params: dict[str, str] | None = None,
+) -> None:
+    """A list the region answers `GET path` with, one item a line (`empty` when there is none)."""
+    _call(
+        base_url,
+        lambda c: c.get(path, params=params),
+        lambda items: map(line, items),
+        as_json=as_json,
+        empty=empty,
+    )
 
 
 # --- clock ---------------------------------------------------------------------------------------------
@@ -58,9 +102,7 @@ def clock(ctx: typer.Context, base_url: BaseUrl = DEFAULT_BASE_URL, as_json: Jso
 @clock_app.command("show")
 def show(base_url: BaseUrl = DEFAULT_BASE_URL, as_json: JsonFlag = False) -> None:
     """Show the region's time."""
-    with ConsoleClient(base_url) as client:
-        now = client.get("/_simulator/clock")
-    _print_json(now) if as_json else typer.echo(_clock_line(now))
+    _call(base_url, lambda c: c.get("/_simulator/clock"), _clock_line, as_json=as_json)
 
 
 @clock_app.command("advance")
@@ -71,12 +113,12 @@ def advance(
 ) -> None:
     """Let simulated time pass: whatever falls due on the way (retries, expiries) happens, in order."""
     seconds = _duration(duration, "DURATION")
-    with ConsoleClient(base_url) as client:
-        now = client.post("/_simulator/clock", {"advance": seconds})
-    if as_json:
-        _print_json(now)
-    else:
-        typer.echo(f"Advanced {format_duration(seconds)}; the region's time is now {_clock_line(now)}")
+    _call(
+        base_url,
+        lambda c: c.post("/_simulator/clock", {"advance": seconds}),
+        lambda now: f"Advanced {format_duration(seconds)}; the region's time is now {_clock_line(now)}",
+        as_json=as_json,
+    )
 
 
 # --- faults --------------------------------------------------------------------------------------------
@@ -132,23 +174,18 @@ def faults_add(
             rule["body"] = json.loads(body)
         except ValueError:
             fail(f"--body is not JSON: {body[:60]!r}", code=2)
-    with ConsoleClient(base_url) as client:
-        created = client.post("/_simulator/faults", rule)
-    _print_json(created) if as_json else typer.echo(f"Added {_fault_line(created)}")
+    _call(
+        base_url,
+        lambda c: c.post("/_simulator/faults", rule),
+        lambda created: f"Added {_fault_line(created)}",
+        as_json=as_json,
+    )
 
 
 @faults_app.command("list")
 def faults_list(base_url: BaseUrl = DEFAULT_BASE_URL, as_json: JsonFlag = False) -> None:
     """List the fault rules in force."""
-    with ConsoleClient(base_url) as client:
-        rules = client.get("/_simulator/faults")
-    if as_json:
-        _print_json(rules)
-        return
-    for rule in rules:
-        typer.echo(_fault_line(rule))
-    if not rules:
-        typer.echo("No fault rules.")
+    _list(base_url, "/_simulator/faults", _fault_line, empty="No fault rules.", as_json=as_json)
 
 
 @faults_app.command("remove")
@@ -156,17 +193,13 @@ def faults_remove(
     rule_id: Annotated[str, typer.Argument(help="The rule's id")], base_url: BaseUrl = DEFAULT_BASE_URL
 ) -> None:
     """Remove one fault rule."""
-    with ConsoleClient(base_url) as client:
-        client.delete(f"/_simulator/faults/{rule_id}")
-    typer.echo(f"Removed {rule_id}.")
+    _call(base_url, lambda c: c.delete(f"/_simulator/faults/{rule_id}"), lambda _: f"Removed {rule_id}.")
 
 
 @faults_app.command("clear")
 def faults_clear(base_url: BaseUrl = DEFAULT_BASE_URL) -> None:
     """Remove every fault rule."""
-    with ConsoleClient(base_url) as client:
-        client.delete("/_simulator/faults")
-    typer.echo("Fault rules cleared.")
+    _call(base_url, lambda c: c.delete("/_simulator/faults"), lambda _: "Fault rules cleared.")
 
 
 # --- webhooks ------------------------------------------------------------------------------------------
@@ -179,17 +212,19 @@ webhooks_app = typer.Typer(
 @webhooks_app.command("endpoints")
 def webhook_endpoints(base_url: BaseUrl = DEFAULT_BASE_URL, as_json: JsonFlag = False) -> None:
     """List the webhook endpoints of every workspace."""
-    with ConsoleClient(base_url) as client:
-        endpoints = client.get("/_simulator/webhooks/endpoints")
-    if as_json:
-        _print_json(endpoints)
-        return
-    for e in endpoints:
-        state = f"disabled ({e['disabled_reason']})" if e["disabled"] else "enabled"
-        events = ",".join(e["filter_types"]) if e["filter_types"] else "all events"
-        typer.echo(f"{e['id']}  {e['url']}  {state}, {events}  (workspace {e['workspace_id']})")
-    if not endpoints:
-        typer.echo("No webhook endpoints.")
+    _list(
+        base_url,
+        "/_simulator/webhooks/endpoints",
+        _endpoint_line,
+        empty="No webhook endpoints.",
+        as_json=as_json,
+    )
+
+
+def _endpoint_line(e: dict[str, Any]) -> str:
+    state = f"disabled ({e['disabled_reason']})" if e["disabled"] else "enabled"
+    events = ",".join(e["filter_types"]) if e["filter_types"] else "all events"
+    return f"{e['id']}  {e['url']}  {state}, {events}  (workspace {e['workspace_id']})"
 
 
 @webhooks_app.command("messages")
@@ -209,18 +244,19 @@ def webhook_messages(
     params = {
         k: v for k, v in (("event_type", event_type), ("status", status), ("endpoint_id", endpoint)) if v
     }
-    with ConsoleClient(base_url) as client:
-        messages = client.get("/_simulator/webhooks/messages", params=params)
-    if as_json:
-        _print_json(messages)
-        return
-    for m in messages:
-        where = ", ".join(
-            f"{d['endpoint_id']} {d['status']} after {d['attempts']}" for d in m["destinations"]
-        )
-        typer.echo(f"{m['created_at'][:19]}  {m['event_type']:<32} {m['id']}  {where or 'no endpoint'}")
-    if not messages:
-        typer.echo("No messages.")
+    _list(
+        base_url,
+        "/_simulator/webhooks/messages",
+        _message_line,
+        empty="No messages.",
+        as_json=as_json,
+        params=params,
+    )
+
+
+def _message_line(m: dict[str, Any]) -> str:
+    where = ", ".join(f"{d['endpoint_id']} {d['status']} after {d['attempts']}" for d in m["destinations"])
+    return f"{m['created_at'][:19]}  {m['event_type']:<32} {m['id']}  {where or 'no endpoint'}"
 
 
 @webhooks_app.command("attempts")
@@ -233,19 +269,12 @@ def webhook_attempts(
     """List delivery attempts of one message, or of one endpoint."""
     if message is None and endpoint is None:
         fail("name a message id or an --endpoint", "e.g. recall-sim webhooks attempts msg_... ", code=2)
-    with ConsoleClient(base_url) as client:
-        if message is not None:
-            params = {"endpoint_id": endpoint} if endpoint else {}
-            attempts = client.get(f"/_simulator/webhooks/messages/{message}/attempts", params=params)
-        else:
-            attempts = client.get(f"/_simulator/webhooks/endpoints/{endpoint}/attempts")
-    if as_json:
-        _print_json(attempts)
-        return
-    for attempt in attempts:
-        typer.echo(attempt_line(attempt))
-    if not attempts:
-        typer.echo("No attempts.")
+    if message is not None:
+        path = f"/_simulator/webhooks/messages/{message}/attempts"
+        params = {"endpoint_id": endpoint} if endpoint else {}
+    else:
+        path, params = f"/_simulator/webhooks/endpoints/{endpoint}/attempts", {}
+    _list(base_url, path, attempt_line, empty="No attempts.", as_json=as_json, params=params)
 
 
 @webhooks_app.command("resend")
@@ -256,9 +285,12 @@ def webhook_resend(
     as_json: JsonFlag = False,
 ) -> None:
     """Send one message to one endpoint again, now (one attempt, no retries)."""
-    with ConsoleClient(base_url) as client:
-        attempt = client.post(f"/_simulator/webhooks/messages/{message}/endpoints/{endpoint}/resend")
-    _print_json(attempt) if as_json else typer.echo(attempt_line(attempt))
+    _call(
+        base_url,
+        lambda c: c.post(f"/_simulator/webhooks/messages/{message}/endpoints/{endpoint}/resend"),
+        attempt_line,
+        as_json=as_json,
+    )
 
 
 @webhooks_app.command("recover")
@@ -270,16 +302,15 @@ def webhook_recover(
 ) -> None:
     """Resend, once each, every message that failed for ENDPOINT since --since."""
     with ConsoleClient(base_url) as client:
-        start = _since(client, since)
-        recovered = client.post(
-            f"/_simulator/webhooks/endpoints/{endpoint}/recover", {"since": start.isoformat()}
-        )
-    if as_json:
-        _print_json(recovered)
-        return
-    ids = recovered["message_ids"]
-    typer.echo(
-        f"Resending {len(ids)} message(s) that failed since {start.isoformat()}: {' '.join(ids)}".strip()
+        start = _since(client, since).isoformat()
+    _call(
+        base_url,
+        lambda c: c.post(f"/_simulator/webhooks/endpoints/{endpoint}/recover", {"since": start}),
+        lambda recovered: (
+            f"Resending {len(recovered['message_ids'])} message(s) that failed since {start}: "
+            f"{' '.join(recovered['message_ids'])}"
+        ).strip(),
+        as_json=as_json,
     )
 
 
@@ -299,14 +330,12 @@ def _since(client: ConsoleClient, value: str) -> datetime:
 
 def state(base_url: BaseUrl = DEFAULT_BASE_URL, as_json: JsonFlag = False) -> None:
     """Summarise what the region holds (--json: all of it)."""
-    with ConsoleClient(base_url) as client:
-        dump = client.get("/_simulator/state")
-    if as_json:
-        _print_json(dump)
-        return
-    typer.echo(f"region {dump['region']}, seed {dump['seed']}, time {_clock_line(dump['clock'])}")
+    _call(base_url, lambda c: c.get("/_simulator/state"), _state_lines, as_json=as_json)
+
+
+def _state_lines(dump: dict[str, Any]) -> Iterable[str]:
+    yield f"region {dump['region']}, seed {dump['seed']}, time {_clock_line(dump['clock'])}"
     for name, records in dump["collections"].items():
         if records:
-            typer.echo(f"  {name:<28} {len(records)}")
-    faults = dump.get("faults") or []
-    typer.echo(f"  {'fault rules':<28} {len(faults)}")
+            yield f"  {name:<28} {len(records)}"
+    yield f"  {'fault rules':<28} {len(dump.get('faults') or [])}"

@@ -17,7 +17,15 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from recall_sim.scenarios.console.client import DEFAULT_BASE_URL, BaseUrl, ConsoleClient, fail, reason
+from recall_sim.scenarios.console.client import (
+    DEFAULT_BASE_URL,
+    BaseUrl,
+    ConsoleClient,
+    WorkspaceId,
+    body_of,
+    fail,
+    reason,
+)
 from recall_sim.scenarios.console.durations import format_duration
 
 __all__ = ["attempt_line", "listen"]
@@ -59,10 +67,7 @@ def listen(
         Optional[str],  # noqa: UP045
         typer.Option(help="Comma-separated event types to receive, e.g. recording.done (all when omitted)"),
     ] = None,
-    workspace: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(help="Workspace id (default: the one `recall-sim serve` started with)"),
-    ] = None,
+    workspace: WorkspaceId = None,
     print_json: Annotated[bool, typer.Option("--print-json", help="Print each event's body too")] = False,
     base_url: BaseUrl = DEFAULT_BASE_URL,
     poll_interval: Annotated[float, typer.Option(hidden=True, min=0.01)] = 0.2,
@@ -71,13 +76,9 @@ def listen(
     filter_types = [e.strip() for e in events.split(",") if e.strip()] if events else None
     if events is not None and not filter_types:
         fail("--events is empty", "Name event types, comma-separated, e.g. --events recording.done", code=2)
-    body: dict[str, Any] = {
-        "url": forward_to,
-        "filter_types": filter_types,
-        "description": "recall-sim listen",
-    }
-    if workspace is not None:
-        body["workspace_id"] = workspace
+    body = body_of(
+        url=forward_to, filter_types=filter_types, description="recall-sim listen", workspace_id=workspace
+    )
     with ConsoleClient(base_url) as client:
         created = client.request("POST", "/_simulator/webhooks/endpoints", json=body, ok=(400,))
         if created.status_code == 400:

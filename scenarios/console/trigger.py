@@ -14,7 +14,14 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from recall_sim.scenarios.console.client import DEFAULT_BASE_URL, BaseUrl, ConsoleClient, fail
+from recall_sim.scenarios.console.client import (
+    DEFAULT_BASE_URL,
+    BaseUrl,
+    ConsoleClient,
+    WorkspaceId,
+    body_of,
+    fail,
+)
 from recall_sim.scenarios.console.listen import attempt_line
 
 __all__ = ["EPILOG", "EVENT_TYPES", "trigger"]
@@ -61,7 +68,7 @@ def trigger(
         Optional[ProfileChoice],  # noqa: UP045
         typer.Option(help="Send from a workspace of this profile (default: the start-up workspace)"),
     ] = None,
-    workspace: Annotated[Optional[str], typer.Option(help="Send from this workspace")] = None,  # noqa: UP045
+    workspace: WorkspaceId = None,
     wait: Annotated[float, typer.Option(help="Seconds to wait for the deliveries (0: don't)", min=0)] = 10.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON")] = False,
     base_url: BaseUrl = DEFAULT_BASE_URL,
@@ -69,13 +76,12 @@ def trigger(
     """Make the region send one webhook of EVENT to the workspace's endpoints."""
     if event not in EVENT_TYPES:
         fail(f"{event!r} is not an event type", "See 'recall-sim trigger --help' for the choices.", code=2)
-    body: dict[str, Any] = {"event_type": event}
-    if recording is not None:
-        body["recording_id"] = recording
-    if profile is not None:
-        body["profile"] = str(profile.value)
-    if workspace is not None:
-        body["workspace_id"] = workspace
+    body = body_of(
+        event_type=event,
+        recording_id=recording,
+        profile=None if profile is None else str(profile.value),
+        workspace_id=workspace,
+    )
     with ConsoleClient(base_url) as client:
         triggered = client.post("/_simulator/webhooks/trigger", body)
         if not as_json:

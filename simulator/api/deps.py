@@ -1,5 +1,5 @@
-"""What the routers share: the region, download links, query parameters parsed as DRF parses them. (A
-REST route's caller, authenticated and rate-limited, comes from `caller.py`.)"""
+"""What the routers share: the region, its control plane, download links, query parameters parsed as DRF
+parses them. (A REST route's caller, authenticated and rate-limited, comes from `caller.py`.)"""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ from uuid import UUID
 
 from fastapi import Depends, Request
 
+from recall_sim.simulator.control_plane import ControlPlane
 from recall_sim.simulator.errors import ValidationFailed
 from recall_sim.simulator.region import Region
 from recall_sim.simulator.render import Links
 
 __all__ = [
     "base_url",
+    "control_plane",
     "get_region",
     "links",
     "links_of",
@@ -25,6 +27,11 @@ __all__ = [
 async def get_region(request: Request) -> Region:
     region: Region = request.app.state.region
     return region
+
+
+async def control_plane(region: Region = Depends(get_region)) -> ControlPlane:
+    """The region's control plane: what every `/_simulator/` route and dashboard page calls."""
+    return ControlPlane(region)
 
 
 def base_url(request: Request, region: Region) -> str:

@@ -17,11 +17,10 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from recall_sim.simulator.api.deps import get_region, links
-from recall_sim.simulator.control import ControlPlane
+from recall_sim.simulator.api.deps import control_plane, links
+from recall_sim.simulator.control_plane import ControlPlane
 from recall_sim.simulator.dashboard import views
 from recall_sim.simulator.errors import NotFound
-from recall_sim.simulator.region import Region
 from recall_sim.simulator.render import Links
 
 if TYPE_CHECKING:
@@ -77,20 +76,20 @@ async def root() -> RedirectResponse:
 
 
 @router.get("/_simulator/")
-async def overview(request: Request, region: Region = Depends(get_region)) -> HTMLResponse:
-    return _page("overview.html", request, **views.overview(region))
+async def overview(request: Request, cp: ControlPlane = Depends(control_plane)) -> HTMLResponse:
+    return _page("overview.html", request, **views.overview(cp))
 
 
 @router.get("/_simulator/ui/uploads")
 async def uploads(
-    request: Request, status: str = "", q: str = "", region: Region = Depends(get_region)
+    request: Request, status: str = "", q: str = "", cp: ControlPlane = Depends(control_plane)
 ) -> HTMLResponse:
-    rows = views.upload_rows(region, status=status or None, query=q.strip() or None)
+    rows = views.upload_rows(cp, status=status or None, query=q.strip() or None)
     return _page(
         "uploads.html",
         request,
         rows=rows,
-        statuses=views.upload_statuses(region),
+        statuses=views.upload_statuses(cp),
         status=status,
         q=q,
     )
@@ -100,17 +99,18 @@ async def uploads(
 async def recording(
     recording_id: str,
     request: Request,
-    region: Region = Depends(get_region),
+    cp: ControlPlane = Depends(control_plane),
     link: Links = Depends(links),
 ) -> HTMLResponse:
-    found = region.recordings.records.get(recording_id)
-    if found is None:
+    try:
+        found = cp.records.recording(recording_id)
+    except NotFound:
         return _not_found(request, f"recording {recording_id}")
-    workspace_keys = ControlPlane(region).get_workspace(found.workspace_id).api_keys
+    workspace_keys = cp.get_workspace(found.workspace_id).api_keys
     return _page(
         "recording.html",
         request,
-        view=views.recording_view(region, found, link),
+        view=views.recording_view(cp, found, link),
         api_key=workspace_keys[0] if workspace_keys else "",
     )
 
@@ -121,11 +121,11 @@ async def webhooks(
     event_type: str = "",
     status: str = "",
     endpoint_id: str = "",
-    region: Region = Depends(get_region),
+    cp: ControlPlane = Depends(control_plane),
 ) -> HTMLResponse:
     if status not in ("", "pending", "success", "failed"):
         status = ""
-    found = views.webhooks_view(region, event_type=event_type, status=status, endpoint_id=endpoint_id)
+    found = views.webhooks_view(cp, event_type=event_type, status=status, endpoint_id=endpoint_id)
     return _page(
         "webhooks.html",
         request,
@@ -134,28 +134,31 @@ async def webhooks(
         status=status,
         endpoint_id=endpoint_id,
         # Recover's default reach: the day before now on the region's clock.
-        recover_since=(region.clock.now() - timedelta(days=1)).isoformat(),
+        recover_since=(cp.now() - timedelta(days=1)).isoformat(),
     )
 
 
 @router.get("/_simulator/ui/webhooks/messages/{message_id}")
-async def message(message_id: str, request: Request, region: Region = Depends(get_region)) -> HTMLResponse:
-    found = region.webhooks.messages.get(message_id)
-    if found is None:
+async def message(
+    message_id: str, request: Request, cp: ControlPlane = Depends(control_plane)
+) -> HTMLResponse:
+    webhooks = cp.webhooks
+    try:
+        found = webhooks.get_message(message_id)
+    except NotFound:
         return _not_found(request, f"webhook message {message_id}")
-    webhooks = ControlPlane(region).webhooks
     return _page(
         "message.html",
         request,
-        message=webhooks.get_message(message_id),
-        attempts=list(reversed(views.attempts_of(region, message_id))),
+        message=found,
+        attempts=list(reversed(views.attempts_of(cp, message_id))),
         endpoint_urls={e.id: e.url for e in webhooks.list_endpoints()},
     )
 
 
 @router.get("/_simulator/ui/faults")
-async def faults(request: Request, region: Region = Depends(get_region)) -> HTMLResponse:
-    return _page("faults.html", request, faults=ControlPlane(region).list_faults())
+async def faults(request: Request, cp: ControlPlane = Depends(control_plane)) -> HTMLResponse:
+    return _page("faults.html", request, faults=cp.list_faults())
 
 
 @router.get("/_simulator/ui/runs")

@@ -1,4 +1,4 @@
-"""What each dashboard page shows, read from the region through the control plane at request time.
+"""What each dashboard page shows, read from the region through its control plane at request time.
 
 Nothing here is kept between requests: every page is a fresh look at the region, so a page reloaded (or
 polled) after a reset, a restart or a clock jump shows the region as it is.
@@ -6,15 +6,14 @@ polled) after a reset, a restart or a clock jump shows the region as it is.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from recall_sim.simulator.backend.events import DomainEvent
-from recall_sim.simulator.control import ControlPlane
-from recall_sim.simulator.records import Artifact, Reader, RecordingRecord, SdkUploadRecord, UploadToken
-from recall_sim.simulator.region import Region
+from recall_sim.simulator.control_plane import ControlPlane
+from recall_sim.simulator.errors import NotFound
+from recall_sim.simulator.records import Artifact, Recording, SdkUpload, UploadToken
 from recall_sim.simulator.render import Links
 from recall_sim.simulator.store import Collection
 from recall_sim.simulator.webhooks.models import Attempt
@@ -41,42 +40,34 @@ def mask(secret: str) -> str:
     return f"{secret[:6]}…{secret[-4:]}"
 
 
-def _events(region: Region) -> list[DomainEvent]:
-    return Reader(region.store, Collection.EVENTS, DomainEvent).find()
-
-
-def overview(region: Region) -> dict[str, Any]:
-    cp = ControlPlane(region)
+def overview(cp: ControlPlane) -> dict[str, Any]:
+    summary = cp.summary()
     workspaces = cp.list_workspaces()
-    uploads = region.sdk_uploads.records.find()
-    recordings = region.recordings.records.find()
-    destinations: Counter[str] = Counter()
-    for message in region.webhooks.messages.find():
-        for destination in message.destinations.values():
-            destinations[destination.status] += 1
-    events = _events(region)
+    uploads = cp.records.sdk_uploads()
+    recordings = cp.records.recordings()
+    events = cp.records.events()
     return {
-        "region": region.settings.region,
-        "seed": region.seed,
+        "region": summary["region"],
+        "seed": summary["seed"],
         "clock": cp.clock(),
         "workspaces": workspaces,
         "profiles": sorted({w.profile for w in workspaces}),
-        "default_workspace": region.default_workspace.id,
+        "default_workspace": summary["default_workspace"]["id"],
         "counts": {
             "sdk uploads": dict(sorted(Counter(u.status.code for u in uploads).items())),
             "recordings": dict(sorted(Counter(r.status.code for r in recordings).items())),
-            "webhook deliveries": dict(sorted(destinations.items())),
+            "webhook deliveries": cp.webhooks.destination_counts(),
         },
         "faults": len(cp.list_faults()),
         "feed": list(reversed(events[-FEED_SIZE:])),
     }
 
 
-def upload_rows(region: Region, *, status: str | None, query: str | None) -> list[dict[str, Any]]:
+def upload_rows(cp: ControlPlane, *, status: str | None, query: str | None) -> list[dict[str, Any]]:
     """Uploads newest first, each with its recording, filtered by status and by a piece of any id."""
-    recordings = {r.id: r for r in region.recordings.records.find()}
+    recordings = {r.id: r for r in cp.records.recordings()}
     rows = []
-    for upload in reversed(region.sdk_uploads.records.find()):
+    for upload in reversed(cp.records.sdk_uploads()):
         recording = recordings.get(upload.recording_id)
         if status and upload.status.code != status and (recording is None or recording.status.code != status):
             continue
@@ -88,17 +79,17 @@ def upload_rows(region: Region, *, status: str | None, query: str | None) -> lis
     return rows
 
 
-def upload_statuses(region: Region) -> list[str]:
-    codes = {u.status.code for u in region.sdk_uploads.records.find()}
-    codes |= {r.status.code for r in region.recordings.records.find()}
+def upload_statuses(cp: ControlPlane) -> list[str]:
+    codes = {u.status.code for u in cp.records.sdk_uploads()}
+    codes |= {r.status.code for r in cp.records.recordings()}
     return sorted(codes)
 
 
-def events_of(region: Region, recording: RecordingRecord) -> list[DomainEvent]:
+def events_of(cp: ControlPlane, recording: Recording) -> list[DomainEvent]:
     """The recording's status history: every event about it, its upload or its artifacts, in order."""
-    artifact_ids = {a.id for a in region.recordings.artifacts_of(recording.id, include_deleted=True)}
+    artifact_ids = {a.id for a in cp.records.artifacts_of(recording.id)}
     found = []
-    for event in _events(region):
+    for event in cp.records.events():
         if (
             (event.recording is not None and event.recording.id == recording.id)
             or (event.sdk_upload is not None and event.sdk_upload.id == recording.sdk_upload_id)
@@ -144,27 +135,23 @@ class RecordingView:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
-def _blob_json(region: Region, artifact: Artifact, part: str) -> Any:
-    key = artifact.blobs.get(part)
-    if artifact.status.code != "done" or key is None or not region.blobs.exists(key):
-        return None
-    return json.loads(b"".join(region.blobs.iter_chunks(key, 256 * 1024)))
-
-
 def _latest(artifacts: list[Artifact], kind: str) -> Artifact | None:
     found = [a for a in artifacts if a.kind == kind and a.status.code != "deleted"]
     return found[-1] if found else None
 
 
-def recording_view(region: Region, recording: RecordingRecord, links: Links) -> RecordingView:
-    artifacts = region.recordings.artifacts_of(recording.id, include_deleted=True)
-    upload = region.sdk_uploads.records.get(recording.sdk_upload_id)
-    token = None if upload is None else region.upload_tokens.tokens.get(upload.upload_token)
+def recording_view(cp: ControlPlane, recording: Recording, links: Links) -> RecordingView:
+    artifacts = cp.records.artifacts_of(recording.id)
+    try:
+        upload: SdkUpload | None = cp.records.sdk_upload(recording.sdk_upload_id)
+    except NotFound:
+        upload = None
+    token = None if upload is None else cp.records.upload_token(upload.upload_token)
     view = RecordingView(
         recording=recording,
         upload=upload,
         token=token,
-        events=events_of(region, recording),
+        events=events_of(cp, recording),
         artifacts=artifacts,
         player=None,
     )
@@ -178,7 +165,7 @@ def recording_view(region: Region, recording: RecordingRecord, links: Links) -> 
     transcript = _latest(artifacts, "transcript")
     if transcript is not None:
         view.transcript_status = transcript.status.code
-        for entry in _blob_json(region, transcript, "download") or []:
+        for entry in cp.records.artifact_json(transcript, "download") or []:
             words = entry.get("words") or []
             if not words:
                 continue
@@ -192,7 +179,7 @@ def recording_view(region: Region, recording: RecordingRecord, links: Links) -> 
             )
     events = _latest(artifacts, "participant_events")
     if events is not None:
-        for event in _blob_json(region, events, "participant_events") or []:
+        for event in cp.records.artifact_json(events, "participant_events") or []:
             view.marks.append(
                 Mark(
                     at=float(event["timestamp"]["relative"]),
@@ -200,7 +187,7 @@ def recording_view(region: Region, recording: RecordingRecord, links: Links) -> 
                     participant=str((event.get("participant") or {}).get("name") or "?"),
                 )
             )
-        for segment in _blob_json(region, events, "speaker_timeline") or []:
+        for segment in cp.records.artifact_json(events, "speaker_timeline") or []:
             view.speaking.append(
                 {
                     "participant": (segment.get("participant") or {}).get("name") or "?",
@@ -226,9 +213,9 @@ def recording_view(region: Region, recording: RecordingRecord, links: Links) -> 
 
 
 def webhooks_view(
-    region: Region, *, event_type: str | None, status: str | None, endpoint_id: str | None
+    cp: ControlPlane, *, event_type: str | None, status: str | None, endpoint_id: str | None
 ) -> dict[str, Any]:
-    webhooks = ControlPlane(region).webhooks
+    webhooks = cp.webhooks
     messages = webhooks.list_messages(
         event_type=event_type or None,
         status=status or None,  # type: ignore[arg-type]
@@ -244,5 +231,5 @@ def webhooks_view(
     }
 
 
-def attempts_of(region: Region, message_id: str) -> list[Attempt]:
-    return ControlPlane(region).webhooks.list_attempts(message_id=message_id)
+def attempts_of(cp: ControlPlane, message_id: str) -> list[Attempt]:
+    return cp.webhooks.list_attempts(message_id=message_id)

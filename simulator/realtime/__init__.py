@@ -9,5 +9,4 @@ answers with transcript events and delivers real-time events to the upload's end
     sockets.py     the region's connections to websocket endpoints
     transcript.py  the streamed transcript that processing turns into an artifact
     service.py     all of it, as the region holds it
-    control.py     what the control plane shows
 """

@@ -6,16 +6,9 @@ endpoints.py  endpoints, filters, enable/disable, secrets and their rotation
 sender.py     one POST, judged as Svix judges it (2xx only, no redirects, 15 s)
 delivery.py   attempts as durable jobs: retry schedule, jitter, disabling, resend, recover
 emitter.py    the `dispatch_event` job: outbox event -> stored messages -> first attempts
-control.py    the control plane's Python calls
+trigger.py    one webhook on demand, about real resources
 """
 
-from recall_sim.simulator.webhooks.control import (
-    EndpointCreate,
-    EndpointOut,
-    EndpointUpdate,
-    MessageOut,
-    WebhooksControl,
-)
 from recall_sim.simulator.webhooks.emitter import WebhookEmitter
 from recall_sim.simulator.webhooks.models import Attempt, Destination, Endpoint, Message
 from recall_sim.simulator.webhooks.payloads import EVENT_TYPES
@@ -26,14 +19,9 @@ __all__ = [
     "Attempt",
     "Destination",
     "Endpoint",
-    "EndpointCreate",
-    "EndpointOut",
-    "EndpointUpdate",
     "Message",
-    "MessageOut",
     "WebhookEmitter",
     "WebhookVerificationError",
-    "WebhooksControl",
     "sign",
     "signed_headers",
     "verify",

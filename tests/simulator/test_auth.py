@@ -33,7 +33,7 @@ async def test_a_key_of_another_region_is_an_invalid_token(sim: Sim) -> None:
 
 
 async def test_another_workspaces_upload_is_not_found(sim: Sim) -> None:
-    from recall_sim.simulator.control import WorkspaceCreate
+    from recall_sim.simulator.control_plane import WorkspaceCreate
 
     other = sim.control.create_workspace(WorkspaceCreate(name="other"))
     created = (await sim.client().post("/api/v1/sdk_upload/")).json()

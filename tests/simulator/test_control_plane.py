@@ -8,8 +8,10 @@ import re
 from typing import Any
 
 import httpx
+import pytest
 
 from recall_sim.seams import VirtualClock
+from recall_sim.simulator.errors import NotFound
 from recall_sim.simulator.store import COLLECTIONS
 from tests.simulator.factories import build_recording
 from tests.support import Sim
@@ -242,3 +244,38 @@ async def test_state_dumps_everything_the_region_holds(sim: Sim) -> None:
     assert video["blobs"] == built.artifacts["video_mixed"].blobs
     assert state["faults"] == [rule]
     assert state == sim.control.state()
+
+
+async def test_python_calls_answer_as_their_routes_do(sim: Sim) -> None:
+    """Routes, dashboard and in-process callers share one ControlPlane: what it reads is what the state
+    dump shows, and what it does not know is NotFound in Python and 404 over HTTP."""
+    cp = control(sim)
+    built = await build_recording(sim.region, sim.client())
+    endpoint = await ok(cp.post("/_simulator/webhooks/endpoints", json={"url": "http://receiver.test/"}), 201)
+    collections = (await ok(cp.get("/_simulator/state")))["collections"]
+
+    records = sim.control.records
+    assert [u.id for u in records.sdk_uploads()] == [u["id"] for u in collections["sdk_uploads"]]
+    assert [r.id for r in records.recordings()] == [built.id]
+    assert records.recording(built.id).sdk_upload_id == built.upload["id"]
+    assert records.sdk_upload(built.upload["id"]).recording_id == built.id
+    assert {a.id for a in records.artifacts_of(built.id)} == {a.id for a in built.artifacts.values()}
+    assert [e.id for e in records.events()] == [e["id"] for e in collections["events"]]
+    assert [w.model_dump(mode="json") for w in sim.control.list_workspaces()] == await ok(
+        cp.get("/_simulator/workspaces")
+    )
+    assert sim.control.webhooks.endpoint_attempts(endpoint["id"]) == []
+    assert await ok(cp.get(f"/_simulator/webhooks/endpoints/{endpoint['id']}/attempts")) == []
+
+    hooks = sim.control.webhooks
+    for call, path in (
+        (lambda: hooks.endpoint_attempts("ep_missing"), "webhooks/endpoints/ep_missing/attempts"),
+        (lambda: hooks.message_attempts("msg_missing"), "webhooks/messages/msg_missing/attempts"),
+        (lambda: sim.control.realtime.delivery("missing"), "realtime/deliveries/missing"),
+        (lambda: sim.control.get_workspace("missing"), "workspaces/missing"),
+    ):
+        with pytest.raises(NotFound):
+            call()
+        assert (await cp.get(f"/_simulator/{path}")).status_code == 404
+    with pytest.raises(NotFound):
+        records.recording("missing")

@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 
 from recall_sim.seams import VirtualClock, isoformat
-from recall_sim.simulator.control import WorkspaceCreate
-from recall_sim.simulator.webhooks import EndpointCreate
+from recall_sim.simulator.control_plane import EndpointCreate, WorkspaceCreate
 from tests.simulator.transcription.helpers import SEED_BODY, create_transcript, record_meeting
 from tests.simulator.webhooks.receiver import Receiver
 from tests.support import make_sim

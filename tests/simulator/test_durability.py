@@ -13,7 +13,7 @@ import pytest
 
 from recall_sim.seams import RealClock, VirtualClock
 from recall_sim.simulator import Region, Settings
-from recall_sim.simulator.control import ControlPlane, WorkspaceCreate
+from recall_sim.simulator.control_plane import ControlPlane, WorkspaceCreate
 from recall_sim.simulator.records import ARTIFACT_KINDS
 from tests.simulator.factories import Built, add_artifact, build_recording, create_upload, start_recording
 from tests.support import Sim, make_sim

@@ -13,7 +13,7 @@ import pytest
 
 from recall_sim.seams import VirtualClock
 from recall_sim.simulator.api.routes import sdk_upload as sdk_upload_routes
-from recall_sim.simulator.control import WorkspaceCreate
+from recall_sim.simulator.control_plane import WorkspaceCreate
 from recall_sim.simulator.errors import ServiceUnavailable
 from recall_sim.simulator.faults import FaultRuleCreate
 from recall_sim.simulator.records import IdempotencyRecord, Repository

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from recall_sim.simulator.control import WorkspaceCreate
+from recall_sim.simulator.control_plane import WorkspaceCreate
 from recall_sim.simulator.records import ARTIFACT_KINDS
 from tests.simulator.factories import Built, build_recording
 from tests.support import Sim

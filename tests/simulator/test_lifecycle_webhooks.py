@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from recall_sim.seams import VirtualClock
-from recall_sim.simulator.control import WorkspaceCreate
+from recall_sim.simulator.control_plane import EndpointCreate, WorkspaceCreate
 from recall_sim.simulator.records import Quirks
-from recall_sim.simulator.webhooks import EndpointCreate, verify
+from recall_sim.simulator.webhooks import verify
 from tests.media import make_mp4
 from tests.simulator.ingest.helpers import create_upload, events_part, record_and_upload
 from tests.simulator.webhooks.receiver import Receiver

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from recall_sim.seams import VirtualClock
-from recall_sim.simulator.control import WorkspaceCreate
+from recall_sim.simulator.control_plane import WorkspaceCreate
 from tests.simulator.factories import build_recording
 from tests.support import Sim, make_sim
 

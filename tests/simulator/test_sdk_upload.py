@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from recall_sim.seams import VirtualClock
-from recall_sim.simulator.control import WorkspaceCreate
+from recall_sim.simulator.control_plane import WorkspaceCreate
 from tests.support import Sim
 
 PATHS = ["/api/v1/sdk_upload/", "/api/v1/sdk-upload/"]

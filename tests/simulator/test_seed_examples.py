@@ -28,8 +28,7 @@ import httpx
 import pytest
 
 from recall_sim.seams import VirtualClock
-from recall_sim.simulator.control import WorkspaceCreate
-from recall_sim.simulator.webhooks import EndpointCreate
+from recall_sim.simulator.control_plane import EndpointCreate, WorkspaceCreate
 from tests.media import make_mp4
 from tests.simulator.ingest.helpers import record_and_upload
 from tests.simulator.transcription.helpers import record_meeting

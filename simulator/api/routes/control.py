@@ -1,5 +1,8 @@
 """`/_simulator/...`: the control plane over HTTP. No API key: it is for the machine running the tests,
-and the server binds to loopback unless told otherwise."""
+and the server binds to loopback unless told otherwise.
+
+Each route parses its request, makes one `ControlPlane` call (simulator/control_plane/) and shapes the
+answer; webhook routes are in webhooks.py."""
 
 from __future__ import annotations
 
@@ -9,22 +12,23 @@ from fastapi import APIRouter, Body, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from recall_sim.simulator.api.bodies import StrictJSONRoute
-from recall_sim.simulator.api.deps import get_region
+from recall_sim.simulator.api.deps import control_plane
 from recall_sim.simulator.api.responses import errors_doc
-from recall_sim.simulator.control import ControlPlane, WorkspaceCreate, WorkspaceOut, WorkspaceUpdate
+from recall_sim.simulator.control_plane import (
+    ControlPlane,
+    DeliveryOut,
+    SessionOut,
+    WorkspaceCreate,
+    WorkspaceOut,
+    WorkspaceUpdate,
+)
 from recall_sim.simulator.errors import NotFound
 from recall_sim.simulator.faults import FaultRule, FaultRuleCreate
-from recall_sim.simulator.realtime.control import DeliveryOut, SessionOut
 from recall_sim.simulator.realtime.records import DeliveryStatus
-from recall_sim.simulator.region import Region
 
 __all__ = ["router"]
 
 router = APIRouter(route_class=StrictJSONRoute, prefix="/_simulator", tags=["control plane"])
-
-
-async def control(region: Region = Depends(get_region)) -> ControlPlane:
-    return ControlPlane(region)
 
 
 class ResetRequest(BaseModel):
@@ -46,34 +50,34 @@ class ClockRequest(BaseModel):
 
 
 @router.get("/health", operation_id="control_health")
-async def health(cp: ControlPlane = Depends(control)) -> dict[str, Any]:
+async def health(cp: ControlPlane = Depends(control_plane)) -> dict[str, Any]:
     return cp.health()
 
 
 @router.post("/reset", operation_id="control_reset")
 async def reset(
-    body: ResetRequest | None = Body(default=None), cp: ControlPlane = Depends(control)
+    body: ResetRequest | None = Body(default=None), cp: ControlPlane = Depends(control_plane)
 ) -> dict[str, Any]:
     return await cp.reset(seed=body.seed if body else None)
 
 
 @router.post("/seed", operation_id="control_seed")
-async def seed(body: SeedRequest, cp: ControlPlane = Depends(control)) -> dict[str, Any]:
+async def seed(body: SeedRequest, cp: ControlPlane = Depends(control_plane)) -> dict[str, Any]:
     return await cp.seed(body.seed)
 
 
 @router.get("/clock", operation_id="control_clock")
-async def clock(cp: ControlPlane = Depends(control)) -> dict[str, Any]:
+async def clock(cp: ControlPlane = Depends(control_plane)) -> dict[str, Any]:
     return cp.clock()
 
 
 @router.post("/clock", operation_id="control_clock_advance")
-async def advance(body: ClockRequest, cp: ControlPlane = Depends(control)) -> dict[str, Any]:
+async def advance(body: ClockRequest, cp: ControlPlane = Depends(control_plane)) -> dict[str, Any]:
     return await cp.advance(body.advance)
 
 
 @router.get("/workspaces", response_model=list[WorkspaceOut], operation_id="control_workspace_list")
-async def list_workspaces(cp: ControlPlane = Depends(control)) -> list[WorkspaceOut]:
+async def list_workspaces(cp: ControlPlane = Depends(control_plane)) -> list[WorkspaceOut]:
     return cp.list_workspaces()
 
 
@@ -81,7 +85,7 @@ async def list_workspaces(cp: ControlPlane = Depends(control)) -> list[Workspace
     "/workspaces", status_code=201, response_model=WorkspaceOut, operation_id="control_workspace_create"
 )
 async def create_workspace(
-    body: WorkspaceCreate | None = Body(default=None), cp: ControlPlane = Depends(control)
+    body: WorkspaceCreate | None = Body(default=None), cp: ControlPlane = Depends(control_plane)
 ) -> WorkspaceOut:
     return cp.create_workspace(body or WorkspaceCreate())
 
@@ -92,7 +96,7 @@ async def create_workspace(
     operation_id="control_workspace_retrieve",
     responses=errors_doc(404),
 )
-async def get_workspace(workspace_id: str, cp: ControlPlane = Depends(control)) -> WorkspaceOut:
+async def get_workspace(workspace_id: str, cp: ControlPlane = Depends(control_plane)) -> WorkspaceOut:
     return cp.get_workspace(workspace_id)
 
 
@@ -103,7 +107,7 @@ async def get_workspace(workspace_id: str, cp: ControlPlane = Depends(control)) 
     responses=errors_doc(404),
 )
 async def update_workspace(
-    workspace_id: str, body: WorkspaceUpdate, cp: ControlPlane = Depends(control)
+    workspace_id: str, body: WorkspaceUpdate, cp: ControlPlane = Depends(control_plane)
 ) -> WorkspaceOut:
     return cp.update_workspace(workspace_id, body)
 
@@ -114,17 +118,17 @@ async def update_workspace(
     operation_id="control_api_key_create",
     responses=errors_doc(404),
 )
-async def create_api_key(workspace_id: str, cp: ControlPlane = Depends(control)) -> dict[str, str]:
+async def create_api_key(workspace_id: str, cp: ControlPlane = Depends(control_plane)) -> dict[str, str]:
     return {"api_key": cp.create_api_key(workspace_id)}
 
 
 @router.get("/faults", response_model=list[FaultRule], operation_id="control_fault_list")
-async def list_faults(cp: ControlPlane = Depends(control)) -> list[FaultRule]:
+async def list_faults(cp: ControlPlane = Depends(control_plane)) -> list[FaultRule]:
     return cp.list_faults()
 
 
 @router.post("/faults", status_code=201, response_model=FaultRule, operation_id="control_fault_create")
-async def add_fault(body: FaultRuleCreate, cp: ControlPlane = Depends(control)) -> FaultRule:
+async def add_fault(body: FaultRuleCreate, cp: ControlPlane = Depends(control_plane)) -> FaultRule:
     return cp.add_fault(body)
 
 
@@ -135,20 +139,20 @@ async def add_fault(body: FaultRuleCreate, cp: ControlPlane = Depends(control)) 
     operation_id="control_fault_delete",
     responses=errors_doc(404),
 )
-async def remove_fault(rule_id: str, cp: ControlPlane = Depends(control)) -> Response:
+async def remove_fault(rule_id: str, cp: ControlPlane = Depends(control_plane)) -> Response:
     if not cp.remove_fault(rule_id):
         raise NotFound()
     return Response(status_code=204)
 
 
 @router.delete("/faults", status_code=204, response_class=Response, operation_id="control_fault_clear")
-async def clear_faults(cp: ControlPlane = Depends(control)) -> Response:
+async def clear_faults(cp: ControlPlane = Depends(control_plane)) -> Response:
     cp.clear_faults()
     return Response(status_code=204)
 
 
 @router.get("/state", operation_id="control_state")
-async def state(cp: ControlPlane = Depends(control)) -> dict[str, Any]:
+async def state(cp: ControlPlane = Depends(control_plane)) -> dict[str, Any]:
     return cp.state()
 
 
@@ -160,7 +164,7 @@ async def list_realtime_deliveries(
     endpoint_id: str | None = None,
     status: DeliveryStatus | None = None,
     event: str | None = None,
-    cp: ControlPlane = Depends(control),
+    cp: ControlPlane = Depends(control_plane),
 ) -> list[DeliveryOut]:
     return cp.realtime.deliveries(
         recording_id=recording_id, endpoint_id=endpoint_id, status=status, event=event
@@ -173,7 +177,7 @@ async def list_realtime_deliveries(
     operation_id="control_realtime_delivery_retrieve",
     responses=errors_doc(404),
 )
-async def get_realtime_delivery(delivery_id: str, cp: ControlPlane = Depends(control)) -> DeliveryOut:
+async def get_realtime_delivery(delivery_id: str, cp: ControlPlane = Depends(control_plane)) -> DeliveryOut:
     return cp.realtime.delivery(delivery_id)
 
 
@@ -183,5 +187,5 @@ async def get_realtime_delivery(delivery_id: str, cp: ControlPlane = Depends(con
     operation_id="control_realtime_session_retrieve",
     responses=errors_doc(404),
 )
-async def get_realtime_session(recording_id: str, cp: ControlPlane = Depends(control)) -> SessionOut:
+async def get_realtime_session(recording_id: str, cp: ControlPlane = Depends(control_plane)) -> SessionOut:
     return cp.realtime.session(recording_id)

@@ -1,6 +1,7 @@
 """`/_simulator/webhooks/...`: webhook endpoints, messages and attempts on the control plane.
 
-Thin over `simulator.webhooks.control.WebhooksControl`, which offers the same calls in Python.
+Each route parses its request, makes one `ControlPlane(region).webhooks` call (simulator/control_plane/)
+and shapes the answer.
 """
 
 from __future__ import annotations
@@ -11,16 +12,15 @@ from fastapi import APIRouter, Body, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from recall_sim.simulator.api.bodies import StrictJSONRoute
-from recall_sim.simulator.api.deps import get_region
+from recall_sim.simulator.api.deps import control_plane
 from recall_sim.simulator.api.responses import errors_doc
-from recall_sim.simulator.region import Region
-from recall_sim.simulator.webhooks.control import (
+from recall_sim.simulator.control_plane import (
+    ControlPlane,
     EndpointCreate,
     EndpointCreated,
     EndpointOut,
     EndpointUpdate,
     MessageOut,
-    WebhooksControl,
 )
 from recall_sim.simulator.webhooks.models import Attempt, DestinationStatus, Outcome
 from recall_sim.simulator.webhooks.trigger import TriggerOut, TriggerRequest
@@ -30,10 +30,6 @@ __all__ = ["router"]
 router = APIRouter(
     route_class=StrictJSONRoute, prefix="/_simulator/webhooks", tags=["control plane: webhooks"]
 )
-
-
-async def control(region: Region = Depends(get_region)) -> WebhooksControl:
-    return WebhooksControl(region)
 
 
 class SecretOut(BaseModel):
@@ -59,9 +55,9 @@ class RecoverOut(BaseModel):
 
 @router.get("/endpoints", response_model=list[EndpointOut], operation_id="webhook_endpoint_list")
 async def list_endpoints(
-    workspace_id: str | None = None, wc: WebhooksControl = Depends(control)
+    workspace_id: str | None = None, cp: ControlPlane = Depends(control_plane)
 ) -> list[EndpointOut]:
-    return wc.list_endpoints(workspace_id)
+    return cp.webhooks.list_endpoints(workspace_id)
 
 
 @router.post(
@@ -71,9 +67,9 @@ async def list_endpoints(
     operation_id="webhook_endpoint_create",
     responses=errors_doc(400, 404),  # a bad URL or secret; an unknown workspace_id
 )
-async def create_endpoint(body: EndpointCreate, wc: WebhooksControl = Depends(control)) -> EndpointCreated:
+async def create_endpoint(body: EndpointCreate, cp: ControlPlane = Depends(control_plane)) -> EndpointCreated:
     """A new endpoint, with the secret its receiver verifies with and the header family it will see."""
-    return wc.create_endpoint(body)
+    return cp.webhooks.create_endpoint(body)
 
 
 @router.get(
@@ -82,8 +78,8 @@ async def create_endpoint(body: EndpointCreate, wc: WebhooksControl = Depends(co
     operation_id="webhook_endpoint_retrieve",
     responses=errors_doc(404),
 )
-async def get_endpoint(endpoint_id: str, wc: WebhooksControl = Depends(control)) -> EndpointOut:
-    return wc.get_endpoint(endpoint_id)
+async def get_endpoint(endpoint_id: str, cp: ControlPlane = Depends(control_plane)) -> EndpointOut:
+    return cp.webhooks.get_endpoint(endpoint_id)
 
 
 @router.patch(
@@ -93,9 +89,9 @@ async def get_endpoint(endpoint_id: str, wc: WebhooksControl = Depends(control))
     responses=errors_doc(404),
 )
 async def update_endpoint(
-    endpoint_id: str, body: EndpointUpdate, wc: WebhooksControl = Depends(control)
+    endpoint_id: str, body: EndpointUpdate, cp: ControlPlane = Depends(control_plane)
 ) -> EndpointOut:
-    return wc.update_endpoint(endpoint_id, body)
+    return cp.webhooks.update_endpoint(endpoint_id, body)
 
 
 @router.delete(
@@ -105,8 +101,8 @@ async def update_endpoint(
     operation_id="webhook_endpoint_delete",
     responses=errors_doc(404),
 )
-async def delete_endpoint(endpoint_id: str, wc: WebhooksControl = Depends(control)) -> Response:
-    wc.delete_endpoint(endpoint_id)
+async def delete_endpoint(endpoint_id: str, cp: ControlPlane = Depends(control_plane)) -> Response:
+    cp.webhooks.delete_endpoint(endpoint_id)
     return Response(status_code=204)
 
 
@@ -116,8 +112,8 @@ async def delete_endpoint(endpoint_id: str, wc: WebhooksControl = Depends(contro
     operation_id="webhook_endpoint_enable",
     responses=errors_doc(404),
 )
-async def enable_endpoint(endpoint_id: str, wc: WebhooksControl = Depends(control)) -> EndpointOut:
-    return wc.enable_endpoint(endpoint_id)
+async def enable_endpoint(endpoint_id: str, cp: ControlPlane = Depends(control_plane)) -> EndpointOut:
+    return cp.webhooks.enable_endpoint(endpoint_id)
 
 
 @router.post(
@@ -126,8 +122,8 @@ async def enable_endpoint(endpoint_id: str, wc: WebhooksControl = Depends(contro
     operation_id="webhook_endpoint_disable",
     responses=errors_doc(404),
 )
-async def disable_endpoint(endpoint_id: str, wc: WebhooksControl = Depends(control)) -> EndpointOut:
-    return wc.disable_endpoint(endpoint_id)
+async def disable_endpoint(endpoint_id: str, cp: ControlPlane = Depends(control_plane)) -> EndpointOut:
+    return cp.webhooks.disable_endpoint(endpoint_id)
 
 
 @router.get(
@@ -136,8 +132,8 @@ async def disable_endpoint(endpoint_id: str, wc: WebhooksControl = Depends(contr
     operation_id="webhook_endpoint_secret",
     responses=errors_doc(404),
 )
-async def endpoint_secret(endpoint_id: str, wc: WebhooksControl = Depends(control)) -> SecretOut:
-    return SecretOut(key=wc.endpoint_secret(endpoint_id))
+async def endpoint_secret(endpoint_id: str, cp: ControlPlane = Depends(control_plane)) -> SecretOut:
+    return SecretOut(key=cp.webhooks.endpoint_secret(endpoint_id))
 
 
 @router.post(
@@ -149,10 +145,10 @@ async def endpoint_secret(endpoint_id: str, wc: WebhooksControl = Depends(contro
 async def rotate_endpoint_secret(
     endpoint_id: str,
     body: RotateRequest | None = Body(default=None),
-    wc: WebhooksControl = Depends(control),
+    cp: ControlPlane = Depends(control_plane),
 ) -> SecretOut:
     """Rotate the secret that signs this endpoint: its own (seed), or its workspace's (current)."""
-    return SecretOut(key=wc.rotate_endpoint_secret(endpoint_id, body.key if body else None))
+    return SecretOut(key=cp.webhooks.rotate_endpoint_secret(endpoint_id, body.key if body else None))
 
 
 @router.post(
@@ -164,9 +160,9 @@ async def rotate_endpoint_secret(
 async def rotate_workspace_secret(
     workspace_id: str,
     body: RotateRequest | None = Body(default=None),
-    wc: WebhooksControl = Depends(control),
+    cp: ControlPlane = Depends(control_plane),
 ) -> SecretOut:
-    return SecretOut(key=wc.rotate_workspace_secret(workspace_id, body.key if body else None))
+    return SecretOut(key=cp.webhooks.rotate_workspace_secret(workspace_id, body.key if body else None))
 
 
 @router.get(
@@ -179,10 +175,9 @@ async def endpoint_attempts(
     endpoint_id: str,
     status: Outcome | None = None,
     event_type: str | None = None,
-    wc: WebhooksControl = Depends(control),
+    cp: ControlPlane = Depends(control_plane),
 ) -> list[Attempt]:
-    wc.get_endpoint(endpoint_id)
-    return wc.list_attempts(endpoint_id=endpoint_id, status=status, event_type=event_type)
+    return cp.webhooks.endpoint_attempts(endpoint_id, status=status, event_type=event_type)
 
 
 @router.post(
@@ -192,10 +187,10 @@ async def endpoint_attempts(
     responses=errors_doc(404),
 )
 async def recover(
-    endpoint_id: str, body: RecoverRequest, wc: WebhooksControl = Depends(control)
+    endpoint_id: str, body: RecoverRequest, cp: ControlPlane = Depends(control_plane)
 ) -> RecoverOut:
     """Resend, once each, every message that failed for this endpoint since `since`."""
-    return RecoverOut(message_ids=wc.recover(endpoint_id, body.since, body.until))
+    return RecoverOut(message_ids=cp.webhooks.recover(endpoint_id, body.since, body.until))
 
 
 @router.get("/messages", response_model=list[MessageOut], operation_id="webhook_message_list")
@@ -206,9 +201,9 @@ async def list_messages(
     endpoint_id: str | None = None,
     since: datetime | None = Query(default=None),
     until: datetime | None = Query(default=None),
-    wc: WebhooksControl = Depends(control),
+    cp: ControlPlane = Depends(control_plane),
 ) -> list[MessageOut]:
-    return wc.list_messages(
+    return cp.webhooks.list_messages(
         workspace_id,
         event_type=event_type,
         status=status,
@@ -224,8 +219,8 @@ async def list_messages(
     operation_id="webhook_message_retrieve",
     responses=errors_doc(404),
 )
-async def get_message(message_id: str, wc: WebhooksControl = Depends(control)) -> MessageOut:
-    return wc.get_message(message_id)
+async def get_message(message_id: str, cp: ControlPlane = Depends(control_plane)) -> MessageOut:
+    return cp.webhooks.get_message(message_id)
 
 
 @router.get(
@@ -238,10 +233,9 @@ async def message_attempts(
     message_id: str,
     endpoint_id: str | None = None,
     status: Outcome | None = None,
-    wc: WebhooksControl = Depends(control),
+    cp: ControlPlane = Depends(control_plane),
 ) -> list[Attempt]:
-    wc.get_message(message_id)
-    return wc.list_attempts(message_id=message_id, endpoint_id=endpoint_id, status=status)
+    return cp.webhooks.message_attempts(message_id, endpoint_id=endpoint_id, status=status)
 
 
 @router.post(
@@ -250,9 +244,9 @@ async def message_attempts(
     operation_id="webhook_message_resend",
     responses=errors_doc(404),
 )
-async def resend(message_id: str, endpoint_id: str, wc: WebhooksControl = Depends(control)) -> Attempt:
+async def resend(message_id: str, endpoint_id: str, cp: ControlPlane = Depends(control_plane)) -> Attempt:
     """One attempt, now, with no retries; answers with that attempt once it is logged."""
-    return await wc.resend(message_id, endpoint_id)
+    return await cp.webhooks.resend(message_id, endpoint_id)
 
 
 @router.post(
@@ -262,7 +256,7 @@ async def resend(message_id: str, endpoint_id: str, wc: WebhooksControl = Depend
     operation_id="webhook_trigger",
     responses=errors_doc(400, 404),  # an event type the profile does not send; an unknown recording
 )
-async def trigger(body: TriggerRequest, wc: WebhooksControl = Depends(control)) -> TriggerOut:
+async def trigger(body: TriggerRequest, cp: ControlPlane = Depends(control_plane)) -> TriggerOut:
     """Send one webhook of `event_type` to the workspace's endpoints, about real resources: a new sdk
     upload and recording in the state the event reports, or the given recording."""
-    return wc.trigger(body)
+    return cp.webhooks.trigger(body)

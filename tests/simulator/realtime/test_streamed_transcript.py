@@ -3,7 +3,7 @@ response promised, and the channel closes with the token."""
 
 from __future__ import annotations
 
-from recall_sim.simulator.control import WorkspaceCreate
+from recall_sim.simulator.control_plane import WorkspaceCreate
 from tests.media import make_mp4, utterance
 from tests.simulator.conformance import assert_conforms
 from tests.simulator.ingest.helpers import create_upload, event_types, events_part, ingest_client

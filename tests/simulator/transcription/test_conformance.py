@@ -12,8 +12,7 @@ import jsonschema
 import pytest
 
 from recall_sim.seams import VirtualClock
-from recall_sim.simulator.control import WorkspaceCreate
-from recall_sim.simulator.webhooks import EndpointCreate
+from recall_sim.simulator.control_plane import EndpointCreate, WorkspaceCreate
 from tests.simulator.conformance import assert_conforms
 from tests.simulator.transcription.helpers import CURRENT_BODY, SEED_BODY, create_transcript, record_meeting
 from tests.simulator.webhooks.receiver import Receiver

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from recall_sim.seams import VirtualClock
+from recall_sim.simulator.control_plane import EndpointCreate
 from recall_sim.simulator.transcription.option_rules import OPTION_RULES, REFUSED_SUB_CODE, refusal
-from recall_sim.simulator.webhooks import EndpointCreate
 from tests.simulator.transcription.helpers import create_transcript, record_meeting
 from tests.simulator.webhooks.receiver import Receiver
 from tests.support import Sim, make_sim

@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 
 from recall_sim.seams import VirtualClock
-from recall_sim.simulator.webhooks import EndpointCreate
+from recall_sim.simulator.control_plane import EndpointCreate
 from tests.simulator.webhooks.conftest import EXACT
 from tests.simulator.webhooks.receiver import Receiver, hang
 from tests.simulator.webhooks.support import emit, new_upload

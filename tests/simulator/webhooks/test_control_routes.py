@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from recall_sim.simulator.control import WorkspaceCreate
+from recall_sim.simulator.control_plane import WorkspaceCreate
 from tests.simulator.webhooks.receiver import Receiver
 from tests.simulator.webhooks.support import emit, new_upload
 from tests.support import Sim

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from recall_sim.seams import RandomStream, VirtualClock
+from recall_sim.simulator.control_plane import EndpointCreate, EndpointOut
 from recall_sim.simulator.errors import BadRequest
-from recall_sim.simulator.webhooks import EndpointCreate, EndpointOut, verify
+from recall_sim.simulator.webhooks import verify
 from recall_sim.simulator.webhooks.models import Attempt
 from tests.simulator.webhooks.conftest import EXACT, SCHEDULE
 from tests.simulator.webhooks.receiver import DROP, REDIRECT, THROTTLED, Behaviour, Receiver, hang

@@ -8,8 +8,8 @@ import pytest
 
 from recall_sim.seams import VirtualClock
 from recall_sim.simulator.backend.events import DISPATCH_EVENT
+from recall_sim.simulator.control_plane import EndpointCreate
 from recall_sim.simulator.scheduler import Job
-from recall_sim.simulator.webhooks import EndpointCreate
 from recall_sim.simulator.webhooks.models import ATTEMPT_JOB
 from tests.simulator.webhooks.conftest import EXACT, SCHEDULE
 from tests.simulator.webhooks.receiver import Receiver

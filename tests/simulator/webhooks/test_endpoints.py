@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from recall_sim.simulator.control import WorkspaceCreate
+from recall_sim.simulator.control_plane import EndpointCreate, EndpointUpdate, WorkspaceCreate
 from recall_sim.simulator.errors import ValidationFailed
-from recall_sim.simulator.webhooks import EndpointCreate, EndpointUpdate, WebhookVerificationError, verify
+from recall_sim.simulator.webhooks import WebhookVerificationError, verify
 from tests.simulator.webhooks.receiver import Receiver
 from tests.simulator.webhooks.support import LIFECYCLE, emit, emit_lifecycle, new_upload
 from tests.support import Sim

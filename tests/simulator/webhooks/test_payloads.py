@@ -7,9 +7,8 @@ import json
 import pytest
 
 from recall_sim.seams import isoformat
-from recall_sim.simulator.control import WorkspaceCreate
+from recall_sim.simulator.control_plane import EndpointCreate, WorkspaceCreate
 from recall_sim.simulator.records import Quirks
-from recall_sim.simulator.webhooks import EndpointCreate
 from recall_sim.simulator.webhooks.payloads import EVENT_TYPES, messages_for
 from tests.simulator.webhooks.receiver import Receiver
 from tests.simulator.webhooks.support import (

@@ -13,9 +13,9 @@ import pytest
 from svix.webhooks import Webhook, WebhookVerificationError
 
 from recall_sim.simulator import Region, Settings
+from recall_sim.simulator.control_plane import ControlPlane, EndpointCreate
 from recall_sim.simulator.serve import served
 from recall_sim.simulator.settings import WebhookSettings
-from recall_sim.simulator.webhooks import EndpointCreate, WebhooksControl
 from recall_sim.simulator.webhooks.models import ATTEMPT_JOB
 from tests.simulator.webhooks.receiver import Receiver, served_receiver
 from tests.simulator.webhooks.support import emit, new_upload, validate
@@ -35,7 +35,7 @@ def test_svix_verifies_what_a_served_region_sends(tmp_path: Path, profile: str, 
     receiver = Receiver()
     with served_receiver(receiver) as receiver_url:
         region = Region(Settings(seed=5, profile=profile, data_dir=tmp_path))  # type: ignore[arg-type]
-        hooks = WebhooksControl(region)
+        hooks = ControlPlane(region).webhooks
         endpoint = hooks.create_endpoint(EndpointCreate(url=f"{receiver_url}/hooks"))
         secret = hooks.endpoint_secret(endpoint.id)
         emit(region, new_upload(region), "sdk_upload.complete")
@@ -67,7 +67,7 @@ def test_a_restarted_served_region_delivers_its_pending_retries(tmp_path: Path) 
     )
     with served_receiver(receiver) as receiver_url:
         first = Region(settings)
-        endpoint = WebhooksControl(first).create_endpoint(EndpointCreate(url=f"{receiver_url}/"))
+        endpoint = ControlPlane(first).webhooks.create_endpoint(EndpointCreate(url=f"{receiver_url}/"))
         emit(first, new_upload(first), "recording.done")
         with served(region=first):
             wait_for(lambda: len(receiver.requests) == 1)
@@ -80,7 +80,7 @@ def test_a_restarted_served_region_delivers_its_pending_retries(tmp_path: Path) 
         with served(region=second):
             wait_for(lambda: len(receiver.requests) == 2)
             time.sleep(0.2)
-        attempts = WebhooksControl(second).list_attempts(endpoint_id=endpoint.id)
+        attempts = ControlPlane(second).webhooks.list_attempts(endpoint_id=endpoint.id)
         second.close()
     assert len(receiver.requests) == 2
     assert receiver.requests[1].at > stopped_at

@@ -21,8 +21,8 @@ from svix.webhooks import Webhook, WebhookVerificationError
 from recall_sim.scenarios.served_process import ServedProcess, serve_process
 from recall_sim.seams import VirtualClock, run_virtual
 from recall_sim.simulator import Region, Settings
+from recall_sim.simulator.control_plane import ControlPlane, EndpointCreate
 from recall_sim.simulator.settings import WebhookSettings
-from recall_sim.simulator.webhooks import EndpointCreate, WebhooksControl
 from tests.simulator.webhooks.receiver import Received, Receiver, served_receiver
 from tests.simulator.webhooks.support import emit, new_upload
 
@@ -123,8 +123,10 @@ def test_on_virtual_time_the_region_signs_with_its_clock_unless_told_real(
     webhooks = WebhookSettings(signature_time=signature_time)  # type: ignore[arg-type]
     region = Region(Settings(seed=3, webhooks=webhooks), clock=clock, webhook_transport=receiver.transport())
     try:
-        endpoint = WebhooksControl(region).create_endpoint(EndpointCreate(url="http://backend.test/hooks"))
-        secret = WebhooksControl(region).endpoint_secret(endpoint.id)
+        endpoint = ControlPlane(region).webhooks.create_endpoint(
+            EndpointCreate(url="http://backend.test/hooks")
+        )
+        secret = ControlPlane(region).webhooks.endpoint_secret(endpoint.id)
         emit(region, new_upload(region), "recording.done")
 
         async def deliver() -> None:

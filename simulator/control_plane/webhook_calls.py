@@ -1,114 +1,32 @@
-"""Webhooks on the control plane: the Python side of `/_simulator/webhooks/...` (api/routes/webhooks.py).
+"""The control plane's webhook calls, `ControlPlane(region).webhooks` (over HTTP: `/_simulator/webhooks/`).
 
 Endpoints (create, list, read, update, delete, enable, disable, secret and its rotation), messages and
-their attempts with filters, resend and recover. `ControlPlane(region).webhooks` is one of these.
+their attempts with filters, resend, recover and trigger: each a call on the webhook service the region
+holds, answered in the shapes of shapes.py.
 """
 
 from __future__ import annotations
 
-import json
+from collections import Counter
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from recall_sim.simulator.errors import NotFound
-from recall_sim.simulator.webhooks.models import (
-    Attempt,
-    Destination,
-    DestinationStatus,
-    Endpoint,
-    Message,
-    Outcome,
+from recall_sim.simulator.control_plane.shapes import (
+    EndpointCreate,
+    EndpointCreated,
+    EndpointOut,
+    EndpointUpdate,
+    MessageOut,
+    header_family,
 )
+from recall_sim.simulator.errors import NotFound
+from recall_sim.simulator.webhooks.models import Attempt, DestinationStatus, Endpoint, Outcome
 from recall_sim.simulator.webhooks.trigger import TriggerOut, TriggerRequest, trigger
 
 if TYPE_CHECKING:
     from recall_sim.simulator.region import Region
 
-__all__ = [
-    "EndpointCreate",
-    "EndpointCreated",
-    "EndpointOut",
-    "EndpointUpdate",
-    "MessageOut",
-    "WebhooksControl",
-    "header_family",
-]
-
-
-class EndpointCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    url: str
-    workspace_id: str | None = Field(default=None, description="Defaults to the start-up workspace")
-    filter_types: list[str] | None = Field(default=None, description="Event types to receive; all if null")
-    secret: str | None = Field(
-        default=None, description="A fixed whsec_ secret (seed profile only); generated when omitted"
-    )
-    description: str = ""
-    disabled: bool = False
-
-
-class EndpointUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    url: str | None = None
-    description: str | None = None
-    filter_types: list[str] | None = Field(default=None, description="null removes the filter")
-
-
-class EndpointOut(BaseModel):
-    """An endpoint as Svix shows it: no secret (read it with the secret call)."""
-
-    id: str
-    workspace_id: str
-    url: str
-    description: str
-    filter_types: list[str] | None
-    disabled: bool
-    disabled_reason: str | None
-    failing_since: datetime | None
-    created_at: datetime
-    updated_at: datetime
-
-    @classmethod
-    def of(cls, endpoint: Endpoint) -> EndpointOut:
-        return cls.model_validate(endpoint.model_dump(exclude={"secret", "retired_secrets"}))
-
-
-def header_family(profile: str) -> Literal["svix", "webhook"]:
-    """The prefix of the signature headers a profile's receivers see (`svix-id` or `webhook-id`, ...)."""
-    return "svix" if profile == "seed" else "webhook"
-
-
-class EndpointCreated(EndpointOut):
-    """A new endpoint, with what its receiver needs to verify deliveries: Svix shows the secret once,
-    at creation, and so does this call (read it again with the secret call)."""
-
-    secret: str = Field(description="The whsec_ secret deliveries to this endpoint are signed with")
-    headers: Literal["svix", "webhook"] = Field(
-        description="The signature headers' prefix: `svix-*` (seed profile) or `webhook-*` (current)"
-    )
-
-
-class MessageOut(BaseModel):
-    id: str
-    workspace_id: str
-    event_id: str
-    event_type: str
-    profile: str
-    payload: Any
-    created_at: datetime
-    destinations: list[Destination]
-
-    @classmethod
-    def of(cls, message: Message) -> MessageOut:
-        return cls(
-            **message.model_dump(exclude={"payload", "destinations"}),
-            payload=json.loads(message.payload),
-            destinations=list(message.destinations.values()),
-        )
+__all__ = ["WebhookCalls"]
 
 
 def _aware(moment: datetime) -> datetime:
@@ -116,7 +34,7 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-class WebhooksControl:
+class WebhookCalls:
     def __init__(self, region: Region) -> None:
         self.region = region
 
@@ -201,6 +119,14 @@ class WebhooksControl:
 
     # --- messages and attempts ---------------------------------------------------------------------
 
+    def destination_counts(self) -> dict[str, int]:
+        """How many (message, endpoint) deliveries stand `pending`, `success` or `failed`, by status."""
+        counts: Counter[str] = Counter()
+        for message in self.region.webhooks.messages.find():
+            for destination in message.destinations.values():
+                counts[destination.status] += 1
+        return dict(sorted(counts.items()))
+
     def list_messages(
         self,
         workspace_id: str | None = None,
@@ -253,6 +179,20 @@ class WebhooksControl:
             for a in self.region.webhooks.attempts.find(where or None)
             if (status is None or a.outcome == status) and (event_type is None or a.event_type == event_type)
         ]
+
+    def endpoint_attempts(
+        self, endpoint_id: str, *, status: Outcome | None = None, event_type: str | None = None
+    ) -> list[Attempt]:
+        """The endpoint's attempts, oldest first; an unknown (or deleted) endpoint is NotFound."""
+        self.get_endpoint(endpoint_id)
+        return self.list_attempts(endpoint_id=endpoint_id, status=status, event_type=event_type)
+
+    def message_attempts(
+        self, message_id: str, *, endpoint_id: str | None = None, status: Outcome | None = None
+    ) -> list[Attempt]:
+        """The message's attempts, oldest first; an unknown message is NotFound."""
+        self.get_message(message_id)
+        return self.list_attempts(message_id=message_id, endpoint_id=endpoint_id, status=status)
 
     async def resend(self, message_id: str, endpoint_id: str) -> Attempt:
         """One attempt of the message to the endpoint, now, with no retries after it."""

@@ -1,79 +1,42 @@
-"""The control plane: what tests (and partners' test suites) do to a region besides calling its API.
+"""`ControlPlane(region)`: the one way in to the control plane, for its routes, the dashboard, the pytest
+plugin and the scenario runner alike.
 
-Every operation is a Python method here and an HTTP route under `/_simulator/` (api/routes/control.py):
-health, reset, seed, clock (read, advance), workspaces and API keys, fault rules, and a state dump.
-Webhook endpoints, messages and attempts are `ControlPlane(region).webhooks` (`/_simulator/webhooks/`);
-real-time deliveries and sessions are `ControlPlane(region).realtime` (`/_simulator/realtime/`).
+Region-wide calls are methods here: health, reset, seed, clock (read, advance), workspaces and API keys,
+fault rules, and a state dump. Webhook calls are `.webhooks` (webhook_calls.py), real-time calls
+`.realtime` (realtime_calls.py) and reads of stored records `.records` (record_reads.py). Each route
+under `/_simulator/` parses its request, makes one of these calls and shapes the answer; nothing else
+about the control plane lives in the HTTP layer.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from recall_sim.seams import VirtualClock, isoformat
 from recall_sim.simulator.faults import FaultRule, FaultRuleCreate
-from recall_sim.simulator.realtime.control import RealtimeControl
-from recall_sim.simulator.records import ApiKey, Quirks, Workspace
+from recall_sim.simulator.control_plane.realtime_calls import RealtimeCalls
+from recall_sim.simulator.control_plane.record_reads import RecordReads
+from recall_sim.simulator.control_plane.shapes import WorkspaceCreate, WorkspaceOut, WorkspaceUpdate
+from recall_sim.simulator.control_plane.webhook_calls import WebhookCalls
+from recall_sim.simulator.records import ApiKey, Workspace
 from recall_sim.simulator.region import Region
-from recall_sim.simulator.settings import ApiProfile
-from recall_sim.simulator.settings import RegionName as RegionName
 from recall_sim.simulator.store import COLLECTIONS
-from recall_sim.simulator.webhooks.control import WebhooksControl
 
-__all__ = ["ControlPlane", "WorkspaceCreate", "WorkspaceOut", "WorkspaceUpdate"]
+__all__ = ["ControlPlane"]
 
 VERSION = "0.1.0"
-
-
-class WorkspaceCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = "Workspace"
-    region: RegionName | None = Field(
-        default=None, description="Defaults to the region this simulator serves"
-    )
-    profile: ApiProfile | None = Field(
-        default=None, description="`seed` (late-2024 API) or `current` (2026 API)"
-    )
-    api_key: str | None = Field(default=None, description="A fixed key; generated when omitted")
-    webhook_secret: str | None = Field(
-        default=None, description="A fixed whsec_ secret; generated when omitted"
-    )
-    quirks: Quirks = Field(default_factory=Quirks)
-
-
-class WorkspaceUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    profile: ApiProfile | None = None
-    quirks: Quirks | None = None
-
-
-class WorkspaceOut(BaseModel):
-    id: str
-    name: str
-    region: RegionName
-    profile: ApiProfile
-    api_keys: list[str]
-    webhook_secret: str
-    quirks: Quirks
 
 
 class ControlPlane:
     def __init__(self, region: Region) -> None:
         self.region = region
-
-    @property
-    def webhooks(self) -> WebhooksControl:
-        """Webhook endpoints, messages, attempts, resend and recover."""
-        return WebhooksControl(self.region)
-
-    @property
-    def realtime(self) -> RealtimeControl:
-        """Real-time deliveries (per recording and endpoint) and the streams recorders sent."""
-        return RealtimeControl(self.region)
+        #: webhook endpoints, messages, attempts, resend, recover and trigger
+        self.webhooks = WebhookCalls(region)
+        #: real-time deliveries (per recording and endpoint) and the streams recorders sent
+        self.realtime = RealtimeCalls(region)
+        #: what the region stores, across workspaces: uploads, recordings, artifacts, events
+        self.records = RecordReads(region)
 
     def health(self) -> dict[str, Any]:
         return {"status": "ok", "region": self.region.settings.region, "version": VERSION}
@@ -105,6 +68,10 @@ class ControlPlane:
             "kind": "virtual" if isinstance(clock, VirtualClock) else "real",
             "time_scale": getattr(clock, "scale", None),
         }
+
+    def now(self) -> datetime:
+        """The region's time, read without keeping it (`clock()` keeps what it shows)."""
+        return self.region.clock.now()
 
     async def advance(self, seconds: float) -> dict[str, Any]:
         """Let `seconds` of simulated time pass, running whatever falls due on the way, in order."""
