@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from recall_sim.simulator.backend.events import DomainEvent
 from recall_sim.simulator.errors import NotFound
-from recall_sim.simulator.records import Artifact, Recording, Repository, SdkUpload, UploadToken
+from recall_sim.simulator.records import Artifact, RecordingRecord, Repository, SdkUploadRecord, UploadToken
 
 if TYPE_CHECKING:
     from recall_sim.simulator.region import Region
@@ -27,11 +27,11 @@ class RecordReads:
     def __init__(self, region: Region) -> None:
         self.region = region
 
-    def sdk_uploads(self) -> list[SdkUpload]:
+    def sdk_uploads(self) -> list[SdkUploadRecord]:
         """Every sdk upload, oldest first."""
         return self.region.sdk_uploads.records.find()
 
-    def sdk_upload(self, sdk_upload_id: str) -> SdkUpload:
+    def sdk_upload(self, sdk_upload_id: str) -> SdkUploadRecord:
         found = self.region.sdk_uploads.records.get(sdk_upload_id)
         if found is None:
             raise NotFound()
@@ -41,11 +41,11 @@ class RecordReads:
         """The upload token an sdk upload was made with (None once it is gone)."""
         return self.region.sdk_uploads.tokens.get(token)
 
-    def recordings(self) -> list[Recording]:
+    def recordings(self) -> list[RecordingRecord]:
         """Every recording, oldest first."""
         return self.region.recordings.records.find()
 
-    def recording(self, recording_id: str) -> Recording:
+    def recording(self, recording_id: str) -> RecordingRecord:
         found = self.region.recordings.records.get(recording_id)
         if found is None:
             raise NotFound()

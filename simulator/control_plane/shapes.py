@@ -20,8 +20,8 @@ from recall_sim.simulator.realtime.records import (
     RealtimeSession,
 )
 from recall_sim.simulator.records import Quirks
-from recall_sim.simulator.settings import Profile
-from recall_sim.simulator.settings import Region as RegionName
+from recall_sim.simulator.settings import ApiProfile
+from recall_sim.simulator.settings import RegionName as RegionName
 from recall_sim.simulator.webhooks.models import Destination, Endpoint, Message
 
 __all__ = [
@@ -49,7 +49,7 @@ class WorkspaceCreate(BaseModel):
     region: RegionName | None = Field(
         default=None, description="Defaults to the region this simulator serves"
     )
-    profile: Profile | None = Field(
+    profile: ApiProfile | None = Field(
         default=None, description="`seed` (late-2024 API) or `current` (2026 API)"
     )
     api_key: str | None = Field(default=None, description="A fixed key; generated when omitted")
@@ -62,7 +62,7 @@ class WorkspaceCreate(BaseModel):
 class WorkspaceUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    profile: Profile | None = None
+    profile: ApiProfile | None = None
     quirks: Quirks | None = None
 
 
@@ -70,7 +70,7 @@ class WorkspaceOut(BaseModel):
     id: str
     name: str
     region: RegionName
-    profile: Profile
+    profile: ApiProfile
     api_keys: list[str]
     webhook_secret: str
     quirks: Quirks

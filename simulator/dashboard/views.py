@@ -13,7 +13,7 @@ from typing import Any
 from recall_sim.simulator.backend.events import DomainEvent
 from recall_sim.simulator.control_plane import ControlPlane
 from recall_sim.simulator.errors import NotFound
-from recall_sim.simulator.records import Artifact, Recording, SdkUpload, UploadToken
+from recall_sim.simulator.records import Artifact, RecordingRecord, SdkUploadRecord, UploadToken
 from recall_sim.simulator.render import Links
 from recall_sim.simulator.store import Collection
 from recall_sim.simulator.webhooks.models import Attempt
@@ -85,7 +85,7 @@ def upload_statuses(cp: ControlPlane) -> list[str]:
     return sorted(codes)
 
 
-def events_of(cp: ControlPlane, recording: Recording) -> list[DomainEvent]:
+def events_of(cp: ControlPlane, recording: RecordingRecord) -> list[DomainEvent]:
     """The recording's status history: every event about it, its upload or its artifacts, in order."""
     artifact_ids = {a.id for a in cp.records.artifacts_of(recording.id)}
     found = []
@@ -140,10 +140,10 @@ def _latest(artifacts: list[Artifact], kind: str) -> Artifact | None:
     return found[-1] if found else None
 
 
-def recording_view(cp: ControlPlane, recording: Recording, links: Links) -> RecordingView:
+def recording_view(cp: ControlPlane, recording: RecordingRecord, links: Links) -> RecordingView:
     artifacts = cp.records.artifacts_of(recording.id)
     try:
-        upload: SdkUpload | None = cp.records.sdk_upload(recording.sdk_upload_id)
+        upload: SdkUploadRecord | None = cp.records.sdk_upload(recording.sdk_upload_id)
     except NotFound:
         upload = None
     token = None if upload is None else cp.records.upload_token(upload.upload_token)
