@@ -7,7 +7,7 @@ For each named scenario it records the scenario's meeting with voices on (espeak
 utterance, each participant in a voice of their own; MP3 at the `standard` profile's 48 kHz), strips
 nothing but ignores the speech track, and recognises the audio as the region does for a partner's own
 recording (simulator/transcription/recognition.py: PocketSphinx's US English model). A first row does
-the same for the spoken-English MP3 the upload test makes (benchmarks/_spoken.py).
+the same for the spoken-English MP3 the upload test makes (scenarios/spoken_media.py).
 
 Printed per row: the word error rate of the recognised words against the words said (the speech track:
 the script's words as recorded), and the recognition speed in x real time (media seconds per wall-clock
@@ -19,7 +19,6 @@ ours / baseline. The median over `--runs` is printed; `--json` gives the figures
 from __future__ import annotations
 
 import argparse
-import re
 import statistics
 import sys
 import tempfile
@@ -33,10 +32,10 @@ import jiwer
 import numpy as np
 
 from benchmarks._report import Figure, add_json_flag, figures_reported
-from benchmarks._spoken import SENTENCES, script_words, spoken_mp3
 from recall_sim.recorder.media import STANDARD, MeetingEncoder
 from recall_sim.recorder.media.profiles import voiced
 from recall_sim.scenarios.named import named_scenarios
+from recall_sim.scenarios.spoken_media import SENTENCES, normalised, script_words, spoken_mp3
 from recall_sim.simulator.transcription.recognition import (
     SAMPLE_RATE,
     decode_channels,
@@ -46,11 +45,6 @@ from recall_sim.simulator.transcription.recognition import (
 
 DEFAULT_SCENARIOS = "happy-path,async-transcript,huddle"
 _BASELINE = "decoding the audio to 16 kHz PCM"
-_PUNCTUATION = re.compile(r"[^\w' ]+")
-
-
-def normalised(text: str) -> str:
-    return " ".join(_PUNCTUATION.sub(" ", text.lower()).split())
 
 
 def voiced_meeting(scenario: str, folder: Path) -> tuple[Path, str, float]:

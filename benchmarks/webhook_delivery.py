@@ -17,7 +17,8 @@ Baselines, same bodies, no signing, no jobs, no store:
 - shared client: one such client for every POST (keep-alive), at most 100 in flight (its pool's size),
   for what a client per attempt costs.
 
-The receiver (benchmarks/_receiver.py) is a separate process that reads each body and answers 204.
+The receiver (benchmarks/_receiver.py: the shipped scenarios.receiver, checking no signature) is a
+separate process that reads each body and answers 204.
 """
 
 from __future__ import annotations

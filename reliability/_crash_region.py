@@ -1,35 +1,24 @@
 """What the simulator crash trials need: `recall-sim serve` as a process of its own on a data directory,
-killed with SIGKILL and started again on the same directory and port, and a loopback webhook receiver
-that checks every delivery's signature with the `svix` library against the region's clock.
+killed with SIGKILL and started again on the same directory and port, and the time its webhook receiver
+(scenarios.receiver, on a loopback port) checks every delivery's signature against: the region's clock.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
 import os
 import re
 import select
 import signal
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
-from recall_sim.scenarios.receiver import signed_by
-from recall_sim.scenarios.served import serve_app
-
-__all__ = ["CrashReceiver", "Delivery", "RegionProcess", "receiving"]
+__all__ = ["RegionProcess"]
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,6 +38,7 @@ class RegionProcess:
         self.log = data_dir.parent / f"{data_dir.name}.log"
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
+        self._last_time = 0.0
 
     def start(self) -> None:
         args = ["serve", "--port", str(self.port), "--data-dir", str(self.data_dir), "--seed", str(self.seed)]
@@ -120,71 +110,12 @@ class RegionProcess:
     def clock(self) -> float:
         return float(self.control("GET", "/clock")["timestamp"])
 
+    def timestamp(self) -> float:
+        """The region's clock for the webhook receiver (scenarios.receiver.Timekeeper): read when a
+        delivery arrives, or as last read if the region is down (killed by the trial meanwhile)."""
+        with contextlib.suppress(httpx.HTTPError):
+            self._last_time = self.clock()
+        return self._last_time
+
     def advance(self, seconds: float) -> float:
         return float(self.control("POST", "/clock", json={"advance": seconds})["timestamp"])
-
-
-@dataclass(frozen=True)
-class Delivery:
-    msg_id: str
-    event: str
-    status: int
-    verified: bool
-    #: the signature's timestamp and the region's clock when the request arrived (None while failing)
-    signed_at: str = ""
-    region_now: float | None = None
-
-
-@dataclass
-class CrashReceiver:
-    """A partner's webhook endpoint: 503 while `failing`, else 200 for what `svix` verifies (401 for
-    anything else). The signature's timestamp is checked against the region's clock, read when the
-    request arrives (the region's time runs apart from the machine's in these trials)."""
-
-    region: RegionProcess | None = None
-    failing: bool = True
-    deliveries: list[Delivery] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    @property
-    def app(self) -> Starlette:
-        return Starlette(routes=[Route("/hooks", self._handle, methods=["POST"])])
-
-    def delivered(self) -> dict[str, str]:
-        """Message id -> event of every message that got a 200."""
-        with self._lock:
-            return {d.msg_id: d.event for d in self.deliveries if d.status == 200}
-
-    def unverified(self) -> list[Delivery]:
-        with self._lock:
-            return [d for d in self.deliveries if not d.verified and d.status != 503]
-
-    async def _handle(self, request: Request) -> Response:
-        body = await request.body()
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        msg_id = headers.get("svix-id") or headers.get("webhook-id") or ""
-        try:
-            event = str(json.loads(body).get("event", ""))
-        except ValueError:
-            event = ""
-        now: float | None = None
-        if self.failing or self.region is None:
-            status, verified = 503, False
-        else:
-            async with httpx.AsyncClient(timeout=10) as client:
-                now = float(
-                    (await client.get(f"{self.region.base_url}/_simulator/clock")).json()["timestamp"]
-                )
-            verified = signed_by(self.region.webhook_secret, headers, body, now)
-            status = 200 if verified else 401
-        with self._lock:
-            stamp = headers.get("svix-timestamp") or headers.get("webhook-timestamp") or ""
-            self.deliveries.append(Delivery(msg_id, event, status, verified, stamp, now))
-        return Response("ok" if status == 200 else "refused", status_code=status)
-
-
-@contextmanager
-def receiving(receiver: CrashReceiver) -> Iterator[str]:
-    """The receiver on a loopback port; yields its webhook URL."""
-    with serve_app(receiver.app) as base_url:
-        yield f"{base_url}/hooks"

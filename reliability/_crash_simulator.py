@@ -30,8 +30,10 @@ from typing import Any
 
 import httpx
 
-from reliability._crash_region import CrashReceiver, RegionProcess, receiving
-from tests.media import make_mp4
+from recall_sim.scenarios.receiver import Behaviour, WebhookReceiver
+from recall_sim.scenarios.sample_media import make_mp4
+from recall_sim.scenarios.served import serve_app
+from reliability._crash_region import RegionProcess
 
 TUS = {"Tus-Resumable": "1.0.0"}
 
@@ -268,7 +270,7 @@ def _messages(region: RegionProcess) -> list[dict[str, Any]]:
 
 
 def _webhooks(
-    region: RegionProcess, receiver: CrashReceiver, rng: random.Random, trial: SimulatorTrial
+    region: RegionProcess, receiver: WebhookReceiver, rng: random.Random, trial: SimulatorTrial
 ) -> None:
     """Phase 4: retries pending while the receiver fails; a kill while the clock moves through them."""
     region.advance(rng.choice([0.0, 10.0, 400.0]))  # some messages one or two failed attempts on
@@ -286,21 +288,24 @@ def _webhooks(
         trial.problems.append(
             f"after the kill during webhook retries the clock went back {seen - region.clock():.1f} s"
         )
-    receiver.failing = False
+    receiver.recover()
     region.advance(12 * 3600.0)  # past every retry still scheduled
     deadline = time.monotonic() + 20
-    while set(pending) - set(receiver.delivered()) and time.monotonic() < deadline:
+    while set(pending) - set(receiver.messages) and time.monotonic() < deadline:
         time.sleep(0.05)
-    missing = {i: pending[i] for i in set(pending) - set(receiver.delivered())}
+    missing = {i: pending[i] for i in set(pending) - set(receiver.messages)}
     if missing:
         trial.problems.append(f"webhooks never delivered: {sorted(missing.values())}")
         trial.lost_webhooks += len(missing)
     made = {m["id"] for m in _messages(region)}
     if not set(pending) <= made:
         trial.problems.append("messages the region had made were gone after the restart")
-    if bad := receiver.unverified():
-        trial.problems.append(f"{len(bad)} deliveries svix could not verify: {bad}")
-    events = set(receiver.delivered().values())
+    if bad := [d for d in receiver.deliveries if d.verified is False]:
+        said = [(d.msg_id, d.event, d.headers.get("svix-timestamp"), d.at) for d in bad]
+        trial.problems.append(
+            f"{len(bad)} deliveries svix could not verify (id, event, signed at, region time): {said}"
+        )
+    events = set(receiver.events())
     # The upload's end is `sdk_upload.completed` to a seed workspace, `sdk_upload.complete` to a current one.
     if "recording.done" not in events or not events & {"sdk_upload.complete", "sdk_upload.completed"}:
         trial.problems.append(f"the recording's end was not heard of: {sorted(events)}")
@@ -317,10 +322,13 @@ def run_trial(seed: int, work: Path) -> SimulatorTrial:
     rng = random.Random(seed)
     trial = SimulatorTrial(seed)
     media = make_mp4(rng.uniform(2.0, 6.0))
-    receiver = CrashReceiver()
-    with receiving(receiver) as hook_url:
-        region = RegionProcess(work / "data", seed, webhook_url=hook_url)
-        receiver.region = region
+    region = RegionProcess(work / "data", seed)
+    # A partner's endpoint that is down (503) until the trial's last phase; then it verifies each delivery
+    # with svix against the region's clock, which the trials move hours ahead of the machine's.
+    receiver = WebhookReceiver(region, lambda: region.webhook_secret, path="/hooks")
+    receiver.always(Behaviour("status", 503))
+    with serve_app(receiver) as receiver_url:
+        region.webhook_url = f"{receiver_url}/hooks"
         region.start()
         clocks = _Clocks(region, trial)
         try:

@@ -27,10 +27,10 @@ import httpx
 from recall_sim.recorder.media.reader import read_speech
 from recall_sim.recorder.meeting import MeetingScript
 from recall_sim.recorder.record_cli import RecordOutcome, TokenSource, record_meeting
+from recall_sim.scenarios.receiver import WebhookReceiver
 from recall_sim.scenarios.served import serve_app
 from recall_sim.scenarios.served_process import ServedProcess, serve_process
 from recall_sim.seams import Randomness, RealClock
-from reliability._load_receiver import FlakyReceiver
 from reliability._load_timing import Sample, TimedTransport, percentile
 
 __all__ = ["LoadResult", "run_load"]
@@ -216,7 +216,8 @@ def run_load(
     result = LoadResult(recorders)
     rng = random.Random(seed)
     secret = "whsec_" + base64.b64encode(rng.randbytes(24)).decode()
-    receiver = FlakyReceiver(secret)
+    # Every third attempt fails (a third of all deliveries need a retry); the rest are verified with svix.
+    receiver = WebhookReceiver(secret=secret, machine_time=True, path="/webhooks", status=204, fail_every=3)
     with serve_app(receiver) as receiver_url:
         args = [
             "--data-dir",
@@ -360,15 +361,15 @@ def _by_route(samples: list[Sample]) -> dict[str, tuple[int, float, float]]:
     }
 
 
-def _compare_webhooks(result: LoadResult, receiver: FlakyReceiver, messages: list[Any]) -> None:
+def _compare_webhooks(result: LoadResult, receiver: WebhookReceiver, messages: list[Any]) -> None:
     """Every message the region made reached the receiver, verified, and the receiver got nothing else."""
     result.webhooks = len(receiver.messages)
     result.region_messages = len(messages)
-    result.receiver_failures = receiver.failures_answered
-    result.receiver_attempts = receiver.attempts
-    result.bad_signatures = receiver.bad_signatures
+    result.receiver_failures = receiver.failed_on_purpose()
+    result.receiver_attempts = len(receiver.deliveries)
+    result.bad_signatures = receiver.bad_signatures()
     result.interrupted = receiver.interrupted
-    result.duplicates = receiver.duplicates
+    result.duplicates = receiver.duplicates()
     sent = {m["id"] for m in messages}
     received = set(receiver.messages)
     undelivered = [m for m in messages for d in m["destinations"] if d["status"] != "success"]
@@ -382,10 +383,10 @@ def _compare_webhooks(result: LoadResult, receiver: FlakyReceiver, messages: lis
         result.problems.append(
             f"the receiver got messages the region has no record of: {sorted(received - sent)[:5]}"
         )
-    if receiver.bad_signatures:
-        result.problems.append(f"{receiver.bad_signatures} deliveries failed svix verification")
+    if result.bad_signatures:
+        result.problems.append(f"{result.bad_signatures} deliveries failed svix verification")
     result.lost += len(sent - received)
-    result.receiver_requests = dict(receiver.requests)
-    done = sum(1 for event, _ in receiver.messages.values() if event == "recording.done")
+    result.receiver_requests = dict(receiver.attempts_per_message())
+    done = len(receiver.bodies("recording.done"))
     if done != result.recorders:
         result.problems.append(f"recording.done webhooks: {done}, recorders: {result.recorders}")

@@ -40,11 +40,11 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from recall_sim.recorder.upload_cli import upload_file
+from recall_sim.scenarios.sample_media import make_mp3, make_mp4, utterance
 from recall_sim.simulator import Settings
 from recall_sim.simulator.region import Region
 from recall_sim.simulator.serve import ServedRegion, served
 from reliability.conftest import Figures
-from tests.media import make_mp3, make_mp4, utterance
 
 pytestmark = pytest.mark.served
 

@@ -25,11 +25,11 @@ from typing import Any
 import httpx
 import pytest
 
+from recall_sim.scenarios.sample_media import make_mp4
 from recall_sim.simulator import Settings
 from recall_sim.simulator.serve import ServedRegion, served
 from reliability._load_probes import Probe, Target, draw
 from reliability._load_raw import raw_request
-from tests.media import make_mp4
 
 pytestmark = pytest.mark.served
 

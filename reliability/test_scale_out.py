@@ -20,8 +20,8 @@ import pytest
 
 from recall_sim.recorder.meetings import load_meeting
 from recall_sim.scenarios.local_servers import LocalPostgres, local_postgres
+from recall_sim.scenarios.programs import require_postgres_program
 from reliability._load_run import LoadResult, run_load
-from tests.programs import require_postgres_program
 
 pytestmark = pytest.mark.served
 

@@ -54,11 +54,10 @@ from fastapi.routing import APIRoute, APIWebSocketRoute
 from starlette.routing import Route
 
 from recall_sim.recorder.ingest import IngestClient
+from recall_sim.scenarios.sample_media import events_part, make_mp4, utterance
 from recall_sim.simulator import Settings
 from recall_sim.simulator.serve import ServedRegion, served
 from reliability.conftest import Figures
-from tests.media import make_mp4, utterance
-from tests.simulator.ingest.helpers import events_part
 
 pytestmark = [pytest.mark.quick, pytest.mark.served]
 

@@ -28,6 +28,7 @@ from recall_sim.simulator import ControlPlane, Region, Settings, create_app
 from recall_sim.simulator.backend.events import DISPATCH_EVENT
 from recall_sim.simulator.control_plane import EndpointCreate, EndpointOut
 from recall_sim.simulator.settings import WebhookSettings
+from recall_sim.simulator.store import BlobStore, Store
 
 __all__ = ["WEBHOOK_HOST", "RecallRegion", "region_settings", "run_on_virtual_time"]
 
@@ -56,13 +57,15 @@ def region_settings(options: RegionOptions, **more: Any) -> Settings:
 
 
 class _Hosts(httpx.AsyncBaseTransport):
-    """The region's webhook transport: each request goes to the ASGI app mounted for its host."""
+    """The region's webhook transport: each request goes to the ASGI app mounted for its host, else to
+    `elsewhere` (a receiver's transport for every host) if given."""
 
-    def __init__(self) -> None:
+    def __init__(self, elsewhere: httpx.AsyncBaseTransport | None = None) -> None:
         self.apps: dict[str, httpx.ASGITransport] = {}
+        self.elsewhere = elsewhere
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        transport = self.apps.get(request.url.host)
+        transport = self.apps.get(request.url.host) or self.elsewhere
         if transport is None:
             raise httpx.ConnectError(f"nothing listens at {request.url.host} (mount an app for it)")
         return await transport.handle_async_request(request)
@@ -74,18 +77,38 @@ class RecallRegion:
     #: the address the region answers at in process (clients, the SDK's api_url, download links)
     base_url = BASE_URL
 
-    def __init__(self, options: RegionOptions, clock: VirtualClock) -> None:
+    def __init__(
+        self,
+        options: RegionOptions,
+        clock: VirtualClock,
+        *,
+        settings: Settings | None = None,
+        store: Store | None = None,
+        blobs: BlobStore | None = None,
+        webhook_transport: httpx.AsyncBaseTransport | None = None,
+        realtime_transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        """`settings` replaces those the options give; `store` and `blobs` are where it keeps its state
+        (a temporary SQLite database by default); `webhook_transport` carries webhooks to hosts nothing
+        is mounted for; `realtime_transport` its connections to websocket real-time endpoints."""
         self.options = options
         self.clock = clock
-        self._hosts = _Hosts()
+        self._hosts = _Hosts(webhook_transport)
         self.region = Region(
-            region_settings(options, public_base_url=BASE_URL), clock=clock, webhook_transport=self._hosts
+            settings or region_settings(options, public_base_url=BASE_URL),
+            clock=clock,
+            store=store,
+            blobs=blobs,
+            webhook_transport=self._hosts,
+            realtime_transport=realtime_transport,
         )
         self.app: FastAPI = create_app(region=self.region)
         self.control = ControlPlane(self.region)
         self._clients: list[httpx.AsyncClient] = []
         #: parts that end before the region stops (the recorder)
         self._companions: list[Callable[[], Awaitable[None]]] = []
+        #: stopped by `aclose` before the test's end
+        self._ended = False
 
     @property
     def api_key(self) -> str:
@@ -189,9 +212,10 @@ class RecallRegion:
             yield self
         finally:
             try:
-                for end in reversed(self._companions):
-                    await end()
-                await self.settle()
+                if not self._ended:  # a region the test already stopped has nothing left to run
+                    for end in reversed(self._companions):
+                        await end()
+                    await self.settle()
             finally:
                 for client in self._clients:
                     await client.aclose()
@@ -202,21 +226,28 @@ class RecallRegion:
         """Run `main` on a virtual-time loop with the region running, from a plain `def` test."""
         return run_on_virtual_time(main, self.clock, self)
 
+    async def aclose(self) -> None:
+        """Stop the region's background work and close the clients; the store stays open (a region
+        process ending, say, before another starts on the same store)."""
+        self._ended = True
+        await self.region.stop()
+        for client in self._clients:
+            await client.aclose()
+        self._clients.clear()
+
     def close(self) -> None:
         """Close the region's store and remove its temporary blob folder (Region.close)."""
         self.region.close()
 
 
-def run_on_virtual_time(
-    main: Coroutine[Any, Any, T], clock: VirtualClock, region: RecallRegion | None = None
-) -> T:
-    """Run `main` on a fresh seams.VirtualTimeEventLoop on `clock`, inside `region.running()`; fail if
-    anything handed work to a thread meanwhile (time may have jumped while it worked)."""
+def run_on_virtual_time(main: Coroutine[Any, Any, T], clock: VirtualClock, *regions: RecallRegion) -> T:
+    """Run `main` on a fresh seams.VirtualTimeEventLoop on `clock`, inside each region's `running()`;
+    fail if anything handed work to a thread meanwhile (time may have jumped while it worked)."""
 
     async def body() -> T:
-        if region is None:
-            return await main
-        async with region.running():
+        async with contextlib.AsyncExitStack() as running:
+            for region in regions:
+                await running.enter_async_context(region.running())
             return await main
 
     result = run_virtual(body(), clock)

@@ -139,10 +139,10 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Generator[None, object, o
     clock = pyfuncitem.funcargs["recall_clock"]
     assert isinstance(clock, VirtualClockType), "recall_clock is a seams.VirtualClock"
 
-    region = next((v for v in pyfuncitem.funcargs.values() if isinstance(v, RecallRegion)), None)
+    regions = [v for v in pyfuncitem.funcargs.values() if isinstance(v, RecallRegion)]
 
     def on_virtual_time(**kwargs: Any) -> None:
-        run_on_virtual_time(test(**kwargs), clock, region)
+        run_on_virtual_time(test(**kwargs), clock, *regions)
 
     original = pyfuncitem.obj
     pyfuncitem.obj = on_virtual_time

@@ -1,12 +1,18 @@
-"""A partner's webhook endpoint, as Recall's docs tell one to behave: the `recall_webhooks` fixture.
+"""A partner's webhook endpoint, as Recall's docs tell one to behave: the `recall_webhooks` fixture, and
+the one receiver the project's own tests, scenarios, reliability trials and benchmarks deliver to.
 
 It verifies every delivery's signature with the official `svix` library: with `Webhook(secret).verify`
 itself, as a partner's receiver does, when the region stamps signatures with the machine's time (served
-regions, `signature_time="real"`); with svix's signer and the region's clock otherwise (svix's own
+regions, `signature_time="real"`); with svix's signer and the receiver's clock otherwise (svix's own
 `verify` reads the machine's clock, which virtual time is not). It answers 401 to what it cannot
-verify, and dedupes on the message id, as Svix's at-least-once delivery requires. The same Starlette
-app serves in process (through the region's webhook transport, on virtual time) and on a real loopback
-port for a served region.
+verify, and keeps each message once by its id, as Svix's at-least-once delivery requires. One ASGI app
+serves in process (through the region's webhook transport, on virtual time) and on a real loopback port
+(`scenarios.served.serve_app`).
+
+What it answers is configurable, to watch Svix retry: `fail_next(n)` (an outage), `fail_every=n` (every
+n-th attempt fails), `latency` (seconds before each answer), a script of answers (`then`, `always`:
+a status, a redirect, a hang, a dropped connection). Without a secret it verifies nothing and records
+every request. A sender that disconnects before the whole body arrived is counted as `interrupted`.
 
     body = await recall_webhooks.wait_for("sdk_upload.complete")
     recall_webhooks.events()          # each message's event type once, in arrival order
@@ -18,24 +24,29 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, Protocol
 
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
+import httpx
 from svix.webhooks import Webhook, WebhookVerificationError
 
-from recall_sim.seams import Clock
+from recall_sim.seams import RealClock
 
 __all__ = [
+    "DROP",
+    "OK",
+    "REDIRECT",
+    "THROTTLED",
     "TIMESTAMP_TOLERANCE",
     "WEBHOOK_PATH",
+    "Behaviour",
+    "Timekeeper",
     "WebhookDelivery",
     "WebhookReceiver",
+    "hang",
     "json_object",
     "signed_by",
     "undelivered_report",
@@ -45,6 +56,20 @@ __all__ = [
 TIMESTAMP_TOLERANCE = 300.0
 #: where the receiver listens
 WEBHOOK_PATH = "/recall/webhook"
+#: a receiver in a process of its own answers `GET /health` with 200 once it listens
+HEALTH_PATH = "/health"
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+
+class Timekeeper(Protocol):
+    """Whatever tells the receiver the time: a seams.Clock (the region's, in process), or a region in
+    another process read over HTTP."""
+
+    def timestamp(self) -> float: ...
 
 
 def signed_by(secret: str, headers: dict[str, str], body: bytes, now: float) -> bool:
@@ -62,80 +87,233 @@ def signed_by(secret: str, headers: dict[str, str], body: bytes, now: float) -> 
 
 
 @dataclass(frozen=True)
+class Behaviour:
+    """How the receiver answers one request: `ok` (its usual answer), `status` (that status), `redirect`
+    (that status, to /elsewhere), `hang` (`seconds` before the usual answer), `drop` (the connection
+    breaks before any answer)."""
+
+    kind: Literal["ok", "status", "redirect", "hang", "drop"]
+    status: int = 200
+    seconds: float = 0.0
+
+
+OK = Behaviour("ok")
+REDIRECT = Behaviour("redirect", 302)
+THROTTLED = Behaviour("status", 429)
+DROP = Behaviour("drop")
+
+
+def hang(seconds: float = 20.0) -> Behaviour:
+    """Answer only after `seconds` (longer than Svix waits, by default)."""
+    return Behaviour("hang", seconds=seconds)
+
+
+@dataclass(frozen=True)
 class WebhookDelivery:
     """One webhook request the receiver got, and what it answered (a row of Svix's attempts log)."""
 
-    #: the region's clock when it arrived
+    #: the receiver's clock when it arrived
     at: float
     msg_id: str
     event: str
+    #: the request's JSON object ({} if it was none)
     body: Any
-    verified: bool
+    #: whether its signature verified; None when not checked (the receiver has no secret, or the request
+    #: was answered with a failure asked for)
+    verified: bool | None
     #: a message already received (Svix retries until a 2xx reaches it)
     duplicate: bool
     status: int
+    path: str = WEBHOOK_PATH
+    #: the request's headers, names lower-case
+    headers: dict[str, str] = field(default_factory=dict)
+    #: the request's body as sent (what a signature covers)
+    raw: bytes = b""
+    #: answered by a failure asked for (`fail_next`, `fail_every`, a scripted answer), whatever it carried
+    on_purpose: bool = False
 
 
 class WebhookReceiver:
-    """A webhook endpoint that verifies, dedupes and records; mirrors a partner's receiver."""
+    """A webhook endpoint that verifies, dedupes and records, an ASGI app; mirrors a partner's receiver.
+
+    `secret`: the endpoint's secret (or a function giving it, for an endpoint registered after the
+    receiver starts); None verifies nothing. `clock`: the time deliveries are recorded (and verified, unless
+    `machine_time`) at; the machine's by default. `path`: where it listens (None: any path). `status`: the
+    answer to a verified delivery. `fail_every`: every n-th request is answered `fail_status`.
+    `latency`: seconds before each answer. An empty secret refuses everything (a secret still to come)."""
 
     def __init__(
-        self, clock: Clock, secret: Callable[[], str], url: str, *, machine_time: bool = False
+        self,
+        clock: Timekeeper | None = None,
+        secret: str | Callable[[], str] | None = None,
+        url: str = "",
+        *,
+        machine_time: bool = False,
+        path: str | None = WEBHOOK_PATH,
+        status: int = 200,
+        fail_every: int | None = None,
+        fail_status: int = 500,
+        latency: float = 0.0,
     ) -> None:
-        self.clock = clock
+        self.clock: Timekeeper = clock if clock is not None else RealClock()
         #: signatures are stamped with the machine's time: verify with svix's own `verify`
         self.machine_time = machine_time
-        self._secret = secret
+        self.secret = secret
         #: the URL registered as the region's endpoint
         self.url = url
         self.endpoint_id = ""
+        self.path = path
+        self.status = status
+        self.fail_every = fail_every
+        self.fail_status = fail_status
+        self.latency = latency
         self.deliveries: list[WebhookDelivery] = []
-        #: message id -> body of its first verified delivery, in arrival order
+        #: message id -> body of its first accepted delivery, in arrival order (`#n` for the n-th
+        #: request when it carried no id)
         self.messages: dict[str, Any] = {}
-        self._failures: list[int] = []
+        #: requests whose sender disconnected before the whole body arrived (no delivery, no forgery)
+        self.interrupted = 0
+        #: what the next requests get, in order; then `otherwise`
+        self.script: list[Behaviour] = []
+        self.otherwise = OK
         self._lock = threading.Condition()
         self._changed: asyncio.Event | None = None
-        self.app = Starlette(routes=[Route(WEBHOOK_PATH, self._handle, methods=["POST"])])
+
+    @property
+    def app(self) -> WebhookReceiver:
+        """The ASGI app (the receiver itself), to mount or serve."""
+        return self
+
+    def transport(self) -> httpx.AsyncBaseTransport:
+        """An httpx transport into the receiver (a region's `webhook_transport`): no sockets."""
+        return httpx.ASGITransport(app=self)
+
+    # -- what it answers ---------------------------------------------------------------------------
+
+    def fail_next(self, times: int = 1, status: int = 503) -> None:
+        """Answer the next `times` deliveries with `status` (an outage): Svix retries them later."""
+        self.then(Behaviour("status", status), times)
+
+    def then(self, behaviour: Behaviour, times: int = 1) -> WebhookReceiver:
+        """Answer the next `times` requests (after those already scripted) so."""
+        with self._lock:
+            self.script.extend([behaviour] * times)
+        return self
+
+    def fail(self, times: int, status: int = 500) -> WebhookReceiver:
+        """Answer the next `times` requests with `status`."""
+        return self.then(Behaviour("status", status), times)
+
+    def always(self, behaviour: Behaviour) -> WebhookReceiver:
+        """From now on answer every request so (the script is dropped)."""
+        with self._lock:
+            self.script.clear()
+            self.otherwise = behaviour
+        return self
+
+    def recover(self) -> WebhookReceiver:
+        """Back to the usual answers."""
+        return self.always(OK)
 
     # -- receiving -------------------------------------------------------------------------------
 
+    def _current_secret(self) -> str | None:
+        return self.secret() if callable(self.secret) else self.secret
+
     def verified(self, headers: dict[str, str], body: bytes) -> bool:
         """Whether a request is signed by the endpoint's secret at a time close to now (the machine's, or
-        the region's when the region signs with its own clock)."""
+        the receiver's clock when the region signs with its own)."""
+        secret = self._current_secret()
+        if not secret:
+            return False  # no secret yet (an endpoint not yet created): nothing verifies
         if not self.machine_time:
-            return signed_by(self._secret(), headers, body, self.clock.timestamp())
+            return signed_by(secret, headers, body, self.clock.timestamp())
         try:
-            Webhook(self._secret()).verify(body, headers)
+            Webhook(secret).verify(body, headers)
         except WebhookVerificationError:
             return False
         return True
 
-    async def _handle(self, request: Request) -> Response:
-        body = await request.body()
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        msg_id = headers.get("svix-id") or headers.get("webhook-id") or ""
-        payload = json_object(body)
-        event = str(payload.get("event", ""))
-        verified = self.verified(headers, body)
-        with self._lock:
-            failing = self._failures.pop(0) if self._failures else None
-            status = failing or (200 if verified else 401)
-            duplicate = msg_id in self.messages
-            self.deliveries.append(
-                WebhookDelivery(self.clock.timestamp(), msg_id, event, payload, verified, duplicate, status)
-            )
-            if status == 200 and not duplicate:
-                self.messages[msg_id] = payload
-            self._lock.notify_all()
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        if scope["method"] == "GET" and scope["path"] == HEALTH_PATH:
+            await _answer(send, 200, b"ok")
+            return
+        if self.path is not None and scope["path"] != self.path:
+            await _answer(send, 404, b"Not Found")
+            return
+        if scope["method"] != "POST":
+            await _answer(send, 405, b"Method Not Allowed", [(b"allow", b"POST")])
+            return
+        body = await _whole_body(receive)
+        if body is None:
+            # The sender went away mid-request (a process killed between writing the headers and the
+            # body): no handler would see this request, so it is neither a delivery nor a forgery.
+            with self._lock:
+                self.interrupted += 1
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        behaviour, delivery = self._record(scope["path"], headers, body)
         if self._changed is not None:
             self._changed.set()
             self._changed = None
-        return Response("ok" if status == 200 else "refused", status_code=status)
+        wait = self.latency + (behaviour.seconds if behaviour.kind == "hang" else 0.0)
+        if wait > 0:
+            await asyncio.sleep(wait)
+        if behaviour.kind == "drop":
+            # As the simulator's own fault rules do: start a response and never finish it.
+            raise httpx.RemoteProtocolError("Server disconnected without sending a complete response.")
+        extra = [(b"location", b"/elsewhere")] if behaviour.kind == "redirect" else []
+        if delivery.on_purpose:
+            text = f"failing on purpose ({delivery.status})".encode()
+        else:
+            text = b"signature does not verify" if delivery.status == 401 else b"ok"
+        await _answer(send, delivery.status, text, extra)
 
-    def fail_next(self, times: int = 1, status: int = 503) -> None:
-        """Answer the next `times` deliveries with `status` (an outage): Svix retries them later."""
+    def _record(self, path: str, headers: dict[str, str], body: bytes) -> tuple[Behaviour, WebhookDelivery]:
+        msg_id = headers.get("svix-id") or headers.get("webhook-id") or ""
+        payload = json_object(body)
         with self._lock:
-            self._failures.extend([status] * times)
+            attempt = len(self.deliveries) + 1
+            if self.script:
+                behaviour = self.script.pop(0)
+            elif self.fail_every and attempt % self.fail_every == 0:
+                behaviour = Behaviour("status", self.fail_status)
+            else:
+                behaviour = self.otherwise
+            on_purpose = behaviour.kind in ("status", "redirect")
+            # A failure asked for is answered whatever the request carries: its signature is not read.
+            verified = None if on_purpose or self.secret is None else self.verified(headers, body)
+            if on_purpose:
+                status = behaviour.status
+            else:
+                status = 401 if verified is False else self.status
+            # A request without a message id (a real-time endpoint's, which Svix does not send) is a
+            # message of its own.
+            key = msg_id or f"#{attempt}"
+            duplicate = key in self.messages
+            delivery = WebhookDelivery(
+                self.clock.timestamp(),
+                msg_id,
+                str(payload.get("event", "")),
+                payload,
+                verified,
+                duplicate,
+                status,
+                path,
+                headers,
+                body,
+                on_purpose,
+            )
+            self.deliveries.append(delivery)
+            if 200 <= status < 300 and behaviour.kind != "drop" and not duplicate:
+                self.messages[key] = payload
+            self._lock.notify_all()
+        return behaviour, delivery
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -161,9 +339,29 @@ class WebhookReceiver:
         )
 
     def refused(self) -> list[WebhookDelivery]:
-        """Deliveries answered with something other than 200 (unverified, or failed on purpose)."""
+        """Deliveries answered with something other than 2xx (unverified, or failed on purpose)."""
         with self._lock:
-            return [d for d in self.deliveries if d.status != 200]
+            return [d for d in self.deliveries if not 200 <= d.status < 300]
+
+    def failed_on_purpose(self) -> int:
+        """Requests answered with a failure asked for (`fail_next`, `fail_every`, a scripted answer)."""
+        with self._lock:
+            return sum(1 for d in self.deliveries if d.on_purpose)
+
+    def bad_signatures(self) -> int:
+        """Requests whose signature did not verify."""
+        with self._lock:
+            return sum(1 for d in self.deliveries if d.verified is False)
+
+    def duplicates(self) -> int:
+        """Accepted requests for a message already received (Svix delivers at least once)."""
+        with self._lock:
+            return sum(1 for d in self.deliveries if d.duplicate and 200 <= d.status < 300)
+
+    def attempts_per_message(self) -> Counter[str]:
+        """Message id -> requests for it, failed ones included (one per attempt the region made)."""
+        with self._lock:
+            return Counter(d.msg_id for d in self.deliveries)
 
     async def wait_for(self, event_type: str, *, timeout: float = 3600.0) -> Any:
         """In process: the body of the first `event_type` message, waiting up to `timeout` seconds of
@@ -187,6 +385,36 @@ class WebhookReceiver:
             if not self._lock.wait_for(lambda: self._first(event_type) is not None, timeout):
                 raise self._missing(event_type, timeout, "real time")
         return self._first(event_type)
+
+
+async def _whole_body(receive: Receive) -> bytes | None:
+    """The request's body, or None if the sender disconnected before it all arrived."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+async def _answer(
+    send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    fields = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": fields + (headers or [])})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
 
 
 def undelivered_report(

@@ -1,58 +1,33 @@
-"""Fixtures for the project's own tests.
+"""Fixtures for the project's own tests, thin layers over the pytest plugin partners use
+(scenarios.plugin).
 
-`async def` tests run on a fresh virtual-time event loop (seams.run_virtual): the region's clock is the
-loop's clock, so rate limits, expiries and retries are tested in simulated time, deterministically.
-Tests that use the pytest plugin's `recall_*` fixtures are the plugin's to run (scenarios.plugin): it
-hands this hook a plain function, which the hook leaves alone.
+`async def` tests run as the plugin runs them: on a fresh virtual-time event loop on `recall_clock`
+(seams.run_virtual), with the background work of every region among their fixtures running. The region's
+clock is the loop's clock, so rate limits, expiries and retries are tested in simulated time,
+deterministically. The `sim` fixture is the plugin's in-process region (tests.support.Sim, a
+scenarios.harness.RecallRegion) on each of the three stores.
 """
 
 from __future__ import annotations
 
-import inspect
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from recall_sim.scenarios.local_servers import local_postgres
-from recall_sim.seams import VirtualClock, run_virtual
+from recall_sim.scenarios.programs import require_postgres_program
+from recall_sim.seams import VirtualClock
 from tests import support
 from tests.postgres import PostgresSchemas
-from tests.programs import require_postgres_program
 from tests.support import Sim, make_sim
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
-    if not inspect.iscoroutinefunction(pyfuncitem.obj):
-        return None
-    kwargs = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
-    clock = pyfuncitem.funcargs.get("clock")
-    sims = [value for value in pyfuncitem.funcargs.values() if isinstance(value, Sim)]
-
-    async def with_regions_running() -> None:
-        # What the ASGI lifespan does in served mode: the region's background work runs for the test.
-        for simulated in sims:
-            await simulated.region.start()
-        try:
-            await pyfuncitem.obj(**kwargs)
-        finally:
-            for simulated in sims:
-                await simulated.aclose()
-
-    run_virtual(with_regions_running(), clock if isinstance(clock, VirtualClock) else None)
-    workers = [t.name for t in threading.enumerate() if t.name.startswith(("AnyIO worker", "asyncio_"))]
-    if workers:
-        pytest.fail(
-            f"code on virtual time handed work to a thread ({workers}); time may have jumped meanwhile"
-        )
-    return True
-
-
-@pytest.fixture
-def clock() -> VirtualClock:
-    return VirtualClock()
+@pytest.fixture(autouse=True)
+def clock(recall_clock: VirtualClock) -> VirtualClock:
+    """The test's virtual clock: the plugin's `recall_clock`, for every test, so that the plugin runs
+    each `async def` test on it (and its regions on it, running)."""
+    return recall_clock
 
 
 #: store -> outcome -> how many store-parametrized tests had it; counted from the reports, so that

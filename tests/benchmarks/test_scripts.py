@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.programs import require_postgres_program, require_program
+from recall_sim.scenarios.programs import require_postgres_program, require_program
 
 pytestmark = pytest.mark.served
 

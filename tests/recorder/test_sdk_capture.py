@@ -17,8 +17,8 @@ from recall_sim.recorder.config import UploadMode
 from recall_sim.recorder.ingest import IngestClient
 from recall_sim.recorder.media import TINY, read_speech
 from recall_sim.recorder.meeting import MeetingScript
+from recall_sim.scenarios.sample_media import decoded_audio_seconds, media_duration, stream_layout
 from recall_sim.seams import VirtualClock
-from tests.media import decoded_audio_seconds, media_duration, stream_layout
 from tests.recorder.support import API_URL, Rig, download, recording_of, rig, standup
 from tests.support import Sim
 

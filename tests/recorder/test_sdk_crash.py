@@ -20,10 +20,10 @@ from recall_sim.recorder.ingest import IngestClient
 from recall_sim.recorder.sdk import RecallAiSdk
 from recall_sim.recorder.simulated import SimulatedDesktop
 from recall_sim.recorder.storage import LocalRecording, RecordingStore
+from recall_sim.scenarios.sample_media import media_duration
 from recall_sim.seams import Randomness, RealClock
 from recall_sim.simulator import Settings
 from recall_sim.simulator.serve import served
-from tests.media import media_duration
 
 pytestmark = pytest.mark.served
 

@@ -14,8 +14,8 @@ from recall_sim.recorder.desktop import PERMISSIONS
 from recall_sim.recorder.ingest import IngestClient
 from recall_sim.recorder.media import read_speech
 from recall_sim.recorder.storage import RecordingStore
+from recall_sim.scenarios.sample_media import media_duration
 from recall_sim.seams import VirtualClock
-from tests.media import media_duration
 from tests.recorder.support import API_URL, Rig, download, recording_of, rig, standup
 from tests.support import Sim
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from recall_sim.scenarios.sample_media import media_duration, stream_layout
 from recall_sim.seams import VirtualClock
-from tests.media import media_duration, stream_layout
 from tests.recorder.support import API_URL, rig, standup
 from tests.support import Sim
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from recall_sim.scenarios.sample_media import decoded_audio_seconds
 from recall_sim.seams import VirtualClock
-from tests.media import decoded_audio_seconds
 from tests.recorder.support import API_URL, rig, standup
 from tests.support import Sim
 

@@ -15,14 +15,13 @@ import jiwer
 import pytest
 from typer.testing import CliRunner
 
-from benchmarks._spoken import script_words, spoken_mp3
-from benchmarks.speech_recognition import normalised
 from recall_sim.recorder.supplied_words import read_words_file
 from recall_sim.scenarios.cli import build_app
+from recall_sim.scenarios.programs import require_program
+from recall_sim.scenarios.sample_media import make_mp3, make_mp4
+from recall_sim.scenarios.spoken_media import normalised, script_words, spoken_mp3
 from recall_sim.simulator import Settings
 from recall_sim.simulator.serve import ServedRegion, served
-from tests.media import make_mp3, make_mp4
-from tests.programs import require_program
 from tests.simulator.transcription.test_recognition import SENTENCES_WER
 
 cli = build_app()

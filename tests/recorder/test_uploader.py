@@ -14,9 +14,9 @@ from recall_sim.recorder.ingest import IngestClient
 from recall_sim.recorder.retry import Retrier, RetryPolicy
 from recall_sim.recorder.storage import LocalRecording, RecordingStore
 from recall_sim.recorder.uploader import Uploader
+from recall_sim.scenarios.sample_media import make_mp4
 from recall_sim.seams import Randomness
 from recall_sim.simulator.faults import FaultRuleCreate
-from tests.media import make_mp4
 from tests.simulator.ingest.helpers import create_upload, ingest_client
 from tests.support import BASE_URL, Sim
 

@@ -16,7 +16,7 @@ import recall_sim.scenarios.scenario_cli as scenario_cli
 from recall_sim.scenarios.cli import build_app
 from recall_sim.scenarios.local_servers import local_redis
 from recall_sim.scenarios.model import dump_yaml
-from tests.programs import require_program
+from recall_sim.scenarios.programs import require_program
 
 pytestmark = pytest.mark.served
 

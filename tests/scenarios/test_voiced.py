@@ -8,8 +8,8 @@ from dataclasses import replace
 from recall_sim.scenarios.invariants import check
 from recall_sim.scenarios.model import Scenario
 from recall_sim.scenarios.named import named_scenarios
+from recall_sim.scenarios.programs import require_program
 from recall_sim.scenarios.runner import run_scenario
-from tests.programs import require_program
 
 
 def test_a_voiced_scenario_is_exact_and_repeatable() -> None:

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
+from recall_sim.scenarios.receiver import WebhookReceiver
 from recall_sim.seams import VirtualClock, isoformat
 from recall_sim.simulator.control_plane import EndpointCreate, WorkspaceCreate
 from tests.simulator.transcription.helpers import SEED_BODY, create_transcript, record_meeting
-from tests.simulator.webhooks.receiver import Receiver
 from tests.support import make_sim
 
 RECALL_DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
@@ -42,7 +42,7 @@ def test_isoformat_is_recalls_format() -> None:
 async def test_every_body_the_region_sends_writes_one_datetime_format(
     clock: VirtualClock, tmp_path: Path, profile: str
 ) -> None:
-    receiver = Receiver(clock)
+    receiver = WebhookReceiver(clock, path=None)
     sim = make_sim(clock, tmp_path, webhook_transport=receiver.transport())
     await sim.region.start()
     try:
@@ -60,7 +60,7 @@ async def test_every_body_the_region_sends_writes_one_datetime_format(
         assert created.status_code == 200, created.text
         await clock.sleep(5)
 
-        webhooks = [r.json() for r in receiver.requests]
+        webhooks = [r.body for r in receiver.deliveries]
         assert {
             "sdk_upload.completed" if profile == "seed" else "sdk_upload.complete",
             "transcript.done",

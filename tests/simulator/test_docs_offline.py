@@ -11,9 +11,9 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 import pytest
 
+from recall_sim.scenarios.programs import require_program
 from recall_sim.simulator import Settings
 from recall_sim.simulator.serve import served
-from tests.programs import require_program
 
 pytestmark = pytest.mark.served
 

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from recall_sim.scenarios.receiver import WebhookReceiver
+from recall_sim.scenarios.sample_media import events_part, make_mp4
 from recall_sim.seams import VirtualClock
 from recall_sim.simulator.control_plane import EndpointCreate, WorkspaceCreate
 from recall_sim.simulator.records import Quirks
+from recall_sim.simulator.control_plane import EndpointCreate
 from recall_sim.simulator.webhooks import verify
-from tests.media import make_mp4
-from tests.simulator.ingest.helpers import create_upload, events_part, record_and_upload
-from tests.simulator.webhooks.receiver import Receiver
+from tests.simulator.ingest.helpers import create_upload, record_and_upload
 from tests.simulator.webhooks.support import validate
 from tests.support import make_sim
 
@@ -43,7 +44,7 @@ EXPECTED = {
 async def test_an_upload_reaches_the_receiver_as_signed_webhooks_in_order(
     clock: VirtualClock, tmp_path: Path, profile: str
 ) -> None:
-    receiver = Receiver(clock)
+    receiver = WebhookReceiver(clock, path=None)
     sim = make_sim(clock, tmp_path, webhook_transport=receiver.transport())
     await sim.region.start()
     try:
@@ -60,8 +61,8 @@ async def test_an_upload_reaches_the_receiver_as_signed_webhooks_in_order(
         await clock.sleep(60)
         bodies = receiver.bodies()
         assert [b["event"] for b in bodies] == EXPECTED[profile]
-        for request, body in zip(receiver.requests, bodies, strict=True):
-            verify(secret, request.headers, request.body, now=request.at)
+        for request, body in zip(receiver.deliveries, bodies, strict=True):
+            verify(secret, request.headers, request.raw, now=request.at)
             validate(body)
             family = "svix" if profile == "seed" else "webhook"
             assert f"{family}-signature" in request.headers
@@ -82,7 +83,7 @@ async def test_an_upload_reaches_the_receiver_as_signed_webhooks_in_order(
 async def test_quirks_add_the_legacy_uploading_event_and_the_complete_alias(
     clock: VirtualClock, tmp_path: Path
 ) -> None:
-    receiver = Receiver(clock)
+    receiver = WebhookReceiver(clock, path=None)
     sim = make_sim(clock, tmp_path, webhook_transport=receiver.transport())
     await sim.region.start()
     try:
@@ -107,7 +108,7 @@ async def test_quirks_add_the_legacy_uploading_event_and_the_complete_alias(
 
 
 async def test_a_failed_upload_sends_the_failure_webhooks(clock: VirtualClock, tmp_path: Path) -> None:
-    receiver = Receiver(clock)
+    receiver = WebhookReceiver(clock, path=None)
     sim = make_sim(clock, tmp_path, webhook_transport=receiver.transport())
     await sim.region.start()
     try:

@@ -27,12 +27,13 @@ from typing import Any
 import httpx
 import pytest
 
+from recall_sim.scenarios.receiver import WebhookReceiver
+from recall_sim.scenarios.sample_media import make_mp4
 from recall_sim.seams import VirtualClock
-from recall_sim.simulator.control_plane import EndpointCreate, WorkspaceCreate
-from tests.media import make_mp4
+from recall_sim.simulator.control_plane import WorkspaceCreate
+from recall_sim.simulator.control_plane import EndpointCreate
 from tests.simulator.ingest.helpers import record_and_upload
 from tests.simulator.transcription.helpers import record_meeting
-from tests.simulator.webhooks.receiver import Receiver
 from tests.support import Sim, make_sim
 
 EXAMPLES_FILE = Path(__file__).parent / "seed" / "examples.toml"
@@ -121,9 +122,9 @@ async def post_example(client: httpx.AsyncClient, path: str, name: str) -> httpx
 @asynccontextmanager
 async def region(
     clock: VirtualClock, tmp_path: Path, profile: str
-) -> AsyncIterator[tuple[Sim, str, Receiver]]:
+) -> AsyncIterator[tuple[Sim, str, WebhookReceiver]]:
     """A region with one workspace of `profile`, whose webhooks a receiver records."""
-    receiver = Receiver(clock)
+    receiver = WebhookReceiver(clock, path=None)
     sim = make_sim(clock, tmp_path, webhook_transport=receiver.transport())
     await sim.region.start()
     try:
@@ -139,12 +140,12 @@ async def region(
         sim.close()
 
 
-def webhook(receiver: Receiver, event: str, upload_id: str) -> dict[str, Any]:
-    for request in receiver.requests:
-        body: dict[str, Any] = request.json()
+def webhook(receiver: WebhookReceiver, event: str, upload_id: str) -> dict[str, Any]:
+    for request in receiver.deliveries:
+        body: dict[str, Any] = request.body
         if body["event"] == event and body["data"]["sdk_upload"]["id"] == upload_id:
             return body
-    raise AssertionError(f"no {event} for {upload_id}: {[r.json()['event'] for r in receiver.requests]}")
+    raise AssertionError(f"no {event} for {upload_id}: {[r.body['event'] for r in receiver.deliveries]}")
 
 
 PROFILES = pytest.mark.parametrize("profile", ["seed", "current"])
@@ -156,7 +157,9 @@ async def test_the_seeds_lifecycle_verbatim(clock: VirtualClock, tmp_path: Path,
         await the_seeds_lifecycle_verbatim(sim, api_key, receiver, profile)
 
 
-async def the_seeds_lifecycle_verbatim(sim: Sim, api_key: str, receiver: Receiver, profile: str) -> None:
+async def the_seeds_lifecycle_verbatim(
+    sim: Sim, api_key: str, receiver: WebhookReceiver, profile: str
+) -> None:
     """Create an upload as the seed does, record into it, hear its completion webhook, ask for the seed's
     transcript and read the recording back as the seed does: each answer as documented."""
     api = sim.client(api_key)
@@ -213,7 +216,7 @@ async def test_the_seeds_failure_webhook(clock: VirtualClock, tmp_path: Path, pr
         await the_seeds_failure_webhook(sim, api_key, receiver, profile)
 
 
-async def the_seeds_failure_webhook(sim: Sim, api_key: str, receiver: Receiver, profile: str) -> None:
+async def the_seeds_failure_webhook(sim: Sim, api_key: str, receiver: WebhookReceiver, profile: str) -> None:
     created = await post_example(sim.client(api_key), "/api/v1/sdk_upload/", "create_sdk_upload")
     assert created.status_code == 201
     await record_and_upload(sim, make_mp4(3.0)[:-700], upload=created.json())  # truncated media
@@ -238,7 +241,7 @@ async def test_the_seeds_streaming_create_request(clock: VirtualClock, tmp_path:
 
 
 async def the_seeds_streaming_create_request(
-    sim: Sim, api_key: str, receiver: Receiver, profile: str
+    sim: Sim, api_key: str, receiver: WebhookReceiver, profile: str
 ) -> None:
     api = sim.client(api_key)
     created = await post_example(api, "/api/v1/sdk_upload/", "create_sdk_upload_with_streaming_transcript")

@@ -15,7 +15,7 @@ from recall_sim.recorder.media.profiles import voiced
 from recall_sim.recorder.media.voices import SynthesiserMissing, VoicedAudio, speak, voice_of
 from recall_sim.recorder.meetings import load_meeting
 from recall_sim.scenarios.cli import build_app
-from tests.programs import require_program
+from recall_sim.scenarios.programs import require_program
 
 
 def encoded(profile_name: str, meeting: str = "one-on-one") -> tuple[bytes, list[dict[str, object]]]:

@@ -1,9 +1,9 @@
-"""Driving `recall-sim` commands as processes, and a webhook handler that verifies with svix."""
+"""Driving `recall-sim` commands as processes (their webhooks go to scenarios.receiver, which verifies
+with svix)."""
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import subprocess
@@ -11,19 +11,11 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import svix.webhooks
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
-
-from recall_sim.scenarios.served import serve_app
-
-__all__ = ["Command", "Handler", "Verified", "recall_sim", "start", "wait_for"]
+__all__ = ["Command", "recall_sim", "secret_of", "start", "wait_for"]
 
 _MAIN = [sys.executable, "-c", "from recall_sim.scenarios.cli import main; main()"]
 _ENV = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
@@ -81,47 +73,6 @@ def wait_for(what: str, condition: Any, timeout: float = 60.0) -> Any:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         threading.Event().wait(0.05)
-
-
-@dataclass
-class Verified:
-    headers: dict[str, str]
-    body: bytes
-    #: the body, parsed once svix's verify accepted it; None if it refused the delivery
-    payload: Any
-    error: str | None
-
-
-@dataclass
-class Handler:
-    """A partner's webhook handler: verifies every delivery with the official svix library (401 if
-    it does not verify) and keeps what came."""
-
-    secret: str | None = None
-    received: list[Verified] = field(default_factory=list)
-
-    async def _handle(self, request: Request) -> Response:
-        body = await request.body()
-        headers = dict(request.headers)
-        try:
-            if self.secret is None:
-                raise ValueError("no secret yet")
-            svix.webhooks.Webhook(self.secret).verify(body, headers)
-            payload = json.loads(body)
-        except Exception as error:
-            self.received.append(Verified(headers, body, None, f"{type(error).__name__}: {error}"))
-            return Response("signature does not verify", status_code=401)
-        self.received.append(Verified(headers, body, payload, None))
-        return Response("ok")
-
-    @contextlib.contextmanager
-    def served(self) -> Iterator[str]:
-        app = Starlette(routes=[Route("/{path:path}", self._handle, methods=["POST"])])
-        with serve_app(app) as url:
-            yield url
-
-    def msg_ids(self) -> list[str]:
-        return [r.headers.get("svix-id") or r.headers["webhook-id"] for r in self.received]
 
 
 def secret_of(listen_output: str) -> tuple[str, str]:

@@ -10,8 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from recall_sim.scenarios.receiver import WebhookReceiver
+from recall_sim.scenarios.served import serve_app
 from recall_sim.scenarios.served_process import serve_process
-from tests.scenarios.console.support import Handler, recall_sim, wait_for
+from tests.scenarios.console.support import recall_sim, wait_for
 
 pytestmark = pytest.mark.served
 
@@ -66,10 +68,12 @@ def test_faults_add_list_clear() -> None:
 
 
 def test_webhooks_messages_attempts_resend_recover_and_state(tmp_path: Path) -> None:
-    handler = Handler()  # no secret yet: every delivery is refused
+    handler = WebhookReceiver(
+        secret="", machine_time=True, path=None
+    )  # no secret yet: every delivery is refused
     with (
         serve_process("--in-memory", "--webhook-retry-schedule", "0.2,0.2") as region,
-        handler.served() as url,
+        serve_app(handler) as url,
         httpx.Client(base_url=f"{region.base_url}/_simulator/webhooks") as control,
     ):
         base = ("--base-url", region.base_url)
@@ -101,11 +105,11 @@ def test_webhooks_messages_attempts_resend_recover_and_state(tmp_path: Path) -> 
         recovered = recall_sim("webhooks", "recover", endpoint["id"], "--since", "1h", *base)
         assert recovered.stdout.startswith("Resending 1 message(s)"), recovered.stdout + recovered.stderr
         assert message["id"] in recovered.stdout
-        wait_for("the recovered delivery", lambda: len([r for r in handler.received if r.payload]) == 1)
+        wait_for("the recovered delivery", lambda: len([r for r in handler.deliveries if r.verified]) == 1)
         resent = recall_sim("webhooks", "resend", message["id"], endpoint["id"], *base)
         assert "[200]" in resent.stdout, resent.stdout + resent.stderr
         assert "(resent)" in resent.stdout
-        assert len([r for r in handler.received if r.payload]) == 2
+        assert len([r for r in handler.deliveries if r.verified]) == 2
 
         state = recall_sim("state", *base).stdout
         assert re.search(r"webhook_messages\s+1\b", state), state

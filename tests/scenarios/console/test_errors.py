@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from recall_sim.scenarios.sample_media import make_mp4
 from recall_sim.scenarios.served_process import serve_process
-from tests.media import make_mp4
 from tests.scenarios.console.support import recall_sim
 
 pytestmark = pytest.mark.served

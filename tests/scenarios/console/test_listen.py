@@ -4,7 +4,6 @@ Ctrl-C."""
 
 from __future__ import annotations
 
-import json
 import re
 import signal
 from pathlib import Path
@@ -12,18 +11,20 @@ from pathlib import Path
 import httpx
 import pytest
 
+from recall_sim.scenarios.receiver import WebhookReceiver
+from recall_sim.scenarios.served import serve_app
 from recall_sim.scenarios.served_process import serve_process
-from tests.scenarios.console.support import Handler, recall_sim, secret_of, start, wait_for
+from tests.scenarios.console.support import recall_sim, secret_of, start, wait_for
 
 pytestmark = pytest.mark.served
 
 
 @pytest.mark.parametrize("profile", ["seed", "current"])
 def test_listen_prints_each_attempt_of_a_recorded_meeting(tmp_path: Path, profile: str) -> None:
-    handler = Handler()
+    handler = WebhookReceiver(secret="", machine_time=True, path=None)
     with (
         serve_process("--in-memory", "--delays", "instant", "--profile", profile) as region,
-        handler.served() as url,
+        serve_app(handler) as url,
         start(tmp_path, "listen", "--forward-to", f"{url}/hooks", "--base-url", region.base_url) as listen,
     ):
         wait_for("listen to register", lambda: "Ctrl-C" in listen.out())
@@ -43,33 +44,33 @@ def test_listen_prints_each_attempt_of_a_recorded_meeting(tmp_path: Path, profil
         done = "sdk_upload.completed" if profile == "seed" else "sdk_upload.complete"
         wait_for(
             "the upload's last webhook",
-            lambda: done in [json.loads(r.body)["event"] for r in handler.received],
+            lambda: done in [r.event for r in handler.deliveries],
         )
         wait_for("listen to print it", lambda: done in listen.out())
         lines = wait_for(
             "a line per attempt",
             lambda: (
                 (found := re.findall(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d  .*$", listen.out(), re.M))
-                and len(found) >= len(handler.received)
+                and len(found) >= len(handler.deliveries)
                 and found
             ),
         )
-    assert handler.received, "no webhook reached the handler"
-    assert [r.error for r in handler.received] == [None] * len(handler.received)
-    assert len(lines) == len(handler.received), listen.out()
+    assert handler.deliveries, "no webhook reached the handler"
+    assert [r.verified for r in handler.deliveries] == [True] * len(handler.deliveries)
+    assert len(lines) == len(handler.deliveries), listen.out()
     # Attempts run concurrently: listen prints each as it ends, which need not be the order the handler
     # received them in, so each delivery is matched to its line by message id.
     by_message = {line.split()[3]: line for line in lines}
     assert len(by_message) == len(lines), listen.out()
-    for delivery in handler.received:
-        event = json.loads(delivery.body)["event"]
+    for delivery in handler.deliveries:
+        event = delivery.event
         msg_id = delivery.headers.get("svix-id") or delivery.headers["webhook-id"]
         assert msg_id in by_message, listen.out()
         line = by_message[msg_id]
         assert event in line, line
         assert "[200]" in line, line
         assert re.search(r"\[200\]  \d+(ms|\.?\d*s)", line), line
-    events = [json.loads(r.body)["event"] for r in handler.received]
+    events = [r.event for r in handler.deliveries]
     assert "recording.done" in events
     # Ctrl-C removed the endpoint.
     assert "removed" in listen.out()
@@ -77,10 +78,11 @@ def test_listen_prints_each_attempt_of_a_recorded_meeting(tmp_path: Path, profil
 
 
 def test_listen_shows_why_a_delivery_failed_and_prints_bodies(tmp_path: Path) -> None:
-    handler = Handler()  # no secret: it refuses everything with 401
+    # No secret: it refuses everything with 401.
+    handler = WebhookReceiver(secret="", machine_time=True, path=None)
     with (
         serve_process("--in-memory", "--delays", "instant") as region,
-        handler.served() as url,
+        serve_app(handler) as url,
         start(
             tmp_path, "listen", "--forward-to", url, "--events", "recording.done",
             "--print-json", "--base-url", region.base_url,

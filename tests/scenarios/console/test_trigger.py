@@ -10,8 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from recall_sim.scenarios.receiver import WebhookReceiver
+from recall_sim.scenarios.served import serve_app
 from recall_sim.scenarios.served_process import serve_process
-from tests.scenarios.console.support import Handler, recall_sim, wait_for
+from tests.scenarios.console.support import recall_sim, wait_for
 from tests.simulator.webhooks.support import validate
 
 pytestmark = [pytest.mark.served, pytest.mark.slow]
@@ -54,10 +56,10 @@ def _follow_up(api: httpx.Client, event: str, triggered: dict[str, str]) -> None
 
 @pytest.mark.parametrize("profile", ["seed", "current"])
 def test_every_event_type_reaches_the_handler(tmp_path: Path, profile: str) -> None:
-    handler = Handler()
+    handler = WebhookReceiver(secret="", machine_time=True, path=None)
     with (
         serve_process("--in-memory", "--profile", profile) as region,
-        handler.served() as url,
+        serve_app(handler) as url,
         httpx.Client(base_url=f"{region.base_url}/_simulator", timeout=30) as control,
         httpx.Client(base_url=region.base_url, headers={"Authorization": f"Token {region.api_key}"}) as api,
     ):
@@ -69,7 +71,7 @@ def test_every_event_type_reaches_the_handler(tmp_path: Path, profile: str) -> N
         assert created["headers"] == ("svix" if profile == "seed" else "webhook")
         handler.secret = created["secret"]
         for event in SENT[profile]:
-            before = len(handler.received)
+            before = len(handler.deliveries)
             done = recall_sim("trigger", event, "--json", "--base-url", region.base_url)
             assert done.returncode == 0, done.stderr
             triggered = json.loads(done.stdout)
@@ -77,17 +79,17 @@ def test_every_event_type_reaches_the_handler(tmp_path: Path, profile: str) -> N
             assert triggered["profile"] == profile
             assert [a["status_code"] for a in triggered["attempts"]] == [200], triggered
             arrived = wait_for(
-                event, lambda before=before: [r for r in handler.received[before:] if r.payload is not None]
+                event, lambda before=before: [r for r in handler.deliveries[before:] if r.verified]
             )
-            bodies = [json.loads(r.body) for r in arrived]
+            bodies = [r.body for r in arrived]
             mine = [b for b in bodies if b["event"] == event]
             assert mine, (event, bodies)
             for body in bodies:
                 validate(body)
             _follow_up(api, event, triggered)
-        assert [r.error for r in handler.received] == [None] * len(handler.received)
+        assert [r.verified for r in handler.deliveries] == [True] * len(handler.deliveries)
         family = "svix-id" if profile == "seed" else "webhook-id"
-        assert all(family in r.headers for r in handler.received)
+        assert all(family in r.headers for r in handler.deliveries)
 
 
 def test_a_type_the_profile_does_not_send_is_refused_with_the_ones_it_does() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
-from tests.programs import require_program
+from recall_sim.scenarios.programs import require_program
 
 __all__ = ["SCREENSHOTS_ENV", "chromium_page", "screenshot"]
 

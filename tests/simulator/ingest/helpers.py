@@ -24,63 +24,6 @@ def ingest_client(sim: Sim, token: str) -> IngestClient:
     return IngestClient(BASE_URL, token, transport=httpx.ASGITransport(app=sim.app), chunk_size=4096)
 
 
-def events_part(duration: float) -> bytes:
-    alice = {
-        "id": 100,
-        "name": "Alice",
-        "is_host": True,
-        "platform": "desktop",
-        "extra_data": {},
-        "email": None,
-    }
-    bob = {"id": 200, "name": "Bob", "is_host": False, "platform": "desktop", "extra_data": {}, "email": None}
-    events = [
-        {
-            "id": "e1",
-            "action": "join",
-            "participant": alice,
-            "timestamp": {"absolute": None, "relative": 0.0},
-            "data": None,
-        },
-        {
-            "id": "e2",
-            "action": "join",
-            "participant": bob,
-            "timestamp": {"absolute": None, "relative": 0.5},
-            "data": None,
-        },
-        {
-            "id": "e3",
-            "action": "speech_on",
-            "participant": alice,
-            "timestamp": {"absolute": None, "relative": 1.0},
-            "data": None,
-        },
-        {
-            "id": "e4",
-            "action": "speech_off",
-            "participant": alice,
-            "timestamp": {"absolute": None, "relative": 1.8},
-            "data": None,
-        },
-        {
-            "id": "e5",
-            "action": "speech_on",
-            "participant": bob,
-            "timestamp": {"absolute": None, "relative": 2.0},
-            "data": None,
-        },
-        {
-            "id": "e6",
-            "action": "leave",
-            "participant": bob,
-            "timestamp": {"absolute": None, "relative": duration},
-            "data": None,
-        },
-    ]
-    return json.dumps(events).encode()
-
-
 async def record_and_upload(
     sim: Sim,
     media: bytes,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.media import make_mp3, make_mp4
+from recall_sim.scenarios.sample_media import make_mp3, make_mp4
 from tests.simulator.ingest.helpers import create_upload, event_types, ingest_client, record_and_upload
 from tests.support import Sim
 

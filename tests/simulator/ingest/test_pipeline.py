@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import json
 
-from tests.media import decoded_audio_seconds, make_mp3, make_mp4, media_duration, stream_layout, utterance
-from tests.simulator.ingest.helpers import create_upload, event_types, events_part, record_and_upload
+from recall_sim.scenarios.sample_media import (
+    decoded_audio_seconds,
+    events_part,
+    make_mp3,
+    make_mp4,
+    media_duration,
+    stream_layout,
+    utterance,
+)
+from tests.simulator.ingest.helpers import create_upload, event_types, record_and_upload
 from tests.support import Sim
 
 

@@ -13,9 +13,9 @@ from tusclient import client as tus_client
 from typer.testing import CliRunner
 
 from recall_sim.scenarios.cli import build_app
+from recall_sim.scenarios.sample_media import make_mp3, make_mp4, media_duration, stream_layout
 from recall_sim.simulator import Settings
 from recall_sim.simulator.serve import served
-from tests.media import make_mp3, make_mp4, media_duration, stream_layout
 
 cli = build_app()
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from recall_sim.recorder.ingest import IngestError, PartRef
+from recall_sim.scenarios.sample_media import make_mp4
 from recall_sim.simulator.control_plane import WorkspaceCreate
-from tests.media import make_mp4
 from tests.simulator.ingest.helpers import create_upload, ingest_client, record_and_upload
 from tests.support import Sim
 

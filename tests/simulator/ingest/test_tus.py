@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from recall_sim.recorder.ingest import IngestError, PartRef
-from tests.media import make_mp4
+from recall_sim.scenarios.sample_media import make_mp4
 from tests.simulator.ingest.helpers import create_upload, ingest_client
 from tests.support import Sim
 

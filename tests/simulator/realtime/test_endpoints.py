@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from httpx_ws.transport import ASGIWebSocketTransport
 
+from recall_sim.scenarios.receiver import WebhookReceiver
 from recall_sim.seams import VirtualClock
 from recall_sim.simulator.settings import RealtimeSettings
 from tests.simulator.ingest.helpers import create_upload
@@ -26,7 +27,6 @@ from tests.simulator.realtime.helpers import (
     start,
     upload_body,
 )
-from tests.simulator.webhooks.receiver import Receiver
 from tests.support import Sim, make_sim
 
 HOOK_URL = "http://backend.test/realtime"
@@ -34,8 +34,8 @@ SOCKET_URL = "ws://backend.test/stream"
 
 
 @pytest.fixture
-def receiver(clock: VirtualClock) -> Receiver:
-    return Receiver(clock)
+def receiver(clock: VirtualClock) -> WebhookReceiver:
+    return WebhookReceiver(clock, path=None)
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def endpoint(clock: VirtualClock) -> SocketEndpoint:
 
 @asynccontextmanager
 async def region(
-    clock: VirtualClock, tmp_path: Path, receiver: Receiver, endpoint: SocketEndpoint
+    clock: VirtualClock, tmp_path: Path, receiver: WebhookReceiver, endpoint: SocketEndpoint
 ) -> AsyncIterator[Sim]:
     async with hosted(ASGIWebSocketTransport(app=endpoint.app)) as sockets:
         sim = make_sim(clock, tmp_path, webhook_transport=receiver.transport(), realtime_transport=sockets)
@@ -77,7 +77,7 @@ def words_of(body: dict[str, Any]) -> list[str]:
 
 
 async def test_webhook_and_websocket_endpoints_receive_what_they_subscribe_to_in_order(
-    clock: VirtualClock, tmp_path: Path, receiver: Receiver, endpoint: SocketEndpoint
+    clock: VirtualClock, tmp_path: Path, receiver: WebhookReceiver, endpoint: SocketEndpoint
 ) -> None:
     async with region(clock, tmp_path, receiver, endpoint) as sim:
         endpoints = [
@@ -110,7 +110,8 @@ async def test_webhook_and_websocket_endpoints_receive_what_they_subscribe_to_in
     assert join["participant_events"] == started["participant_events"]
     assert join["recording"] == {"id": upload["recording_id"], "metadata": {}}
     assert all(
-        "svix-signature" not in r.headers and "webhook-signature" not in r.headers for r in receiver.requests
+        "svix-signature" not in r.headers and "webhook-signature" not in r.headers
+        for r in receiver.deliveries
     )
 
     assert endpoint.events() == [
@@ -132,7 +133,7 @@ async def test_webhook_and_websocket_endpoints_receive_what_they_subscribe_to_in
 
 
 async def test_a_failing_realtime_webhook_is_retried_60_times_1_s_apart_then_given_up(
-    clock: VirtualClock, tmp_path: Path, receiver: Receiver, endpoint: SocketEndpoint
+    clock: VirtualClock, tmp_path: Path, receiver: WebhookReceiver, endpoint: SocketEndpoint
 ) -> None:
     receiver.fail(61)
     async with region(clock, tmp_path, receiver, endpoint) as sim:
@@ -150,15 +151,16 @@ async def test_a_failing_realtime_webhook_is_retried_60_times_1_s_apart_then_giv
     first, second = deliveries
     assert (first.status, first.attempts, first.error) == ("failed", 61, "HTTP 500")
     assert (second.status, second.attempts) == ("delivered", 1)
-    attempts = [r.at for r in receiver.requests]
+    attempts = [r.at for r in receiver.deliveries]
     assert len(attempts) == 62
     assert [round(b - a, 6) for a, b in itertools.pairwise(attempts[:61])] == [1.0] * 60
     # Bob's join waited behind Ada's: a realtime endpoint gets its events in order.
-    assert [b["data"]["data"]["participant"]["name"] for b in receiver.bodies()] == ["Ada"] * 61 + ["Bob"]
+    names = [d.body["data"]["data"]["participant"]["name"] for d in receiver.deliveries]
+    assert names == ["Ada"] * 61 + ["Bob"]
 
 
 async def test_a_websocket_endpoint_that_refuses_is_connected_to_again_and_keeps_the_order(
-    clock: VirtualClock, tmp_path: Path, receiver: Receiver, endpoint: SocketEndpoint
+    clock: VirtualClock, tmp_path: Path, receiver: WebhookReceiver, endpoint: SocketEndpoint
 ) -> None:
     endpoint.refuse = 2
     async with region(clock, tmp_path, receiver, endpoint) as sim:
@@ -205,7 +207,7 @@ async def test_the_control_plane_lists_deliveries_and_the_stream(sim: Sim) -> No
 
 
 async def test_pending_realtime_retries_survive_a_restart(
-    clock: VirtualClock, tmp_path: Path, receiver: Receiver
+    clock: VirtualClock, tmp_path: Path, receiver: WebhookReceiver
 ) -> None:
     receiver.fail(3)
     sim = make_sim(clock, tmp_path, "sqlite", webhook_transport=receiver.transport())
@@ -226,4 +228,4 @@ async def test_pending_realtime_retries_survive_a_restart(
         await restarted.aclose()
         restarted.close()
     assert (delivery.status, delivery.attempts) == ("delivered", 4)
-    assert len(receiver.requests) == 4
+    assert len(receiver.deliveries) == 4

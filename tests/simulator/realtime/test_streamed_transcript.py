@@ -3,10 +3,10 @@ response promised, and the channel closes with the token."""
 
 from __future__ import annotations
 
+from recall_sim.scenarios.sample_media import events_part, make_mp4, utterance
 from recall_sim.simulator.control_plane import WorkspaceCreate
-from tests.media import make_mp4, utterance
 from tests.simulator.conformance import assert_conforms
-from tests.simulator.ingest.helpers import create_upload, event_types, events_part, ingest_client
+from tests.simulator.ingest.helpers import create_upload, event_types, ingest_client
 from tests.simulator.realtime.helpers import (
     ADA,
     BOB,

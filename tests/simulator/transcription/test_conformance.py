@@ -11,11 +11,11 @@ from typing import Any
 import jsonschema
 import pytest
 
+from recall_sim.scenarios.receiver import WebhookReceiver
 from recall_sim.seams import VirtualClock
 from recall_sim.simulator.control_plane import EndpointCreate, WorkspaceCreate
 from tests.simulator.conformance import assert_conforms
 from tests.simulator.transcription.helpers import CURRENT_BODY, SEED_BODY, create_transcript, record_meeting
-from tests.simulator.webhooks.receiver import Receiver
 from tests.simulator.webhooks.support import validate
 from tests.support import Sim, make_sim
 
@@ -109,7 +109,7 @@ async def test_transcripts_conform_to_the_reference_schemas(sim: Sim) -> None:
 async def test_transcript_webhooks_validate_for_both_profiles(
     clock: VirtualClock, tmp_path: Path, profile: str
 ) -> None:
-    receiver = Receiver(clock)
+    receiver = WebhookReceiver(clock, path=None)
     sim = make_sim(clock, tmp_path, webhook_transport=receiver.transport())
     await sim.region.start()
     try:
@@ -130,7 +130,7 @@ async def test_transcript_webhooks_validate_for_both_profiles(
         await clock.sleep(5)
         assert (await api.delete(f"/api/v1/transcript/{done['id']}/")).status_code == 204
         await clock.sleep(5)
-        bodies = [r.json() for r in receiver.requests if r.json()["event"].startswith("transcript.")]
+        bodies = [r.body for r in receiver.deliveries if r.body["event"].startswith("transcript.")]
         for body in bodies:
             validate(body)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from recall_sim.scenarios.sample_media import make_mp3, make_mp4, utterance
 from recall_sim.simulator.transcription.diarization import UNATTRIBUTED, HeardWord, participant
 from recall_sim.simulator.transcription.engine import (
     TranscriptionContext,
@@ -18,7 +19,6 @@ from recall_sim.simulator.transcription.engine import (
 )
 from recall_sim.simulator.transcription.options import option_errors
 from recall_sim.simulator.transcription.providers import ASYNC_PROVIDERS
-from tests.media import make_mp3, make_mp4, utterance
 
 ADA = participant(100, "Ada", is_host=True, platform="desktop")
 BOB = participant(200, "Bob", platform="desktop")

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from recall_sim.scenarios.sample_media import make_mp4, utterance
 from recall_sim.seams import VirtualClock
-from tests.media import make_mp4, utterance
 from tests.simulator.ingest.helpers import event_types, record_and_upload
 from tests.simulator.transcription.helpers import CURRENT_BODY, create_transcript, record_meeting
 from tests.support import Sim, make_sim

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
+from recall_sim.scenarios.receiver import WebhookReceiver
 from recall_sim.seams import VirtualClock
 from recall_sim.simulator.control_plane import EndpointCreate
 from recall_sim.simulator.transcription.option_rules import OPTION_RULES, REFUSED_SUB_CODE, refusal
 from tests.simulator.transcription.helpers import create_transcript, record_meeting
-from tests.simulator.webhooks.receiver import Receiver
 from tests.support import Sim, make_sim
 
 #: seconds between requests, to stay within five a minute per recording
@@ -42,7 +42,7 @@ async def provider_data(sim: Sim, transcript: dict[str, Any]) -> Any:
 async def test_speech_models_and_49_keyterms_complete_and_the_singular_speech_model_fails(
     clock: VirtualClock, tmp_path: Path
 ) -> None:
-    receiver = Receiver(clock)
+    receiver = WebhookReceiver(clock, path=None)
     sim = make_sim(clock, tmp_path, webhook_transport=receiver.transport())
     await sim.region.start()
     try:
@@ -59,7 +59,7 @@ async def test_speech_models_and_49_keyterms_complete_and_the_singular_speech_mo
         sim.close()
 
 
-async def speech_models_complete_and_speech_model_fails(sim: Sim, receiver: Receiver) -> None:
+async def speech_models_complete_and_speech_model_fails(sim: Sim, receiver: WebhookReceiver) -> None:
     meeting = await record_meeting(sim)
     api = sim.client()
     taken = await create_transcript(

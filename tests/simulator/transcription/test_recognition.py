@@ -10,12 +10,11 @@ from typing import Any
 import jiwer
 import pytest
 
-from benchmarks._spoken import SENTENCES, script_words, spoken_mp3
-from benchmarks.speech_recognition import normalised
+from recall_sim.scenarios.programs import require_program
+from recall_sim.scenarios.spoken_media import SENTENCES, normalised, script_words, spoken_mp3
 from recall_sim.seams import VirtualClock
 from recall_sim.simulator.transcription.listening import RECOGNITION_SECONDS_PER_MEDIA_SECOND
 from recall_sim.simulator.transcription.recognition import recognise
-from tests.programs import require_program
 from tests.simulator.ingest.helpers import create_upload, event_types, record_and_upload
 from tests.simulator.transcription.helpers import AUDIO_ONLY, SEED_BODY, create_transcript
 from tests.support import Sim, make_sim

@@ -8,11 +8,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from recall_sim.scenarios.sample_media import make_mp3
 from recall_sim.simulator import Settings
 from recall_sim.simulator.serve import served
 from recall_sim.simulator.transcription import listening
 from recall_sim.simulator.transcription.diarization import HeardWord
-from tests.media import make_mp3
 from tests.recorder.test_supplied_words import BODY, upload
 
 pytestmark = pytest.mark.served

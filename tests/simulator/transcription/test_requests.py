@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.media import make_mp4
+from recall_sim.scenarios.sample_media import make_mp4
 from tests.simulator.factories import build_recording
 from tests.simulator.ingest.helpers import record_and_upload
 from tests.simulator.transcription.helpers import (

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from recall_sim.scenarios.receiver import WebhookReceiver
 from recall_sim.seams import VirtualClock
 from recall_sim.simulator.settings import WebhookSettings
-from tests.simulator.webhooks.receiver import Receiver
 from tests.support import Sim, make_sim
 
 #: Svix's schedule without jitter, so tests can name the moments
@@ -18,12 +18,12 @@ SCHEDULE = EXACT.retry_schedule
 
 
 @pytest.fixture
-def receiver(clock: VirtualClock) -> Receiver:
-    return Receiver(clock)
+def receiver(clock: VirtualClock) -> WebhookReceiver:
+    return WebhookReceiver(clock, path=None)
 
 
 @pytest.fixture
-def hooked(store_kind: str, clock: VirtualClock, tmp_path: Path, receiver: Receiver) -> Iterator[Sim]:
+def hooked(store_kind: str, clock: VirtualClock, tmp_path: Path, receiver: WebhookReceiver) -> Iterator[Sim]:
     """A seed-profile region (exact retry times) that delivers to `receiver`, on both stores."""
     simulated = make_sim(clock, tmp_path, store_kind, webhook_transport=receiver.transport(), webhooks=EXACT)
     yield simulated

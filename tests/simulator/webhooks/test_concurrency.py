@@ -6,10 +6,10 @@ from pathlib import Path
 
 import httpx
 
+from recall_sim.scenarios.receiver import WebhookReceiver, hang
 from recall_sim.seams import VirtualClock
 from recall_sim.simulator.control_plane import EndpointCreate
 from tests.simulator.webhooks.conftest import EXACT
-from tests.simulator.webhooks.receiver import Receiver, hang
 from tests.simulator.webhooks.support import emit, new_upload
 from tests.support import make_sim
 
@@ -27,7 +27,7 @@ class ByHost(httpx.AsyncBaseTransport):
 async def test_a_hanging_receiver_does_not_delay_another_or_other_work(
     clock: VirtualClock, tmp_path: Path
 ) -> None:
-    slow, fast = Receiver(clock).always(hang(20)), Receiver(clock)
+    slow, fast = WebhookReceiver(clock, path=None).always(hang(20)), WebhookReceiver(clock, path=None)
     transport = ByHost({"slow.test": slow.transport(), "fast.test": fast.transport()})
     sim = make_sim(clock, tmp_path, webhook_transport=transport, webhooks=EXACT)
     await sim.region.start()
@@ -45,7 +45,7 @@ async def test_a_hanging_receiver_does_not_delay_another_or_other_work(
 
         sim.region.scheduler.register("probe", probe)
         await clock.sleep(2)
-        assert [r.at - started for r in fast.requests] == [0.0]
+        assert [r.at - started for r in fast.deliveries] == [0.0]
         assert ran_at == [1.0]  # other jobs keep their moments while the slow POST is out
         await clock.sleep(20)
         (slow_first,) = [a for a in sim.control.webhooks.list_attempts() if "slow" in a.url]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from recall_sim.scenarios.receiver import WebhookReceiver
 from recall_sim.simulator.control_plane import WorkspaceCreate
-from tests.simulator.webhooks.receiver import Receiver
 from tests.simulator.webhooks.support import emit, new_upload
 from tests.support import Sim
 
@@ -13,7 +13,7 @@ BASE = "/_simulator/webhooks"
 
 
 @pytest.mark.parametrize("store_kind", ["memory"])
-async def test_endpoints_messages_attempts_resend_and_recover(hooked: Sim, receiver: Receiver) -> None:
+async def test_endpoints_messages_attempts_resend_and_recover(hooked: Sim, receiver: WebhookReceiver) -> None:
     client = hooked.client(None)
     created = await client.post(f"{BASE}/endpoints", json={"url": "http://receiver.test/a"})
     assert created.status_code == 201, created.text

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from recall_sim.scenarios.receiver import DROP, REDIRECT, THROTTLED, Behaviour, WebhookReceiver, hang
 from recall_sim.seams import RandomStream, VirtualClock
 from recall_sim.simulator.control_plane import EndpointCreate, EndpointOut
 from recall_sim.simulator.errors import BadRequest
 from recall_sim.simulator.webhooks import verify
 from recall_sim.simulator.webhooks.models import Attempt
 from tests.simulator.webhooks.conftest import EXACT, SCHEDULE
-from tests.simulator.webhooks.receiver import DROP, REDIRECT, THROTTLED, Behaviour, Receiver, hang
 from tests.simulator.webhooks.support import emit, new_upload
 from tests.support import Sim, make_sim
 
@@ -40,7 +40,7 @@ def gaps(found: list[Attempt]) -> list[float]:
 
 @pytest.mark.parametrize("failures", range(8))
 async def test_a_receiver_failing_n_times_gets_the_exact_schedule(
-    hooked: Sim, receiver: Receiver, failures: int
+    hooked: Sim, receiver: WebhookReceiver, failures: int
 ) -> None:
     ep = endpoint(hooked)
     secret = hooked.control.webhooks.endpoint_secret(ep.id)
@@ -53,19 +53,19 @@ async def test_a_receiver_failing_n_times_gets_the_exact_schedule(
     assert [a.outcome for a in found] == ["failed"] * failures + ["success"]
     assert [a.attempt_number for a in found] == list(range(1, failures + 2))
     assert {a.trigger for a in found} == {"scheduled"}
-    assert [r.at for r in receiver.requests] == [a.started_at.timestamp() for a in found]
-    assert len({r.msg_id for r in receiver.requests}) == 1
-    for request, attempt in zip(receiver.requests, found, strict=True):
+    assert [r.at for r in receiver.deliveries] == [a.started_at.timestamp() for a in found]
+    assert len({r.msg_id for r in receiver.deliveries}) == 1
+    for request, attempt in zip(receiver.deliveries, found, strict=True):
         # every attempt is signed anew, with its own timestamp
         assert request.headers["svix-timestamp"] == str(attempt.signed_at) == str(int(request.at))
-        verify(secret, request.headers, request.body, now=request.at)
+        verify(secret, request.headers, request.raw, now=request.at)
     (message,) = hooked.control.webhooks.list_messages()
     assert message.destinations[0].status == "success"
     assert message.destinations[0].attempts == failures + 1
     assert hooked.region.scheduler.pending() == []
 
 
-async def test_eight_failures_exhaust_a_message(hooked: Sim, receiver: Receiver) -> None:
+async def test_eight_failures_exhaust_a_message(hooked: Sim, receiver: WebhookReceiver) -> None:
     ep = endpoint(hooked)
     receiver.always(Behaviour("status", 503))
     emit(hooked.region, new_upload(hooked.region), "recording.done")
@@ -78,7 +78,7 @@ async def test_eight_failures_exhaust_a_message(hooked: Sim, receiver: Receiver)
     (message,) = hooked.control.webhooks.list_messages(status="failed")
     assert message.destinations[0].status == "failed"
     await hooked.region.advance(3 * DAY)
-    assert len(receiver.requests) == 8
+    assert len(receiver.deliveries) == 8
     # five days have not passed: one exhausted message does not disable the endpoint
     assert not hooked.control.webhooks.get_endpoint(ep.id).disabled
 
@@ -97,7 +97,7 @@ async def test_eight_failures_exhaust_a_message(hooked: Sim, receiver: Receiver)
 @pytest.mark.parametrize("store_kind", ["memory"])
 async def test_what_counts_as_failure_and_the_delay_that_follows(
     hooked: Sim,
-    receiver: Receiver,
+    receiver: WebhookReceiver,
     behaviour: Behaviour,
     status_code: int | None,
     error: str | None,
@@ -119,7 +119,7 @@ async def test_what_counts_as_failure_and_the_delay_that_follows(
 
 @pytest.mark.parametrize("status", [200, 201, 202, 204, 299])
 @pytest.mark.parametrize("store_kind", ["memory"])
-async def test_any_2xx_is_success(hooked: Sim, receiver: Receiver, status: int) -> None:
+async def test_any_2xx_is_success(hooked: Sim, receiver: WebhookReceiver, status: int) -> None:
     ep = endpoint(hooked)
     receiver.always(Behaviour("status", status))
     emit(hooked.region, new_upload(hooked.region), "recording.done")
@@ -128,14 +128,14 @@ async def test_any_2xx_is_success(hooked: Sim, receiver: Receiver, status: int) 
 
 
 @pytest.fixture
-def jittered(clock: VirtualClock, tmp_path: Path, receiver: Receiver) -> Iterator[Sim]:
+def jittered(clock: VirtualClock, tmp_path: Path, receiver: WebhookReceiver) -> Iterator[Sim]:
     """A region with Svix's default, jittered schedule."""
     simulated = make_sim(clock, tmp_path, webhook_transport=receiver.transport())
     yield simulated
     simulated.close()
 
 
-async def test_jitter_is_seeded_and_within_twenty_percent(jittered: Sim, receiver: Receiver) -> None:
+async def test_jitter_is_seeded_and_within_twenty_percent(jittered: Sim, receiver: WebhookReceiver) -> None:
     ep = endpoint(jittered)
     receiver.fail(7)
     emit(jittered.region, new_upload(jittered.region), "recording.done")
@@ -150,7 +150,7 @@ async def test_jitter_is_seeded_and_within_twenty_percent(jittered: Sim, receive
 
 
 async def test_a_jittered_retry_after_a_timeout_still_waits_a_minute(
-    jittered: Sim, receiver: Receiver
+    jittered: Sim, receiver: WebhookReceiver
 ) -> None:
     ep = endpoint(jittered)
     receiver.then(hang(), 2)
@@ -162,7 +162,7 @@ async def test_a_jittered_retry_after_a_timeout_still_waits_a_minute(
 
 
 async def test_an_endpoint_failing_for_five_days_is_disabled_and_stops_receiving(
-    hooked: Sim, receiver: Receiver
+    hooked: Sim, receiver: WebhookReceiver
 ) -> None:
     ep = endpoint(hooked)
     receiver.always(Behaviour("status", 500))
@@ -179,11 +179,11 @@ async def test_an_endpoint_failing_for_five_days_is_disabled_and_stops_receiving
     assert disabled.updated_at == start + timedelta(hours=96, seconds=sum(SCHEDULE))
     assert disabled.failing_since == start
 
-    received = len(receiver.requests)
+    received = len(receiver.deliveries)
     assert attempts(hooked, ep.id)[-1].finished_at == disabled.updated_at
     emit(hooked.region, upload, "recording.done")
     await hooked.region.advance(3 * DAY)
-    assert len(receiver.requests) == received
+    assert len(receiver.deliveries) == received
     assert hooked.control.webhooks.list_messages(status="pending") == []
     newest = hooked.control.webhooks.list_messages()[-1]
     assert newest.event_type == "recording.done"
@@ -194,17 +194,17 @@ async def test_an_endpoint_failing_for_five_days_is_disabled_and_stops_receiving
     hooked.control.webhooks.enable_endpoint(ep.id)
     attempt = await hooked.control.webhooks.resend(newest.id, ep.id)
     assert (attempt.outcome, attempt.trigger, attempt.attempt_number) == ("success", "manual", None)
-    assert len(receiver.requests) == received + 1
-    assert receiver.requests[-1].msg_id == newest.id
+    assert len(receiver.deliveries) == received + 1
+    assert receiver.deliveries[-1].msg_id == newest.id
     recovered = hooked.control.webhooks.recover(ep.id, since=start)
     assert len(recovered) == 11 - 1  # every message but the one just resent
     await hooked.region.advance(DAY)
-    assert sorted(r.msg_id for r in receiver.requests[received + 1 :]) == sorted(recovered)
+    assert sorted(r.msg_id for r in receiver.deliveries[received + 1 :]) == sorted(recovered)
     assert hooked.control.webhooks.list_messages(status="failed") == []
     assert hooked.control.webhooks.get_endpoint(ep.id).failing_since is None
 
 
-async def test_a_manual_resend_is_one_attempt_without_retries(hooked: Sim, receiver: Receiver) -> None:
+async def test_a_manual_resend_is_one_attempt_without_retries(hooked: Sim, receiver: WebhookReceiver) -> None:
     ep = endpoint(hooked)
     emit(hooked.region, new_upload(hooked.region), "recording.done")
     await hooked.region.advance(1)
@@ -213,13 +213,13 @@ async def test_a_manual_resend_is_one_attempt_without_retries(hooked: Sim, recei
     attempt = await hooked.control.webhooks.resend(message.id, ep.id)
     assert (attempt.outcome, attempt.status_code, attempt.next_attempt_at) == ("failed", 500, None)
     await hooked.region.advance(2 * DAY)
-    assert len(receiver.requests) == 2
+    assert len(receiver.deliveries) == 2
     assert hooked.region.scheduler.pending() == []
     # As in Svix, the destination shows its latest attempt, so a recover would pick the message up.
     assert hooked.control.webhooks.get_message(message.id).destinations[0].status == "failed"
 
 
-async def test_a_success_closes_the_failure_window(hooked: Sim, receiver: Receiver) -> None:
+async def test_a_success_closes_the_failure_window(hooked: Sim, receiver: WebhookReceiver) -> None:
     ep = endpoint(hooked)
     receiver.fail(3)
     emit(hooked.region, new_upload(hooked.region), "recording.done")
@@ -232,13 +232,13 @@ async def test_a_success_closes_the_failure_window(hooked: Sim, receiver: Receiv
 
 
 async def test_a_disabled_endpoint_gets_messages_as_failed_until_recovered(
-    hooked: Sim, receiver: Receiver
+    hooked: Sim, receiver: WebhookReceiver
 ) -> None:
     ep = endpoint(hooked, disabled=True)
     start = hooked.region.ctx.now()
     emit(hooked.region, new_upload(hooked.region), "recording.done")
     await hooked.region.advance(DAY)
-    assert receiver.requests == []
+    assert receiver.deliveries == []
     (message,) = hooked.control.webhooks.list_messages(status="failed", endpoint_id=ep.id)
     with pytest.raises(BadRequest):
         await hooked.control.webhooks.resend(message.id, ep.id)
@@ -248,23 +248,27 @@ async def test_a_disabled_endpoint_gets_messages_as_failed_until_recovered(
     # a time without an offset is UTC
     assert hooked.control.webhooks.recover(ep.id, since=start.replace(tzinfo=None)) == [message.id]
     await hooked.region.advance(1)
-    assert [r.msg_id for r in receiver.requests] == [message.id]
+    assert [r.msg_id for r in receiver.deliveries] == [message.id]
 
 
-async def test_pending_retries_stop_when_the_endpoint_is_disabled(hooked: Sim, receiver: Receiver) -> None:
+async def test_pending_retries_stop_when_the_endpoint_is_disabled(
+    hooked: Sim, receiver: WebhookReceiver
+) -> None:
     ep = endpoint(hooked)
     receiver.fail(1)
     emit(hooked.region, new_upload(hooked.region), "recording.done")
     await hooked.region.advance(1)
     hooked.control.webhooks.disable_endpoint(ep.id)
     await hooked.region.advance(DAY)
-    assert len(receiver.requests) == 1
+    assert len(receiver.deliveries) == 1
     (message,) = hooked.control.webhooks.list_messages()
     assert message.destinations[0].status == "failed"
 
 
 @pytest.mark.parametrize("store_kind", ["memory"])
-async def test_a_resend_between_retries_leaves_the_schedule_alone(hooked: Sim, receiver: Receiver) -> None:
+async def test_a_resend_between_retries_leaves_the_schedule_alone(
+    hooked: Sim, receiver: WebhookReceiver
+) -> None:
     ep = endpoint(hooked)
     receiver.fail(2)
     emit(hooked.region, new_upload(hooked.region), "recording.done")
@@ -283,7 +287,7 @@ async def test_a_resend_between_retries_leaves_the_schedule_alone(hooked: Sim, r
     ]
 
 
-def test_a_virtual_region_outside_its_loop_still_delivers(tmp_path: Path, receiver: Receiver) -> None:
+def test_a_virtual_region_outside_its_loop_still_delivers(tmp_path: Path, receiver: WebhookReceiver) -> None:
     """`control.advance` on a plain asyncio loop jumps the clock job by job; attempts still complete."""
     clock = VirtualClock()
     sim = make_sim(clock, tmp_path, webhook_transport=receiver.transport(), webhooks=EXACT)

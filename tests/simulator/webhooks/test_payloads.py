@@ -6,11 +6,11 @@ import json
 
 import pytest
 
+from recall_sim.scenarios.receiver import WebhookReceiver
 from recall_sim.seams import isoformat
 from recall_sim.simulator.control_plane import EndpointCreate, WorkspaceCreate
 from recall_sim.simulator.records import Quirks
 from recall_sim.simulator.webhooks.payloads import EVENT_TYPES, messages_for
-from tests.simulator.webhooks.receiver import Receiver
 from tests.simulator.webhooks.support import (
     DOMAIN_EVENT_TYPES,
     LIFECYCLE,
@@ -135,7 +135,7 @@ def test_current_shapes(sim: Sim) -> None:
     }
 
 
-async def test_a_lifecycle_arrives_in_order_and_conforms(hooked: Sim, receiver: Receiver) -> None:
+async def test_a_lifecycle_arrives_in_order_and_conforms(hooked: Sim, receiver: WebhookReceiver) -> None:
     current = _workspace(hooked, "current", duplicate_complete_alias=True)
     for workspace_id in (hooked.region.default_workspace.id, current):
         hooked.control.webhooks.create_endpoint(
@@ -147,8 +147,8 @@ async def test_a_lifecycle_arrives_in_order_and_conforms(hooked: Sim, receiver: 
     for body in receiver.bodies():
         validate(body)
     by_path: dict[str, list[str]] = {}
-    for request in receiver.requests:
-        by_path.setdefault(request.path.strip("/"), []).append(request.json()["event"])
+    for request in receiver.deliveries:
+        by_path.setdefault(request.path.strip("/"), []).append(request.body["event"])
     assert by_path[hooked.region.default_workspace.id] == [
         t for t in LIFECYCLE if not t.startswith("sdk_upload.")
     ] + ["sdk_upload.completed"]

@@ -8,7 +8,6 @@ accepts with no `now` argument; `--signature-time region` keeps the region's clo
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -18,12 +17,13 @@ import httpx
 import pytest
 from svix.webhooks import Webhook, WebhookVerificationError
 
+from recall_sim.scenarios.receiver import WebhookDelivery, WebhookReceiver
+from recall_sim.scenarios.served import serve_app
 from recall_sim.scenarios.served_process import ServedProcess, serve_process
 from recall_sim.seams import VirtualClock, run_virtual
 from recall_sim.simulator import Region, Settings
 from recall_sim.simulator.control_plane import ControlPlane, EndpointCreate
 from recall_sim.simulator.settings import WebhookSettings
-from tests.simulator.webhooks.receiver import Received, Receiver, served_receiver
 from tests.simulator.webhooks.support import emit, new_upload
 
 SECRET = "whsec_" + "c2lnbmVkIGF0IHRoZSByZWFsIHRpbWU="
@@ -49,8 +49,8 @@ def _pause_a_recording(server: ServedProcess) -> None:
         assert http.post("/ingest/v1/recording/pause", headers=token).status_code == 200
 
 
-def _paused(receiver: Receiver) -> list[Received]:
-    return [r for r in receiver.requests if json.loads(r.body)["event"] == "recording.paused"]
+def _paused(receiver: WebhookReceiver) -> list[WebhookDelivery]:
+    return [r for r in receiver.deliveries if r.body["event"] == "recording.paused"]
 
 
 def _region_clock(server: ServedProcess) -> float:
@@ -62,8 +62,8 @@ def _region_clock(server: ServedProcess) -> float:
 def test_a_fast_advanced_restarted_region_delivers_what_svix_verifies(
     tmp_path: Path, profile: str, family: str
 ) -> None:
-    receiver = Receiver()
-    with served_receiver(receiver) as receiver_url:
+    receiver = WebhookReceiver(path=None)
+    with serve_app(receiver) as receiver_url:
         args = (
             *("--time-scale", "60", "--data-dir", str(tmp_path / "data"), "--profile", profile),
             *("--seed", "14", "--webhook-url", f"{receiver_url}/hooks", "--webhook-secret", SECRET),
@@ -80,18 +80,18 @@ def test_a_fast_advanced_restarted_region_delivers_what_svix_verifies(
             control = f"{server.base_url}/_simulator/webhooks/endpoints"
             (endpoint,) = httpx.get(control).json()
             attempts = httpx.get(f"{control}/{endpoint['id']}/attempts").json()
-    assert len(receiver.requests) >= 2
-    for request in receiver.requests:
+    assert len(receiver.deliveries) >= 2
+    for request in receiver.deliveries:
         assert f"{family}-timestamp" in request.headers
-        Webhook(SECRET).verify(request.body, request.headers)  # the machine's clock, as a partner's
+        Webhook(SECRET).verify(request.raw, request.headers)  # the machine's clock, as a partner's
     # The region's own log keeps its clock: attempts happened a day ahead of the machine.
     assert all(datetime.fromisoformat(a["started_at"]).timestamp() - time.time() > DAY - 60 for a in attempts)
 
 
 @pytest.mark.served
 def test_signature_time_region_stamps_the_region_clock_which_svix_refuses(tmp_path: Path) -> None:
-    receiver = Receiver()
-    with served_receiver(receiver) as receiver_url:
+    receiver = WebhookReceiver(path=None)
+    with serve_app(receiver) as receiver_url:
         args = ("--in-memory", "--time-scale", "60", "--webhook-url", f"{receiver_url}/", "--webhook-secret")
         with serve_process(*args, SECRET, "--signature-time", "region") as server:
             httpx.post(f"{server.base_url}/_simulator/clock", json={"advance": 600}).raise_for_status()
@@ -100,7 +100,7 @@ def test_signature_time_region_stamps_the_region_clock_which_svix_refuses(tmp_pa
     (request,) = _paused(receiver)
     assert int(request.headers["svix-timestamp"]) - time.time() > 590
     with pytest.raises(WebhookVerificationError, match="too new"):
-        Webhook(SECRET).verify(request.body, request.headers)
+        Webhook(SECRET).verify(request.raw, request.headers)
 
 
 def test_serve_refuses_an_unknown_signature_time(tmp_path: Path) -> None:
@@ -118,7 +118,7 @@ def test_on_virtual_time_the_region_signs_with_its_clock_unless_told_real(
     signature_time: str | None, real: bool
 ) -> None:
     """In process the default keeps runs repeatable; `real` is for a partner's own svix handler."""
-    receiver = Receiver()
+    receiver = WebhookReceiver(path=None)
     clock = VirtualClock()
     webhooks = WebhookSettings(signature_time=signature_time)  # type: ignore[arg-type]
     region = Region(Settings(seed=3, webhooks=webhooks), clock=clock, webhook_transport=receiver.transport())
@@ -134,7 +134,7 @@ def test_on_virtual_time_the_region_signs_with_its_clock_unless_told_real(
             await region.scheduler.drain()
 
         run_virtual(deliver(), clock)
-        (request,) = receiver.requests
+        (request,) = receiver.deliveries
         (attempt,) = region.webhooks.attempts.find()
     finally:
         region.close()
@@ -143,8 +143,8 @@ def test_on_virtual_time_the_region_signs_with_its_clock_unless_told_real(
     assert attempt.started_at == datetime.fromtimestamp(clock.timestamp(), UTC)  # region time, always
     if real:
         assert abs(stamp - time.time()) < 5
-        Webhook(secret).verify(request.body, request.headers)
+        Webhook(secret).verify(request.raw, request.headers)
     else:
         assert stamp == int(clock.timestamp())
         with pytest.raises(WebhookVerificationError, match="too old"):
-            Webhook(secret).verify(request.body, request.headers)
+            Webhook(secret).verify(request.raw, request.headers)

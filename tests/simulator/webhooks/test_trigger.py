@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from recall_sim.scenarios.receiver import WebhookReceiver
 from recall_sim.simulator.webhooks.payloads import EVENT_TYPES
 from recall_sim.simulator.webhooks.trigger import emitted_types
-from tests.simulator.webhooks.receiver import Receiver
 from tests.simulator.webhooks.support import validate
 from tests.support import Sim
 
@@ -22,13 +22,13 @@ SEED_SENT = [
 
 @pytest.mark.parametrize("store_kind", ["memory"])
 async def test_every_seed_type_is_sent_about_resources_the_api_serves(
-    hooked: Sim, receiver: Receiver
+    hooked: Sim, receiver: WebhookReceiver
 ) -> None:
     control, api = hooked.client(None), hooked.client()
     assert emitted_types(hooked.region.default_workspace, hooked.region.ctx.now()) == SEED_SENT
     assert (await control.post(f"{BASE}/endpoints", json={"url": "http://receiver.test/"})).status_code == 201
     for event in SEED_SENT:
-        before = len(receiver.requests)
+        before = len(receiver.deliveries)
         answer = await control.post(f"{BASE}/trigger", json={"event_type": event})
         assert answer.status_code == 201, answer.text
         triggered = answer.json()
@@ -47,7 +47,7 @@ async def test_every_seed_type_is_sent_about_resources_the_api_serves(
 
 
 @pytest.mark.parametrize("store_kind", ["memory"])
-async def test_a_given_recording_is_named_as_it_is(hooked: Sim, receiver: Receiver) -> None:
+async def test_a_given_recording_is_named_as_it_is(hooked: Sim, receiver: WebhookReceiver) -> None:
     control = hooked.client(None)
     first = (await control.post(f"{BASE}/trigger", json={"event_type": "recording.processing"})).json()
     again = await control.post(

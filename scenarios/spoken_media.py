@@ -1,9 +1,10 @@
 """Spoken English made on the spot by espeak-ng (nothing shipped): MP3 files of sentences spoken at given
 times, on one channel or each on a channel of its own. The recognition benchmark measures its word error
-rate on the very file the upload test makes from here."""
+rate on the very file the upload test makes from here, and the tests check the words recognised in it."""
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import numpy.typing as npt
 from recall_sim.recorder.media.voices import speak
 
 RATE = 16_000
+_PUNCTUATION = re.compile(r"[^\w' ]+")
 
 #: what the recognition tests have said, and when (seconds)
 SENTENCES = (
@@ -70,3 +72,8 @@ def spoken_mp3(
 
 def script_words(sentences: tuple[tuple[float, str], ...] = SENTENCES) -> str:
     return " ".join(text for _, text in sentences)
+
+
+def normalised(text: str) -> str:
+    """`text` lower-cased, without punctuation, single-spaced: how words are compared with a script."""
+    return " ".join(_PUNCTUATION.sub(" ", text.lower()).split())

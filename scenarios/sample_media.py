@@ -1,6 +1,7 @@
-"""Real media for the simulator's tests, made with PyAV: fragmented or plain MP4 (H.264 + AAC, with an
-optional speech track) and MP3 (with an optional leading ID3 speech tag), following the README's formats.
-Written independently of the recorder's encoder so the region's reader is checked against two writers."""
+"""Real media to upload to a region in tests, made with PyAV: fragmented or plain MP4 (H.264 + AAC, with
+an optional speech track) and MP3 (with an optional leading ID3 speech tag), following the README's
+formats, and a participant_events part. Written independently of the recorder's encoder so the region's
+reader is checked against two writers; the project's tests and its reliability suite both upload these."""
 
 from __future__ import annotations
 
@@ -54,7 +55,7 @@ def make_mp4(
     sound = out.add_stream("aac", rate=8000) if audio else None
     if sound is not None:
         sound.layout = "mono"
-    subtitles = None
+    subtitles: Any = None
     if speech is not None:
         subtitles = out.add_stream("mov_text")
         subtitles.codec_context.subtitle_header = ASS_HEADER
@@ -68,11 +69,11 @@ def make_mp4(
             out.mux(packet)
     block, samples = 800, int(seconds * 8000) if sound is not None else 0
     for start in range(0, samples, block):
-        frame = av.AudioFrame.from_ndarray(
+        chunk = av.AudioFrame.from_ndarray(
             _tone(min(block, samples - start), start, 8000, 440.0), format="fltp", layout="mono"
         )
-        frame.sample_rate, frame.pts = 8000, start
-        for packet in sound.encode(frame):  # type: ignore[union-attr]
+        chunk.sample_rate, chunk.pts = 8000, start
+        for packet in sound.encode(chunk):  # type: ignore[union-attr]
             out.mux(packet)
     for u in speech or []:
         payload = json.dumps(u).encode()
@@ -123,7 +124,7 @@ def make_mp3(seconds: float = 3.0, *, speech: list[dict[str, Any]] | None = None
 
 def media_duration(data: bytes) -> float:
     """From the first audio/video packet's start to the last one's end, as the region measures it."""
-    with av.open(io.BytesIO(data)) as container:
+    with av.open(io.BytesIO(data), "r") as container:
         start, end = float("inf"), 0.0
         for packet in container.demux():
             if packet.pts is not None and packet.stream.type in ("audio", "video") and packet.size:
@@ -140,7 +141,66 @@ def stream_layout(data: bytes) -> list[tuple[str, str]]:
 
 def decoded_audio_seconds(data: bytes) -> float:
     """Seconds of audio a decoder outputs (encoder delay and padding trimmed, as players do)."""
-    with av.open(io.BytesIO(data)) as container:
+    with av.open(io.BytesIO(data), "r") as container:
         stream = container.streams.audio[0]
-        samples = sum(frame.samples for frame in container.decode(stream))
+        samples: int = sum(frame.samples for frame in container.decode(stream))
         return samples / (stream.codec_context.sample_rate or 1)
+
+
+def events_part(duration: float) -> bytes:
+    """A participant_events part (the ingest protocol's JSON): Alice and Bob join, each speaks, Bob
+    leaves at `duration` seconds."""
+    alice = {
+        "id": 100,
+        "name": "Alice",
+        "is_host": True,
+        "platform": "desktop",
+        "extra_data": {},
+        "email": None,
+    }
+    bob = {"id": 200, "name": "Bob", "is_host": False, "platform": "desktop", "extra_data": {}, "email": None}
+    events = [
+        {
+            "id": "e1",
+            "action": "join",
+            "participant": alice,
+            "timestamp": {"absolute": None, "relative": 0.0},
+            "data": None,
+        },
+        {
+            "id": "e2",
+            "action": "join",
+            "participant": bob,
+            "timestamp": {"absolute": None, "relative": 0.5},
+            "data": None,
+        },
+        {
+            "id": "e3",
+            "action": "speech_on",
+            "participant": alice,
+            "timestamp": {"absolute": None, "relative": 1.0},
+            "data": None,
+        },
+        {
+            "id": "e4",
+            "action": "speech_off",
+            "participant": alice,
+            "timestamp": {"absolute": None, "relative": 1.8},
+            "data": None,
+        },
+        {
+            "id": "e5",
+            "action": "speech_on",
+            "participant": bob,
+            "timestamp": {"absolute": None, "relative": 2.0},
+            "data": None,
+        },
+        {
+            "id": "e6",
+            "action": "leave",
+            "participant": bob,
+            "timestamp": {"absolute": None, "relative": duration},
+            "data": None,
+        },
+    ]
+    return json.dumps(events).encode()
