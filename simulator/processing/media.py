@@ -104,7 +104,7 @@ def analyse_media(path: Path) -> MediaReport:
             time_base = time_bases[index]
             begin = 0.0 if time_base is None else float(first * time_base)
             starts[index] = begin
-            ends[index] = _stream_end(last, 0, time_base)
+            ends[index] = max(0.0, _stream_end(last, 0, time_base))
         if not ends:
             raise MediaRejected("media_empty", "The media holds no audio or video data.")
         start = min(starts.values())
