@@ -61,14 +61,23 @@ class Uploader:
 
     async def _upload_blob(self, what: str, data: bytes, *, part: str, partial: bool = False) -> str:
         concat = "partial" if partial else None
-        url = await self._file(
+        created: list[str] = []
+
+        async def create() -> str:
+            url = await self.client.create_file(len(data), part=part, concat=concat)
+            created.append(url)
+            return url
+
+        url = await self._file(what, create, part=part, length=len(data), concat=concat or "none")
+        await self._send(
             what,
-            lambda: self.client.create_file(len(data), part=part, concat=concat),
-            part=part,
-            length=len(data),
-            concat=concat or "none",
+            url,
+            len(data),
+            lambda offset, size: data[offset : offset + size],
+            # A file this call just created holds no bytes yet: its first PATCH starts at 0 without
+            # asking, as tus clients do; a retry, or a file found in the journal, asks (HEAD) first.
+            known_offset=0 if url in created else None,
         )
-        await self._send(what, url, len(data), lambda offset, size: data[offset : offset + size])
         return url
 
     async def _file(
@@ -112,9 +121,14 @@ class Uploader:
         length: int,
         read: Callable[[int, int], bytes],
         progress: Callable[[int], None] | None = None,
+        *,
+        known_offset: int | None = None,
     ) -> None:
+        first = [known_offset]
+
         async def attempt() -> None:
-            offset = await self.client.offset(url)
+            known, first[0] = first[0], None
+            offset = await self.client.offset(url) if known is None else known
             while offset < length:
                 offset = await self.client.patch(
                     url, offset, read(offset, min(self.chunk_size, length - offset))

@@ -14,7 +14,12 @@ from typing import Any
 import av
 
 from recall_sim.simulator.processing.containers import ContainerReport, MediaRejected, inspect_container
-from recall_sim.simulator.processing.speech import read_speech
+from recall_sim.simulator.processing.speech import (
+    in_start_order,
+    read_speech_mp3,
+    speech_stream,
+    utterances_from_samples,
+)
 
 __all__ = ["MediaReport", "analyse_media", "transcode_to_mp3"]
 
@@ -41,7 +46,8 @@ def _stream_end(last_pts: int | None, duration: int | None, time_base: Fraction 
 
 def analyse_media(path: Path) -> MediaReport:
     """Check the file's structure, then demux every packet and decode the audio and the video's
-    keyframes. Raises MediaRejected with Recall-style sub_codes."""
+    keyframes, reading the MP4's speech track in the same pass. Raises MediaRejected with
+    Recall-style sub_codes."""
     container_report: ContainerReport = inspect_container(path)
     try:
         container = av.open(str(path))
@@ -56,23 +62,33 @@ def analyse_media(path: Path) -> MediaReport:
         for stream in container.streams:
             if stream.type == "video":
                 stream.codec_context.skip_frame = "NONKEY"
-        # Per stream and time base, the first pts and the furthest pts + duration, in integer ticks:
-        # converting each packet's times to seconds (Fraction arithmetic) cost more than decoding it.
-        # Rounding a rational to float is monotone, so the extremes in seconds are the same floats.
-        ticks: dict[tuple[int, Fraction], list[int]] = {}
+        speech = speech_stream(container) if container_report.kind == "mp4" else None
+        speech_index = -1 if speech is None else speech.index
+        samples: list[bytes] = []
+        # Per stream, the first pts and the furthest pts + duration, in integer ticks of the stream's
+        # time base (a demuxed packet carries its stream's): converting each packet's times to seconds
+        # (Fraction arithmetic) cost more than decoding it. Rounding a rational to float is monotone,
+        # so the extremes in seconds are the same floats.
+        ticks: dict[int, list[int]] = {}
         errors = 0
         try:
-            for packet in container.demux(*media_streams):
+            for packet in container.demux(*media_streams, *([speech] if speech is not None else [])):
+                index = packet.stream_index
+                if index == speech_index:
+                    samples.append(bytes(packet))
+                    continue
                 pts = packet.pts
                 if packet.size == 0 or pts is None:
                     continue
                 end = pts + (packet.duration or 0)
-                span = ticks.get((packet.stream.index, packet.time_base))
+                span = ticks.get(index)
                 if span is None:
-                    ticks[(packet.stream.index, packet.time_base)] = [pts, end]
+                    ticks[index] = [pts, end]
                 else:
-                    span[0] = min(span[0], pts)
-                    span[1] = max(span[1], end)
+                    if pts < span[0]:
+                        span[0] = pts
+                    if end > span[1]:
+                        span[1] = end
                 try:
                     packet.decode()
                 except av.error.FFmpegError:
@@ -81,17 +97,23 @@ def analyse_media(path: Path) -> MediaReport:
             raise MediaRejected("media_corrupt", f"The media cannot be demuxed: {exc}") from None
         if errors:
             raise MediaRejected("media_corrupt", f"{errors} packet(s) of the media do not decode.")
+        time_bases = {s.index: s.time_base for s in media_streams}
         starts: dict[int, float] = {}
         ends: dict[int, float] = {}
-        for (index, time_base), (first, last) in ticks.items():
-            begin = float(first * time_base)
-            starts[index] = min(starts.get(index, begin), begin)
-            ends[index] = max(ends.get(index, 0.0), _stream_end(last, 0, time_base))
+        for index, (first, last) in ticks.items():
+            time_base = time_bases[index]
+            begin = 0.0 if time_base is None else float(first * time_base)
+            starts[index] = begin
+            ends[index] = max(0.0, _stream_end(last, 0, time_base))
         if not ends:
             raise MediaRejected("media_empty", "The media holds no audio or video data.")
         start = min(starts.values())
         duration = max(ends.values()) - start
         streams = [(str(s.type), str(s.codec_context.name)) for s in container.streams]
+    if container_report.kind == "mp4":
+        utterances = in_start_order(utterances_from_samples(samples))
+    else:
+        utterances = read_speech_mp3(path)
     return MediaReport(
         kind=container_report.kind,
         size=container_report.size,
@@ -99,7 +121,7 @@ def analyse_media(path: Path) -> MediaReport:
         streams=streams,
         has_video=any(t == "video" for t, _ in streams),
         has_audio=any(t == "audio" for t, _ in streams),
-        utterances=read_speech(path, container_report),
+        utterances=utterances,
     )
 
 

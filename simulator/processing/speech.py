@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import struct
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,15 @@ import av
 
 from recall_sim.simulator.processing.containers import ContainerReport, MediaRejected, read_id3_frames
 
-__all__ = ["SPEECH_DESCRIPTION", "read_speech", "read_speech_track"]
+__all__ = [
+    "SPEECH_DESCRIPTION",
+    "in_start_order",
+    "read_speech",
+    "read_speech_mp3",
+    "read_speech_track",
+    "speech_stream",
+    "utterances_from_samples",
+]
 
 SPEECH_DESCRIPTION = "recall-sim-speech"
 
@@ -33,27 +42,38 @@ def _check_utterance(item: Any) -> dict[str, Any]:
     return item
 
 
-def _from_mp4(path: Path) -> list[dict[str, Any]] | None:
+def speech_stream(container: Any) -> Any | None:
+    """The MP4's speech track (its first `mov_text` stream), or None."""
+    for stream in container.streams:
+        if stream.type == "subtitle" and stream.codec_context.name == "mov_text":
+            return stream
+    return None
+
+
+def utterances_from_samples(samples: Iterable[bytes]) -> list[dict[str, Any]]:
+    """The utterances in the speech track's samples (tx3g: a 2-byte length, then the text), in
+    sample order; the empty samples that fill the gaps between utterances are skipped."""
     utterances: list[dict[str, Any]] = []
-    with av.open(str(path)) as container:
-        subtitles = [
-            s for s in container.streams if s.type == "subtitle" and s.codec_context.name == "mov_text"
-        ]
-        if not subtitles:
-            return None
-        for packet in container.demux(subtitles[0]):
-            payload = bytes(packet)
-            if len(payload) < 2:
-                continue
-            (length,) = struct.unpack(">H", payload[:2])
-            text = payload[2 : 2 + length]
-            if not text:
-                continue
-            try:
-                utterances.append(_check_utterance(json.loads(text)))
-            except (ValueError, UnicodeDecodeError):
-                raise MediaRejected("speech_track_invalid", "A speech sample is not JSON.") from None
+    for payload in samples:
+        if len(payload) < 2:
+            continue
+        (length,) = struct.unpack(">H", payload[:2])
+        text = payload[2 : 2 + length]
+        if not text:
+            continue
+        try:
+            utterances.append(_check_utterance(json.loads(text)))
+        except (ValueError, UnicodeDecodeError):
+            raise MediaRejected("speech_track_invalid", "A speech sample is not JSON.") from None
     return utterances
+
+
+def _from_mp4(path: Path) -> list[dict[str, Any]] | None:
+    with av.open(str(path)) as container:
+        stream = speech_stream(container)
+        if stream is None:
+            return None
+        return utterances_from_samples(bytes(packet) for packet in container.demux(stream))
 
 
 def _from_mp3(path: Path) -> list[dict[str, Any]] | None:
@@ -77,14 +97,23 @@ def _from_mp3(path: Path) -> list[dict[str, Any]] | None:
     return None
 
 
+def in_start_order(utterances: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(utterances, key=lambda u: u["words"][0]["start"] if u["words"] else 0.0)
+
+
 def read_speech_track(path: Path, report: ContainerReport) -> list[dict[str, Any]] | None:
     """The utterances in start order, or None when the media carries no speech track at all (a track
     with no utterances is a recording in which nobody spoke)."""
     utterances = _from_mp4(path) if report.kind == "mp4" else _from_mp3(path)
     if utterances is None:
         return None
-    return sorted(utterances, key=lambda u: u["words"][0]["start"] if u["words"] else 0.0)
+    return in_start_order(utterances)
 
 
 def read_speech(path: Path, report: ContainerReport) -> list[dict[str, Any]]:
     return read_speech_track(path, report) or []
+
+
+def read_speech_mp3(path: Path) -> list[dict[str, Any]]:
+    """An MP3's utterances in start order ([] without a speech tag)."""
+    return in_start_order(_from_mp3(path) or [])

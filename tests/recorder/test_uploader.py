@@ -88,6 +88,35 @@ async def test_current_mode_concatenates_segments_across_dropped_connections(
 
 
 @pytest.mark.parametrize("store_kind", ["memory"])
+async def test_a_file_just_created_is_sent_without_asking_its_offset_and_a_retry_asks(
+    sim: Sim, tmp_path: Path
+) -> None:
+    local, token, media = await _local_recording(sim, tmp_path)
+    asked: list[str] = []
+    async with ingest_client(sim, token) as client:
+        ask = client.offset
+
+        async def offset(url: str) -> int:
+            asked.append(url)
+            return await ask(url)
+
+        client.offset = offset  # type: ignore[method-assign]
+        uploader = Uploader(client, local, Retrier(sim.clock, Randomness(5).stream("jitter")))
+        segments = local.segments()
+        urls = [await uploader.upload_segment(segments[0])]
+        # Segment 1's PATCH is dropped on the way: its retry must learn what arrived.
+        drop = FaultRuleCreate(route="/ingest/v1/files/*", methods=["PATCH"], drop=True, count=1)
+        sim.control.add_fault(drop)
+        urls += [await uploader.upload_segment(segment) for segment in segments[1:]]
+        ref = await uploader.finish_segments()
+        await uploader.finalize(ref, await uploader.upload_parts())
+    assert asked == [urls[1]]  # only the retried file; each new file's first PATCH starts at 0
+    final = sim.region.tus.files.get(ref.url.rsplit("/", 1)[-1])
+    assert final is not None
+    assert sim.region.blobs.read_bytes(final.blob) == media
+
+
+@pytest.mark.parametrize("store_kind", ["memory"])
 async def test_the_uploader_gives_up_after_its_budget_and_keeps_the_recording(
     sim: Sim, tmp_path: Path
 ) -> None:
