@@ -1,4 +1,4 @@
-"""What installing recall-sim costs a partner's unrelated pytest run: a one-test run's wall time in a
+"""What installing recall-sim costs a partner's unrelated pytest run: a one-test run's wall and CPU time in a
 virtual environment with only pytest, against one that also has recall-sim installed (a wheel built from
 this checkout, its default dependencies, no extras), and the fixtures the second one gains.
 
