@@ -13,6 +13,7 @@ Rules kept as the real SDK keeps them: one recording at a time (starting another
 an upload token records once; a window is recorded once; recording needs its permissions; nothing works
 before `init` or after `shutdown`, and `shutdown` refuses while recording. Every misuse raises one of the
 errors in `recorder.errors`. Events arrive in the order things happen, through `dispatch.Dispatcher`.
+The 2.0 additions (chat messages, audio devices, `test_unexpected_shutdown`) are in `sdk_additions`.
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ from recall_sim.recorder.desktop import (
 from recall_sim.recorder.dispatch import Dispatcher, Listener
 from recall_sim.recorder.errors import (
     InvalidApiUrlError,
-    InvalidArgumentError,
     NotInitialisedError,
     NotRecordingError,
     PermissionMissingError,
@@ -45,16 +45,12 @@ from recall_sim.recorder.errors import (
     UploadTokenReusedError,
     WindowAlreadyRecordedError,
 )
+from recall_sim.recorder.sdk_additions import SdkAdditions
 from recall_sim.recorder.session import RecordingSession, SessionEnded
 from recall_sim.recorder.session_open import recover_session, start_session
 from recall_sim.recorder.storage import RecordingStore
 
-__all__ = ["CHAT_MESSAGE_MAX", "CHAT_TIMEOUT", "REGION_HOSTS", "RecallAiSdk", "region_of"]
-
-#: the longest chat message the SDK sends, in characters
-CHAT_MESSAGE_MAX = 4096
-#: seconds the SDK waits for a meeting's chat before reporting the message `timeout`
-CHAT_TIMEOUT = 10.0
+__all__ = ["REGION_HOSTS", "RecallAiSdk", "region_of"]
 
 #: Recall's regional API hosts; any other http(s) host is taken to be a simulated region.
 REGION_HOSTS = {
@@ -100,8 +96,10 @@ class _DesktopEvents(DesktopListener):
             session.capture_changed(window.capturable)
 
 
-class RecallAiSdk:
-    """Mirrors the npm package's `RecallAiSdk`: the methods of contract section 7, its events, its rules."""
+class RecallAiSdk(SdkAdditions):
+    """Mirrors the npm package's `RecallAiSdk`: the methods of contract section 7, its events, its rules.
+    The session commands are here; what the 2.0 SDK added (chat, audio devices, a forced crash) is in
+    `recorder.sdk_additions`."""
 
     def __init__(self, config: SdkConfig) -> None:
         self.config = config
@@ -119,7 +117,6 @@ class RecallAiSdk:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._lock = asyncio.Lock()
         self.finished: list[SessionEnded] = []
-        #: the device chosen per direction for desktop-audio recordings (None: the system's default)
         self.desktop_audio_devices: dict[AudioDeviceDirection, str | None] = {"input": None, "output": None}
         #: windows recorded with `disableRawMedia` (recordings here never use Raw Media either way)
         self.raw_media_disabled: set[str] = set()
@@ -405,61 +402,6 @@ class RecallAiSdk:
 
         report(0)
         return report
-
-    async def send_chat_message(
-        self, window_id: str, message: str, to: str = "everyone", pin: bool = False
-    ) -> None:
-        """`sendChatMessage({windowId, message, to?, pin?})`: posts into the recorded meeting's chat.
-        Resolves once queued; `compliance-message-status` then says `sent`, `cancelled` (the recording
-        ended first) or `timeout` (the meeting has no chat to post in)."""
-        if not isinstance(message, str) or not 1 <= len(message) <= CHAT_MESSAGE_MAX:
-            raise InvalidArgumentError(f"A chat message has between 1 and {CHAT_MESSAGE_MAX} characters.")
-        if not isinstance(to, str) or not to:
-            raise InvalidArgumentError('A chat message needs a recipient: a participant id or "everyone".')
-        session = self._session(window_id)
-        self._spawn(self._post_chat(session, message, to, pin))
-
-    async def _post_chat(self, session: RecordingSession, message: str, to: str, pin: bool) -> None:
-        window_id = session.window.id
-        delay = self.desktop.chat_delay
-        await self.config.clock.sleep(CHAT_TIMEOUT if delay is None else min(delay, CHAT_TIMEOUT))
-        if delay is None:
-            status: events.ComplianceStatus = "timeout"
-        elif session is not self._active:
-            status = "cancelled"
-        else:
-            status = "sent"
-            posted = getattr(self.desktop, "chat_posted", None)
-            if isinstance(posted, list):
-                posted.append((window_id, message, to, pin))
-        self._emit(events.COMPLIANCE_MESSAGE_STATUS, events.compliance_message_status(window_id, status))
-
-    async def list_devices(self) -> list[dict[str, str]]:
-        """`listDevices()`: the microphones and speakers desktop-audio recordings can use."""
-        self._check_initialised()
-        return [device.to_dict() for device in self.desktop.audio_devices()]
-
-    async def set_desktop_audio_device(self, device_id: str | None, direction: str) -> None:
-        """`setDesktopAudioDevice(id | null, dir)`: the device later desktop-audio recordings use for
-        `input` (microphone) or `output` (speakers); None goes back to the system's choice."""
-        self._check_initialised()
-        if direction not in ("input", "output"):
-            raise InvalidArgumentError(f'The direction is "input" or "output", got {direction!r}.')
-        if device_id is not None and not any(
-            d.id == device_id and d.direction == direction for d in self.desktop.audio_devices()
-        ):
-            raise InvalidArgumentError(f"No {direction} device {device_id!r}; listDevices() names them.")
-        self.desktop_audio_devices[direction] = device_id  # type: ignore[index]
-
-    async def test_unexpected_shutdown(self) -> None:
-        """`testUnexpectedShutdown()`: the SDK dies as a crashed helper process would, for testing how
-        an app copes. Listeners get `error {type: "process"}` and `shutdown` with a non-zero code; what
-        was journaled is uploaded by the next `init` on the same recordings folder."""
-        self._check_initialised()
-        self._emit(events.ERROR, events.error("process", "The Desktop SDK process exited unexpectedly."))
-        self._emit(events.SHUTDOWN, events.shutdown(1, None))
-        await self.dispatcher.flush()
-        await self.abandon()
 
     async def prepare_desktop_audio_recording(self) -> str:
         """`prepareDesktopAudioRecording()`: a window id for recording the system audio and microphone."""

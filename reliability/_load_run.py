@@ -26,7 +26,9 @@ import httpx
 
 from recall_sim.recorder.media.reader import read_speech
 from recall_sim.recorder.meeting import MeetingScript
-from recall_sim.recorder.record_cli import RecordOutcome, TokenSource, record_meeting
+from recall_sim.recorder.record_cli import record_meeting
+from recall_sim.recorder.record_report import RecordOutcome
+from recall_sim.recorder.token_source import TokenSource
 from recall_sim.scenarios.receiver import WebhookReceiver
 from recall_sim.scenarios.served import serve_app
 from recall_sim.scenarios.served_process import ServedProcess, serve_process

@@ -1,7 +1,7 @@
 """The recall-sim pytest plugin: a Recall region, the Desktop SDK and webhooks as pytest fixtures.
 
 Installed with recall-sim and loaded through its `pytest11` entry point, so a partner's test suite needs
-no conftest (with plugin autoloading off, `-p scenarios.plugin`). Fixtures:
+no conftest (with plugin autoloading off, `-p recall_sim.scenarios.plugin`). Fixtures:
 
 - `recall_region`: an in-process region on virtual time (scenarios.harness.RecallRegion);
 - `recall_recorder`: the Desktop SDK on a simulated desktop, wired to it (scenarios.desktop);
@@ -32,19 +32,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from recall_sim.scenarios.options import (
-    Defaults,
-    RecorderOptions,
-    RegionOptions,
-    ScenarioOptions,
-    ServedOptions,
-    WebhookOptions,
-    options_for,
-)
-
+# Every pytest run where recall-sim is installed imports this module, also a partner's that never uses
+# it: at import time it defines hooks and fixtures only, and each fixture imports what it uses.
 if TYPE_CHECKING:
     from recall_sim.scenarios.desktop import RecallRecorder
     from recall_sim.scenarios.harness import RecallRegion
+    from recall_sim.scenarios.options import Defaults, WebhookOptions
     from recall_sim.scenarios.receiver import WebhookReceiver
     from recall_sim.scenarios.scenario_runs import ScenarioRuns
     from recall_sim.scenarios.served import RecallServed
@@ -67,7 +60,6 @@ MARKERS = (
     "recall_scenario(**options): options of the recall_scenario fixture (scenarios.options.ScenarioOptions)",
 )
 
-_DEFAULTS = pytest.StashKey[Defaults]()
 _DESCRIBED = pytest.StashKey[str]()
 _CALL_FAILED = pytest.StashKey[bool]()
 
@@ -96,7 +88,6 @@ def pytest_configure(config: pytest.Config) -> None:
     """Register the markers (so `--strict-markers` knows them) and keep the command line's defaults."""
     for line in MARKERS:
         config.addinivalue_line("markers", line)
-    config.stash[_DEFAULTS] = Defaults(config.getoption("recall_seed"), config.getoption("recall_profile"))
     if not os.environ.get("RECALL_SIM_EXAMPLES"):
         return  # Hypothesis loads only when shared examples are asked for: a partner's run stays light
     from recall_sim.scenarios.shared_examples import ExamplesMisconfigured, use_shared_examples
@@ -109,10 +100,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_report_header(config: pytest.Config) -> str | None:
     """Say the seed and profile the command line chose, so a run's output names how to repeat it."""
-    defaults = config.stash[_DEFAULTS]
-    said = [f"--recall-seed {defaults.seed}"] if defaults.seed is not None else []
-    if defaults.profile is not None:
-        said.append(f"--recall-profile {defaults.profile}")
+    seed, profile = config.getoption("recall_seed"), config.getoption("recall_profile")
+    said = [f"--recall-seed {seed}"] if seed is not None else []
+    if profile is not None:
+        said.append(f"--recall-profile {profile}")
     return f"recall-sim: {' '.join(said)}" if said else None
 
 
@@ -168,7 +159,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 def _defaults(request: pytest.FixtureRequest) -> Defaults:
-    return request.config.stash[_DEFAULTS]
+    from recall_sim.scenarios.options import Defaults
+
+    config = request.config
+    return Defaults(config.getoption("recall_seed"), config.getoption("recall_profile"))
 
 
 @pytest.fixture
@@ -183,6 +177,7 @@ def recall_clock() -> VirtualClock:
 def recall_region(request: pytest.FixtureRequest, recall_clock: VirtualClock) -> Iterator[RecallRegion]:
     """An in-process region on virtual time; options from `@pytest.mark.recall_region(...)`."""
     from recall_sim.scenarios.harness import RecallRegion
+    from recall_sim.scenarios.options import RegionOptions, options_for
 
     options = options_for(request.node, "recall_region", RegionOptions).resolved(_defaults(request))
     region = RecallRegion(options, recall_clock)
@@ -200,6 +195,7 @@ def recall_recorder(
     """The Desktop SDK on a simulated desktop, talking to `recall_region` in process; options from
     `@pytest.mark.recall_recorder(...)`."""
     from recall_sim.scenarios.desktop import RecallRecorder
+    from recall_sim.scenarios.options import RecorderOptions, options_for
 
     options = options_for(request.node, "recall_recorder", RecorderOptions)
     seed = recall_region.options.seed
@@ -215,6 +211,7 @@ def recall_served(request: pytest.FixtureRequest) -> Iterator[RecallServed]:
     """A region over real HTTP on a free 127.0.0.1 port, with the machine's clock; options from
     `@pytest.mark.recall_served(...)`."""
     from recall_sim.scenarios.harness import region_settings
+    from recall_sim.scenarios.options import ServedOptions, options_for
     from recall_sim.scenarios.served import RecallServed
     from recall_sim.simulator.serve import served
 
@@ -244,6 +241,8 @@ def recall_webhooks(request: pytest.FixtureRequest) -> Iterator[WebhookReceiver]
     """A webhook receiver registered as an endpoint of the test's region (in process, or on a loopback
     port for `recall_served`); options from `@pytest.mark.recall_webhooks(...)`. At teardown it fails
     the test when messages are still undelivered to it."""
+    from recall_sim.scenarios.options import WebhookOptions, options_for
+
     options = options_for(request.node, "recall_webhooks", WebhookOptions)
     filter_types = list(options.filter_types) if options.filter_types is not None else None
     names = request.fixturenames
@@ -275,6 +274,7 @@ def _check_delivery(request: pytest.FixtureRequest, options: WebhookOptions) -> 
 def recall_scenario(request: pytest.FixtureRequest) -> ScenarioRuns:
     """Runs and checks whole-lifecycle scenarios (`.run(name, seed=...)`, `.check(...)`); options from
     `@pytest.mark.recall_scenario(...)`."""
+    from recall_sim.scenarios.options import ScenarioOptions, options_for
     from recall_sim.scenarios.scenario_runs import ScenarioRuns
 
     return ScenarioRuns(options_for(request.node, "recall_scenario", ScenarioOptions), _defaults(request))

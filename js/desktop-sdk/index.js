@@ -77,7 +77,8 @@ function removeAllEventListeners() {
   agent.removeAllEventListeners();
 }
 
-const RecallAiSdk = {
+// Every export, listed once: `index.mjs` re-exports these names, which Node reads from this literal.
+module.exports = {
   init,
   shutdown,
   startRecording,
@@ -94,12 +95,13 @@ const RecallAiSdk = {
   removeEventListener,
   removeAllEventListeners,
   testUnexpectedShutdown,
-};
-
-module.exports = {
-  ...RecallAiSdk,
   dumpAXTree,
   dumpAllApplications,
-  default: RecallAiSdk,
 };
-Object.defineProperty(module.exports, '__esModule', { value: true });
+// The default export is Recall's `RecallAiSdk` object: the SDK's functions, without the two diagnostics,
+// which are named exports only.
+const { dumpAXTree: _tree, dumpAllApplications: _apps, ...RecallAiSdk } = module.exports;
+module.exports.default = RecallAiSdk;
+// `__esModule` tells TypeScript and bundlers that `default` is the default export. Set this way, Node's
+// reading of the names above for `import` does not take it for one more name of index.mjs.
+Object.defineProperties(module.exports, { __esModule: { value: true } });

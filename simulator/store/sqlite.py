@@ -13,13 +13,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from recall_sim.simulator.store.base import COLLECTIONS, Doc, Store, check_collection, check_indexed
+from recall_sim.simulator.store.base import COLLECTIONS, Doc, Store, check_collection
+from recall_sim.simulator.store.sql import QueryBuilder
+from recall_sim.simulator.store.sql import column as _col
 
 __all__ = ["SqliteStore"]
 
-
-def _col(field: str) -> str:
-    return f"ix_{field}"
+_QUERIES = QueryBuilder("?")
 
 
 class SqliteStore(Store):
@@ -93,18 +93,6 @@ class SqliteStore(Store):
             cur = self._db.execute(f"DELETE FROM {collection} WHERE id = ?", (doc_id,))
         return cur.rowcount > 0
 
-    def _where(self, collection: str, where: Mapping[str, Any] | None) -> tuple[str, list[Any]]:
-        where = where or {}
-        check_indexed(collection, list(where))
-        clauses, params = [], []
-        for field, value in where.items():
-            if value is None:
-                clauses.append(f"{_col(field)} IS NULL")
-            else:
-                clauses.append(f"{_col(field)} = ?")
-                params.append(value)
-        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
-
     def find(
         self,
         collection: str,
@@ -113,19 +101,13 @@ class SqliteStore(Store):
         order_by: str | None = None,
         limit: int | None = None,
     ) -> list[Doc]:
-        clause, params = self._where(collection, where)
-        order = "seq"
-        if order_by is not None:
-            check_indexed(collection, [order_by])
-            order = f"{_col(order_by)} IS NULL, {_col(order_by)}, seq"
-        sql = f"SELECT data FROM {collection}{clause} ORDER BY {order}"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
+        sql, params = _QUERIES.find(collection, where, order_by, limit)
         return [dict(json.loads(r[0])) for r in self._db.execute(sql, params)]
 
     def count(self, collection: str, *, where: Mapping[str, Any] | None = None) -> int:
-        clause, params = self._where(collection, where)
-        return int(self._db.execute(f"SELECT COUNT(*) FROM {collection}{clause}", params).fetchone()[0])
+        sql, params = _QUERIES.count(collection, where)
+        row = self._db.execute(sql, params).fetchone()
+        return int(row[0]) if row is not None else 0
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -12,7 +12,7 @@ import pytest
 
 from recall_sim.recorder import events
 from recall_sim.recorder.errors import InvalidArgumentError, NotRecordingError, RecallSdkError
-from recall_sim.recorder.sdk import CHAT_MESSAGE_MAX, CHAT_TIMEOUT
+from recall_sim.recorder.sdk_additions import CHAT_MESSAGE_MAX, CHAT_TIMEOUT
 from recall_sim.seams import VirtualClock
 from tests.recorder.support import API_URL, Rig, rig, standup
 from tests.support import Sim
