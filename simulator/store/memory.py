@@ -64,8 +64,12 @@ class MemoryStore(Store):
     def _matching(self, collection: str, where: Mapping[str, Any] | None) -> list[_Row]:
         where = where or {}
         check_indexed(collection, list(where))
-        rows = sorted(self._table(collection).values(), key=lambda r: r[0])
-        return [row for row in rows if all(row[2].get(k) == v for k, v in where.items())]
+        # Filter before sorting: a lookup by one field sorts only what matches.
+        rows = [
+            r for r in self._table(collection).values() if all(r[2].get(k) == v for k, v in where.items())
+        ]
+        rows.sort(key=lambda r: r[0])
+        return rows
 
     def find(
         self,
