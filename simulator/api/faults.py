@@ -17,7 +17,6 @@ import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
-import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 if TYPE_CHECKING:
@@ -162,6 +161,8 @@ class FaultMiddleware:
             await send(
                 {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1024")]}
             )
+            import httpx  # only a dropped response needs it; start-up does not
+
             raise httpx.RemoteProtocolError("Server disconnected without sending a complete response.")
         body = json.dumps(rule.body if rule.body is not None else {"detail": "Injected fault."}).encode()
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]

@@ -12,8 +12,6 @@ import struct
 from pathlib import Path
 from typing import Any
 
-import av
-
 from recall_sim.simulator.processing.containers import ContainerReport, MediaRejected, read_id3_frames
 
 __all__ = ["SPEECH_DESCRIPTION", "read_speech", "read_speech_track"]
@@ -34,6 +32,8 @@ def _check_utterance(item: Any) -> dict[str, Any]:
 
 
 def _from_mp4(path: Path) -> list[dict[str, Any]] | None:
+    import av  # PyAV loads on first use: `recall-sim serve` answers its first request without it
+
     utterances: list[dict[str, Any]] = []
     with av.open(str(path)) as container:
         subtitles = [

@@ -16,8 +16,7 @@ endpoint holds up neither processing nor other endpoints.
 from __future__ import annotations
 
 import json
-
-import httpx
+from typing import TYPE_CHECKING
 
 from recall_sim.simulator.backend.context import Context
 from recall_sim.simulator.realtime.channels import RecorderChannels
@@ -31,6 +30,9 @@ from recall_sim.simulator.realtime.sockets import EndpointSockets
 from recall_sim.simulator.records import RealtimeEndpoint, Recording, Repository
 from recall_sim.simulator.scheduler import Job, Scheduler
 from recall_sim.simulator.webhooks.sender import send
+
+if TYPE_CHECKING:
+    import httpx  # annotations only: httpx loads when a request goes out
 
 __all__ = ["RECORDER", "SEND_JOB", "Deliveries"]
 
