@@ -11,7 +11,6 @@ naming it and the fix, never a traceback: `main()` renders click's usage errors 
 from __future__ import annotations
 
 import sys
-from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated
 
 import typer
@@ -23,6 +22,8 @@ _HELP = "A local sandbox for Recall.ai's Desktop Recording SDK."
 
 def _show_version(value: bool) -> None:
     if value:
+        from importlib.metadata import PackageNotFoundError, version  # only here: not at start-up
+
         try:
             typer.echo(f"recall-sim {version('recall-sim')}")
         except PackageNotFoundError:

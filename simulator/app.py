@@ -5,9 +5,8 @@ from __future__ import annotations
 import inspect
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -47,6 +46,9 @@ from recall_sim.simulator.region import Region
 from recall_sim.simulator.settings import Settings
 from recall_sim.simulator.store import BlobStore, Store
 from recall_sim.simulator.validation import drf_errors
+
+if TYPE_CHECKING:
+    import httpx  # annotations only: httpx loads when a request goes out
 
 __all__ = ["create_app"]
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 from pathlib import Path
-
-import httpx
+from typing import TYPE_CHECKING
 
 from recall_sim.seams import Clock, Randomness, RealClock, VirtualClock, entropy_seed
 from recall_sim.simulator.backend.artifacts import Artifacts
@@ -37,6 +36,9 @@ from recall_sim.simulator.store import BlobStore, MemoryStore, SqliteStore, Stor
 from recall_sim.simulator.transcription.jobs import TranscriptJobs
 from recall_sim.simulator.transcription.sources import RecordingSources
 from recall_sim.simulator.webhooks.emitter import WebhookEmitter
+
+if TYPE_CHECKING:
+    import httpx  # annotations only: httpx loads when a request goes out
 
 __all__ = ["Region", "open_store"]
 

@@ -44,6 +44,8 @@ _CRASH_BACKOFF = 60.0
 _MAX_CRASHES = 5
 #: on a shared store: real seconds between looks for due work other processes scheduled
 _POLL_INTERVAL = 0.2
+#: due jobs read from the store at once (besides the running ones the read skips)
+_BATCH = 64
 
 
 class Job(Record):
@@ -110,36 +112,54 @@ class Scheduler:
             self._lock = asyncio.Lock()
         return self._lock
 
-    def _next_due(self) -> Job | None:
+    def _due_batch(self) -> list[Job]:
+        """Jobs due by now that are not running, in due order: one leased job on a shared store, else up
+        to `_BATCH` of them from one read."""
         if self.store.shared:
             doc = self.store.lease_due_job(self.clock.timestamp(), self.holder, self.lease)
-            return None if doc is None else Job.model_validate(doc)
-        # Among the first k+1 jobs by due time at most k are running, so one of them is not.
-        for job in self.jobs.find(order_by="due_at", limit=len(self._running) + 1):
-            if job.id in self._running:
-                continue
-            return job if job.due_at <= self.clock.timestamp() else None
-        return None
+            return [] if doc is None else [Job.model_validate(doc)]
+        # Running jobs stay in the store until they finish, so a read skips past them: one read per
+        # batch, not per job, or a burst of k concurrent attempts costs k reads of k jobs each.
+        now = self.clock.timestamp()
+        due: list[Job] = []
+        for job in self.jobs.find(order_by="due_at", limit=len(self._running) + _BATCH):
+            if job.due_at > now:
+                break
+            if job.id not in self._running:
+                due.append(job)
+        return due
 
     async def run_due(self) -> int:
         """Start every job due by now, in due order (creation order among equals); sequential kinds
-        finish before the next job starts. Returns how many were started."""
+        finish before the next job starts. Returns how many were started.
+
+        A batch keeps the order one read per job would give: a job scheduled while the batch runs is
+        due now or later, and so sorts after every job in it (creation order breaks the tie)."""
         ran = 0
         async with self._get_lock():
-            while (job := self._next_due()) is not None:
-                if job.kind in self.concurrent:
-                    task = asyncio.get_running_loop().create_task(self._run(job), name=f"job {job.id}")
-                    self._running[job.id] = task
-                    task.add_done_callback(functools.partial(self._finished, job.id))
-                else:
-                    await self._run(job)
-                ran += 1
+            while batch := self._due_batch():
+                awaited = False
+                for read in batch:
+                    # Nothing else touches the store until this loop awaits a sequential job; after one,
+                    # read the next job again: that job may have removed it (a reset, say).
+                    job = self.jobs.get(read.id) if awaited else read
+                    if job is None:
+                        continue
+                    if job.kind in self.concurrent:
+                        task = asyncio.get_running_loop().create_task(self._run(job), name=f"job {job.id}")
+                        self._running[job.id] = task
+                        task.add_done_callback(functools.partial(self._finished, job.id))
+                    else:
+                        await self._run(job)
+                        awaited = True
+                    ran += 1
         return ran
 
     def _finished(self, job_id: str, _: object = None) -> None:
+        # No wake-up: a job that ends leaves nothing new to run (whatever it scheduled woke the runner
+        # already, and a crashed job's retry wakes it in `_run`), and a burst of k attempts would
+        # otherwise make the runner look for due work k times.
         self._running.pop(job_id, None)
-        if self._wake is not None:
-            self._wake.set()
 
     async def wait_for(self, job_id: str) -> None:
         """Wait until the job, if it is running as a task of its own, has finished."""
@@ -174,6 +194,8 @@ class Scheduler:
                     self._jobs.put(retry)
                     if self.store.shared:
                         self.store.release_lease(job.id, self.holder)
+                if self._wake is not None:
+                    self._wake.set()  # the runner may be asleep until a later job: the retry is sooner
             return
         self._jobs.delete(job.id)
 

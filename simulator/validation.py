@@ -11,8 +11,6 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
 __all__ = ["drf_errors", "is_url", "merge_errors"]
 
 _TYPE_NAMES = {
@@ -117,6 +115,8 @@ def is_url(value: str, schemes: Collection[str]) -> bool:
     is simply not one; `urlsplit` and httpx raise on such text, and that must not become a 500."""
     if any(c.isspace() or not c.isprintable() for c in value):
         return False  # as DRF's URLField: httpx would quietly percent-encode a space in the host
+    import httpx  # loaded on the first URL checked, not at start-up
+
     try:
         parts = urlsplit(value)
         _ = parts.port  # raises ValueError for a port that is not a number in 0..65535

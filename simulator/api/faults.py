@@ -11,7 +11,6 @@ import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
-import httpx
 
 if TYPE_CHECKING:
     from recall_sim.simulator.region import Region
@@ -68,6 +67,8 @@ class FaultMiddleware:
             await send(
                 {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1024")]}
             )
+            import httpx  # only a dropped response needs it; start-up does not
+
             raise httpx.RemoteProtocolError("Server disconnected without sending a complete response.")
         body = json.dumps(rule.body if rule.body is not None else {"detail": "Injected fault."}).encode()
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]

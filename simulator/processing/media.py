@@ -11,8 +11,6 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import av
-
 from recall_sim.simulator.processing.containers import ContainerReport, MediaRejected, inspect_container
 from recall_sim.simulator.processing.speech import (
     in_start_order,
@@ -48,6 +46,8 @@ def analyse_media(path: Path) -> MediaReport:
     """Check the file's structure, then demux every packet and decode the audio and the video's
     keyframes, reading the MP4's speech track in the same pass. Raises MediaRejected with
     Recall-style sub_codes."""
+    import av  # PyAV loads on first use: `recall-sim serve` answers its first request without it
+
     container_report: ContainerReport = inspect_container(path)
     try:
         container = av.open(str(path))
@@ -127,6 +127,8 @@ def analyse_media(path: Path) -> MediaReport:
 
 def transcode_to_mp3(source: Path, target: Path, bitrate: int = 64000) -> None:
     """The recording's audio as MP3, for `audio_mixed_mp3` on a video recording."""
+    import av
+
     with av.open(str(source)) as src:
         if not src.streams.audio:
             raise MediaRejected("media_no_audio", "The media has no audio to make an MP3 from.")

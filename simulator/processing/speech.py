@@ -13,8 +13,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import av
-
 from recall_sim.simulator.processing.containers import ContainerReport, MediaRejected, read_id3_frames
 
 __all__ = [
@@ -69,6 +67,8 @@ def utterances_from_samples(samples: Iterable[bytes]) -> list[dict[str, Any]]:
 
 
 def _from_mp4(path: Path) -> list[dict[str, Any]] | None:
+    import av  # PyAV loads on first use: `recall-sim serve` answers its first request without it
+
     with av.open(str(path)) as container:
         stream = speech_stream(container)
         if stream is None:

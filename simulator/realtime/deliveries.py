@@ -16,8 +16,7 @@ endpoint holds up neither processing nor other endpoints.
 from __future__ import annotations
 
 import json
-
-import httpx
+from typing import TYPE_CHECKING
 
 from recall_sim.simulator.backend.context import Context
 from recall_sim.simulator.realtime.channels import RecorderChannels
@@ -32,6 +31,9 @@ from recall_sim.simulator.records import Reader, RealtimeEndpoint, RecordingReco
 from recall_sim.simulator.scheduler import Job, Scheduler
 from recall_sim.simulator.store import Collection
 from recall_sim.simulator.webhooks.sender import send
+
+if TYPE_CHECKING:
+    import httpx  # annotations only: httpx loads when a request goes out
 
 __all__ = ["RECORDER", "SEND_JOB", "Deliveries"]
 

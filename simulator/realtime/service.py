@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from recall_sim.simulator.backend.context import Context
 from recall_sim.simulator.realtime.channels import Close, RecorderChannel, RecorderChannels, Send
@@ -15,6 +13,9 @@ from recall_sim.simulator.realtime.sockets import EndpointSockets
 from recall_sim.simulator.realtime.streams import RealtimeStreams
 from recall_sim.simulator.records import Reader, RecordingRecord, SdkUploadRecord
 from recall_sim.simulator.store import Collection
+
+if TYPE_CHECKING:
+    import httpx  # annotations only: httpx loads when a request goes out
 
 __all__ = ["Realtime"]
 

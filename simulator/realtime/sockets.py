@@ -15,11 +15,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass, field
-
-import httpx
-from httpx_ws import AsyncWebSocketSession, aconnect_ws
+from typing import TYPE_CHECKING
 
 from recall_sim.seams import Clock
+
+if TYPE_CHECKING:
+    import httpx
+    from httpx_ws import AsyncWebSocketSession
 
 __all__ = ["EndpointSockets"]
 
@@ -57,6 +59,10 @@ class EndpointSockets:
         self._connections: dict[Key, _Connection] = {}
 
     async def _run(self, connection: _Connection) -> None:
+        # httpx and httpx-ws load with the first connection: `recall-sim serve` starts without them.
+        import httpx
+        from httpx_ws import aconnect_ws
+
         pending: _Outgoing | None = None
         socket: AsyncWebSocketSession
         try:

@@ -23,8 +23,6 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-import av
-
 from recall_sim.seams import isoformat
 from recall_sim.simulator.errors import TranscriptionFailed
 from recall_sim.simulator.processing.containers import MediaRejected, inspect_container
@@ -90,6 +88,8 @@ def _participant(raw: dict[str, Any]) -> Participant:
 
 def hear(path: Path) -> list[HeardWord]:
     """Every word of the media's speech track, in time order. Raises TranscriptionFailed."""
+    import av  # PyAV loads on first use: `recall-sim serve` answers its first request without it
+
     try:
         report = inspect_container(path)
         with av.open(str(path)) as container:

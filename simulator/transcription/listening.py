@@ -23,13 +23,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-
-import av
+from typing import Any
 
 from recall_sim.simulator.backend.context import Context
 from recall_sim.simulator.transcription.diarization import HeardWord
 from recall_sim.simulator.transcription.engine import TranscriptionFailed, hear
-from recall_sim.simulator.transcription.recognition import heard_from_json, heard_json, recognise
 
 __all__ = ["RECOGNITION_SECONDS_PER_MEDIA_SECOND", "Listening", "recognised_key"]
 
@@ -39,6 +37,29 @@ RECOGNITION_SECONDS_PER_MEDIA_SECOND = 0.5
 
 #: a job due at `ready_at` may read a clock a hair short of it (float sums)
 _CLOCK_RESOLUTION = 1e-6
+
+
+# The recogniser (numpy and PyAV) loads on first use, so `recall-sim serve` answers its first request
+# without it.
+
+
+def recognise(path: Path) -> list[HeardWord]:
+    """The words spoken in the media's audio (recognition.py)."""
+    from recall_sim.simulator.transcription import recognition
+
+    return recognition.recognise(path)
+
+
+def heard_json(words: list[HeardWord]) -> list[dict[str, Any]]:
+    from recall_sim.simulator.transcription import recognition
+
+    return recognition.heard_json(words)
+
+
+def heard_from_json(kept: list[dict[str, Any]]) -> list[HeardWord]:
+    from recall_sim.simulator.transcription import recognition
+
+    return recognition.heard_from_json(kept)
 
 
 def recognised_key(recording_id: str, transcript_id: str) -> str:
@@ -66,6 +87,8 @@ class Listening:
         if self.ctx.blobs.exists(key):
             kept = json.loads(self.ctx.blobs.read_bytes(key))
             return self._when_ready(key, transcript_id, heard_from_json(kept["words"]), kept["ready_at"])
+        import av
+
         began = self.ctx.clock.timestamp()
         try:
             words = await self.ctx.offload(recognise, path)

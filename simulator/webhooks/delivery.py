@@ -21,8 +21,7 @@ on the region's clock.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-
-import httpx
+from typing import TYPE_CHECKING
 
 from recall_sim.seams import RealClock, machine_timestamp
 from recall_sim.simulator.backend.context import Context
@@ -35,6 +34,9 @@ from recall_sim.simulator.webhooks.endpoints import Endpoints
 from recall_sim.simulator.webhooks.models import ATTEMPT_JOB, Attempt, Destination, Endpoint, Message, Trigger
 from recall_sim.simulator.webhooks.sender import SendResult, send
 from recall_sim.simulator.webhooks.signing import HeaderFamily, signed_headers
+
+if TYPE_CHECKING:
+    import httpx  # annotations only: httpx loads when a request goes out
 
 __all__ = ["Delivery"]
 

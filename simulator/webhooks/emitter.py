@@ -16,8 +16,7 @@ as Svix does: recovering the endpoint later resends what it missed.
 from __future__ import annotations
 
 import logging
-
-import httpx
+from typing import TYPE_CHECKING
 
 from recall_sim.simulator.backend.context import Context
 from recall_sim.simulator.backend.events import DISPATCH_EVENT, DomainEvent
@@ -28,6 +27,9 @@ from recall_sim.simulator.webhooks.delivery import Delivery
 from recall_sim.simulator.webhooks.endpoints import Endpoints
 from recall_sim.simulator.webhooks.models import ATTEMPT_JOB, Destination, Message
 from recall_sim.simulator.webhooks.payloads import messages_for
+
+if TYPE_CHECKING:
+    import httpx  # annotations only: httpx loads when a request goes out
 
 __all__ = ["WebhookEmitter"]
 

@@ -189,6 +189,8 @@ class Endpoints:
             # disables it: only failures that outlast the whole window do.
             if exhausted and not endpoint.disabled and finished_at - failing_since >= window:
                 changes |= {"disabled": True, "disabled_reason": "failing", "updated_at": finished_at}
+        if all(getattr(endpoint, field) == value for field, value in changes.items()):
+            return  # most attempts leave the endpoint as it was: no write
         self._endpoints.put(endpoint.model_copy(update=changes))
 
     # --- secrets -------------------------------------------------------------------------------

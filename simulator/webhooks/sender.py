@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
-
-import httpx
+from typing import TYPE_CHECKING
 
 from recall_sim.seams import Clock
+
+if TYPE_CHECKING:
+    import ssl
+
+    import httpx
 
 __all__ = ["EXCERPT_BYTES", "SendResult", "send"]
 
@@ -50,6 +53,8 @@ def _tls() -> ssl.SSLContext:
     """httpx's default verification for a client that ignores the environment (certifi's CAs), built
     once: loading the CA bundle costs more than a whole attempt on loopback, and a context is not tied
     to any event loop."""
+    import httpx
+
     return httpx.create_ssl_context(trust_env=False)
 
 
@@ -60,6 +65,8 @@ async def _exchange(
     body: str,
     timeout: float,
 ) -> tuple[int, bytes]:
+    import httpx  # loaded with the first attempt, not at start-up
+
     # A fresh client per attempt: the region may be built on one thread and served on another's loop,
     # and a client must not outlive its loop. An injected transport belongs to the caller: not closed.
     client = httpx.AsyncClient(
@@ -114,6 +121,8 @@ async def send(
     if exchange.cancelled():
         return SendResult(None, "", f"Timed out after {timeout:g} s", timed_out=True)
     error = exchange.exception()
+    import httpx
+
     if isinstance(error, httpx.TimeoutException):
         return SendResult(None, "", f"Timed out after {timeout:g} s", timed_out=True)
     if error is not None:

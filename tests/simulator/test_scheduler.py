@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from recall_sim.seams import VirtualClock
 from recall_sim.simulator.scheduler import Job, Scheduler
-from recall_sim.simulator.store import MemoryStore
+from recall_sim.simulator.store import Doc, MemoryStore
 
 
 async def test_advance_lets_a_job_in_flight_finish_before_moving_the_clock(clock: VirtualClock) -> None:
@@ -36,3 +37,60 @@ async def test_advance_lets_a_job_in_flight_finish_before_moving_the_clock(clock
     # The slow job ended at the moment it started; the later one ran at its own moment after it.
     assert spans == [("slow", start, start), ("later", start + 600, start + 600)]
     assert clock.timestamp() == start + 3600
+
+
+class _CountingStore(MemoryStore):
+    """A memory store that counts reads of the job queue."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.job_reads = 0
+
+    def find(self, collection: str, **kwargs: Any) -> list[Doc]:
+        if collection == "jobs":
+            self.job_reads += 1
+        return super().find(collection, **kwargs)
+
+
+async def test_a_burst_of_concurrent_jobs_starts_from_a_few_reads_of_the_queue(clock: VirtualClock) -> None:
+    # Running jobs stay in the store until they finish: reading the queue once per job started would
+    # read every running job again each time (a burst of k webhook attempts, k reads of k jobs).
+    store = _CountingStore()
+    scheduler = Scheduler(store, clock)
+    release = asyncio.Event()
+    started: list[str] = []
+
+    async def attempt(job: Job) -> None:
+        started.append(job.id)
+        await release.wait()
+
+    scheduler.register("attempt", attempt, concurrent=True)
+    jobs = [scheduler.schedule("attempt") for _ in range(300)]
+    assert await scheduler.run_due() == 300
+    assert started == []  # started as tasks of their own, not yet run
+    assert store.job_reads <= 10
+    release.set()
+    await scheduler.drain()
+    assert started == [j.id for j in jobs]
+    assert scheduler.pending() == []
+
+
+async def test_jobs_run_in_due_order_when_earlier_ones_schedule_or_remove_others(clock: VirtualClock) -> None:
+    scheduler = Scheduler(MemoryStore(), clock)
+    ran: list[str] = []
+
+    async def step(job: Job) -> None:
+        ran.append(job.payload["name"])
+        if job.payload["name"] == "first":
+            scheduler.schedule("step", {"name": "scheduled by first"})
+            scheduler.jobs.delete(job.payload["remove"])
+
+    scheduler.register("step", step)
+    doomed = scheduler.schedule("step", {"name": "removed by first"}, delay=1)
+    scheduler.schedule("step", {"name": "first", "remove": doomed.id})
+    scheduler.schedule("step", {"name": "second"})
+    scheduler.schedule("step", {"name": "later"}, delay=2)
+    clock.advance(1)
+    await scheduler.run_due()
+    assert ran == ["first", "second", "scheduled by first"]
+    assert [j.payload["name"] for j in scheduler.pending()] == ["later"]

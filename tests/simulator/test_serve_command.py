@@ -73,3 +73,21 @@ def test_serve_loads_only_the_simulator() -> None:
     command = [sys.executable, "-c", code]
     done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout.strip().splitlines()[-1] == "['recall_sim.scenarios', 'recall_sim.scenarios.cli']"
+
+
+def test_serve_starts_without_the_media_and_client_stacks() -> None:
+    # Start-up time: PyAV and numpy (transcription, media checks), httpx (webhooks, real-time) and
+    # httpx-ws (WebSocket endpoints) load with the first work that needs them, not before the first 200.
+    code = (
+        "import sys\n"
+        "sys.argv = ['recall-sim', 'serve', '--help']\n"
+        "from recall_sim.scenarios.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "from recall_sim.simulator.app import create_app\n"
+        "from recall_sim.simulator.settings import Settings\n"
+        "create_app(Settings(seed=1))\n"
+        "print(sorted(m for m in ('av', 'numpy', 'httpx', 'httpx_ws') if m in sys.modules))\n"
+    )
+    command = [sys.executable, "-c", code]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"
