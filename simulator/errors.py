@@ -3,6 +3,7 @@
     ApiError                      status + JSON body (+ headers); rendered by one handler in app.py
      ├── ValidationFailed         400 field-keyed: {"field": ["message"]} (nested for nested fields)
      ├── BadRequest               400 {"detail": ...} (malformed JSON, a rule broken by the request)
+     │    └── ClientGone          400 (tus: the client left mid-body; rendered for a client gone)
      ├── NotAuthenticated         401 no Authorization header
      ├── AuthenticationFailed     401 unknown key, or a key of another region
      ├── PermissionDenied         403 (download links: forged or expired)
@@ -10,9 +11,11 @@
      ├── MethodNotAllowed         405
      ├── Conflict                 409 (an Idempotency-Key whose first request is still running)
      ├── Gone                     410 (ingest: an upload that expired or was terminated)
+     ├── PreconditionFailed       412 (tus: a request without `Tus-Resumable: 1.0.0`)
      ├── PayloadTooLarge          413
      ├── UnsupportedMediaType     415
      ├── Throttled                429 with Retry-After
+     ├── ChecksumMismatch         460 (tus: a body whose Upload-Checksum does not match)
      └── ServiceUnavailable       503 (control-plane fault rules)
 
 Routes and the backend raise these; nothing else builds an error response.
@@ -28,6 +31,8 @@ __all__ = [
     "ApiError",
     "AuthenticationFailed",
     "BadRequest",
+    "ChecksumMismatch",
+    "ClientGone",
     "Conflict",
     "FieldErrors",
     "Gone",
@@ -36,6 +41,7 @@ __all__ = [
     "NotFound",
     "PayloadTooLarge",
     "PermissionDenied",
+    "PreconditionFailed",
     "ServiceUnavailable",
     "Throttled",
     "UnsupportedMediaType",
@@ -76,6 +82,14 @@ class BadRequest(ApiError):
     default_detail = "Bad request."
 
 
+class ClientGone(BadRequest):
+    """The client went away mid-body: without a checksum the bytes received are kept (tus allows it);
+    with one, nothing is. Rendered like any refusal, for a client no longer there to read it, rather
+    than escaping as a server error."""
+
+    default_detail = "The client went away before the body was complete; nothing of it was stored."
+
+
 class NotAuthenticated(ApiError):
     status_code = 401
     default_detail = "Authentication credentials were not provided."
@@ -113,6 +127,14 @@ class Gone(ApiError):
     default_detail = "This upload is no longer available."
 
 
+class PreconditionFailed(ApiError):
+    """tus 1.0 answers a request that does not name the protocol version it speaks with 412 and the
+    `Tus-Version` it does speak (the caller adds that header)."""
+
+    status_code = 412
+    default_detail = "Tus-Resumable 1.0.0 is required."
+
+
 class PayloadTooLarge(ApiError):
     status_code = 413
     default_detail = "Request body too large."
@@ -135,6 +157,13 @@ class Throttled(ApiError):
             f"Request was throttled. Expected available in {wait} {unit}.",
             headers={"Retry-After": str(wait)},
         )
+
+
+class ChecksumMismatch(ApiError):
+    """tus's own status for a body whose checksum does not match: nothing of it is stored."""
+
+    status_code = 460
+    default_detail = "Upload-Checksum does not match the request body; nothing was stored."
 
 
 class ServiceUnavailable(ApiError):

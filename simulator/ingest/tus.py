@@ -20,6 +20,8 @@ from recall_sim.simulator.backend.context import Context
 from recall_sim.simulator.errors import (
     ApiError,
     BadRequest,
+    ChecksumMismatch,
+    ClientGone,
     Conflict,
     Gone,
     NotFound,
@@ -34,8 +36,6 @@ __all__ = [
     "CHECKSUM_ALGORITHMS",
     "TUS_EXTENSIONS",
     "TUS_VERSION",
-    "ChecksumMismatch",
-    "ClientGone",
     "TusFiles",
     "parse_checksum",
     "parse_metadata",
@@ -50,13 +50,6 @@ EXPIRY = timedelta(hours=24)
 #: refuse a response head past 16 KiB, so a longer one would make the file unreadable to its own client
 MAX_METADATA = 8 * 1024
 EXPIRE_JOB = "expire_ingest_file"
-
-
-class ChecksumMismatch(ApiError):
-    """tus's own status for a body whose checksum does not match: nothing of it is stored."""
-
-    status_code = 460
-    default_detail = "Upload-Checksum does not match the request body; nothing was stored."
 
 
 def parse_metadata(header: str | None) -> dict[str, str]:
@@ -206,6 +199,29 @@ class TusFiles:
             self.files.put(record)
         return record
 
+    async def create_with_upload(
+        self,
+        auth: UploadTokenAuth,
+        *,
+        length: str | None,
+        defer_length: str | None,
+        metadata: dict[str, str],
+        concat: str | None,
+        checksum: tuple[str, bytes] | None,
+        body: AsyncIterator[bytes],
+        content_length: int | None,
+    ) -> IngestFile:
+        """tus's creation-with-upload: the POST's body is the new file's first chunk. It is one call, so
+        a refused body leaves no file behind (a refused call changes nothing)."""
+        record = self.create(auth, length=length, defer_length=defer_length, metadata=metadata, concat=concat)
+        try:
+            return await self.append(
+                auth, record.id, offset="0", checksum=checksum, body=body, content_length=content_length
+            )
+        except ApiError:
+            self.discard(record.id)
+            raise
+
     def _partial_for_final(self, auth: UploadTokenAuth, file_id: str) -> IngestFile:
         record = self.files.get(file_id)
         if record is None or record.terminated:
@@ -334,11 +350,3 @@ class TusFiles:
 
     def files_of(self, upload_id: str) -> list[IngestFile]:
         return self.files.find({"sdk_upload_id": upload_id})
-
-
-class ClientGone(BadRequest):
-    """The client went away mid-body: without a checksum the bytes received are kept (tus allows it);
-    with one, nothing is. Rendered like any refusal, for a client no longer there to read it, rather
-    than escaping as a server error."""
-
-    default_detail = "The client went away before the body was complete; nothing of it was stored."
