@@ -48,6 +48,7 @@ def _server(region: Region, log_level: str, access_log: bool) -> uvicorn.Server:
         # and a request sent as it closes is reset.
         timeout_keep_alive=75,
         ws="wsproto",
+        http="httptools",
     )
     # After the Config, which (re)configures uvicorn's loggers: request lines carry signed links'
     # tokens in their query strings.

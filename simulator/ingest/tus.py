@@ -31,6 +31,7 @@ from recall_sim.simulator.errors import (
 from recall_sim.simulator.ingest.records import PARTS, IngestFile
 from recall_sim.simulator.ingest.tokens import UploadTokenAuth
 from recall_sim.simulator.records import Repository
+from recall_sim.simulator.store.writeback import start_writeback
 
 __all__ = [
     "CHECKSUM_ALGORITHMS",
@@ -50,6 +51,8 @@ EXPIRY = timedelta(hours=24)
 #: refuse a response head past 16 KiB, so a longer one would make the file unreadable to its own client
 MAX_METADATA = 8 * 1024
 EXPIRE_JOB = "expire_ingest_file"
+#: a PATCH's bytes are handed to the disk in steps this big as they arrive, not all at its fsync
+WRITEBACK_EVERY = 1024 * 1024
 
 
 def parse_metadata(header: str | None) -> dict[str, str]:
@@ -291,6 +294,7 @@ class TusFiles:
     ) -> int:
         hasher = hashlib.new(checksum[0]) if checksum else None
         written = 0
+        handed = 0  # bytes whose writeback has been started
         disconnected = False
         with self.ctx.blobs.open_append(record.blob) as fh:
             try:
@@ -302,6 +306,12 @@ class TusFiles:
                     written += len(chunk)
                     if hasher is not None:
                         hasher.update(chunk)
+                    if written - handed >= WRITEBACK_EVERY:
+                        # The disk starts on these bytes while the next ones arrive; the fsync below
+                        # still comes before the answer.
+                        fh.flush()
+                        start_writeback(fh.fileno(), record.offset + handed, written - handed)
+                        handed = written
             except ClientGone:
                 disconnected = True
             if (
