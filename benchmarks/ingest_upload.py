@@ -184,6 +184,10 @@ def _node(measured: Measured, node: Path, work: Path, source: Path, chunk: int) 
     return run
 
 
+#: leaf frames that only wait for work (py-spy cannot always tell a thread blocked in them is idle)
+WAITING = ("EpollSelector.select (selectors.py", "_worker (thread.py")
+
+
 def _profiled(
     label: str, work: Path, source: Path, chunk: int, env: dict[str, str] | None, top: int = 12
 ) -> None:
@@ -229,6 +233,8 @@ def _profiled(
             continue
         n = int(count)
         frames = [f.split(" (")[0] + " (" + f.split(" (")[-1].split("/")[-1] for f in stack.split(";")]
+        if frames[-1].startswith(WAITING):
+            continue  # a wait py-spy counts as busy: the event loop's select, an idle pool thread
         total += n
         leaves[frames[-1]] += n
         for frame in set(frames):
