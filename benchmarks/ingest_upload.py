@@ -339,7 +339,8 @@ def _measure_all(args: argparse.Namespace, figures: list[Figure]) -> None:
     )
     cpu = ours.cpu_per_gib(mib)
     for other in (nodes, before):
-        if other.seconds:
+        # /proc counts CPU time in clock ticks (10 ms): a small upload may not reach one
+        if other.seconds and cpu > 0 and other.cpu_per_gib(mib) > 0:
             name = "tus's Node server" if other is nodes else f"this server at {args.before}"
             figures.append(Figure("server CPU per GiB", cpu, other.cpu_per_gib(mib), name, "s"))
             print(
