@@ -54,7 +54,7 @@ EXPIRY = timedelta(hours=24)
 MAX_METADATA = 8 * 1024
 EXPIRE_JOB = "expire_ingest_file"
 #: a PATCH's bytes are handed to the disk in steps this big as they arrive, not all at its fsync
-WRITEBACK_EVERY = 1024 * 1024
+WRITEBACK_EVERY = 4 * 1024 * 1024
 
 
 def parse_metadata(header: str | None) -> dict[str, str]:
