@@ -16,7 +16,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,16 +37,19 @@ class ServedProcess:
 
 
 @contextmanager
-def serve_process(*args: str, log: Path | None = None, timeout: float = 60.0) -> Iterator[ServedProcess]:
+def serve_process(
+    *args: str, log: Path | None = None, timeout: float = 60.0, env: Mapping[str, str] | None = None
+) -> Iterator[ServedProcess]:
     """Run `recall-sim serve --port 0 ARGS` until the block ends; its output goes to `log` (a temporary
-    file when None)."""
+    file when None); `env` adds to the environment (a benchmark serves an older tree through
+    `PYTHONPATH`)."""
     with tempfile.TemporaryDirectory(prefix="recall-sim-serve-") as tmp:
         path = log if log is not None else Path(tmp) / "serve.log"
         main = "from recall_sim.scenarios.cli import main; main()"
         cmd = [sys.executable, "-c", main, "serve", "--port", "0", *args]
         with path.open("wb") as out:
             process = subprocess.Popen(
-                cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "COLUMNS": "200"}
+                cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "COLUMNS": "200", **(env or {})}
             )
         try:
             deadline = time.monotonic() + timeout

@@ -32,7 +32,8 @@ from recall_sim.simulator.api.routes import (
     sdk_upload,
     webhooks,
 )
-from recall_sim.simulator.api.routes.ingest import FILES_PATH, TusHeadersMiddleware
+from recall_sim.simulator.api.routes.ingest import FILES_PATH
+from recall_sim.simulator.api.tus_headers import TusHeadersMiddleware
 from recall_sim.simulator.dashboard import router as dashboard
 from recall_sim.simulator.errors import (
     ApiError,
@@ -42,6 +43,7 @@ from recall_sim.simulator.errors import (
     PayloadTooLarge,
     ValidationFailed,
 )
+from recall_sim.simulator.ingest.tus import TUS_VERSION
 from recall_sim.simulator.region import Region
 from recall_sim.simulator.settings import Settings
 from recall_sim.simulator.store import BlobStore, Store
@@ -154,7 +156,7 @@ def create_app(
     for exc_class, handler in handlers.items():
         app.add_exception_handler(exc_class, handler)
     # The last added is outermost: faults act before anything else, as a broken network would.
-    app.add_middleware(TusHeadersMiddleware)
+    app.add_middleware(TusHeadersMiddleware, prefix=FILES_PATH, version=TUS_VERSION)
     app.add_middleware(IdempotencyMiddleware)
     # Outside the Idempotency-Key middleware: a redirect, a 405 or OPTIONS does no work to remember.
     app.add_middleware(DrfMethodsMiddleware)

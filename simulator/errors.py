@@ -3,7 +3,7 @@
     ApiError                      status + JSON body (+ headers); rendered by one handler in app.py
      ├── ValidationFailed         400 field-keyed: {"field": ["message"]} (nested for nested fields)
      ├── BadRequest               400 {"detail": ...} (malformed JSON, a rule broken by the request)
-     │    └── ClientGone          a tus client that went away mid-body
+     │    └── ClientGone          400 (tus: the client left mid-body; rendered for a client gone)
      ├── NotAuthenticated         401 no Authorization header
      ├── AuthenticationFailed     401 unknown key, or a key of another region
      │    ├── InvalidUploadToken  an upload token unknown here (or of another region)
@@ -16,11 +16,12 @@
      │    ├── UploadFinalized     an upload token spent by finalize
      │    └── RecordingNotStarted an upload token no recording was started with
      ├── Gone                     410 (ingest: an upload that expired or was terminated)
+     ├── PreconditionFailed       412 (tus: a request without `Tus-Resumable: 1.0.0`)
      ├── PayloadTooLarge          413
      ├── UnsupportedMediaType     415
      ├── Throttled                429 with Retry-After
-     ├── ServiceUnavailable       503 (control-plane fault rules)
-     └── ChecksumMismatch         460 (tus: a body whose Upload-Checksum does not match)
+     ├── ChecksumMismatch         460 (tus: a body whose Upload-Checksum does not match)
+     └── ServiceUnavailable       503 (control-plane fault rules)
 
 Routes and the backend raise these; nothing else builds an error response.
 
@@ -66,6 +67,7 @@ __all__ = [
     "PayloadTooLarge",
     "PermissionDenied",
     "RecordingNotStarted",
+    "PreconditionFailed",
     "ServiceUnavailable",
     "Throttled",
     "TranscriptionFailed",
@@ -109,6 +111,14 @@ class ValidationFailed(ApiError):
 class BadRequest(ApiError):
     status_code = 400
     default_detail = "Bad request."
+
+
+class ClientGone(BadRequest):
+    """The client went away mid-body: without a checksum the bytes received are kept (tus allows it);
+    with one, nothing is. Rendered like any refusal, for a client no longer there to read it, rather
+    than escaping as a server error."""
+
+    default_detail = "The client went away before the body was complete; nothing of it was stored."
 
 
 class NotAuthenticated(ApiError):
@@ -171,6 +181,14 @@ class Gone(ApiError):
     default_detail = "This upload is no longer available."
 
 
+class PreconditionFailed(ApiError):
+    """tus 1.0 answers a request that does not name the protocol version it speaks with 412 and the
+    `Tus-Version` it does speak (the caller adds that header)."""
+
+    status_code = 412
+    default_detail = "Tus-Resumable 1.0.0 is required."
+
+
 class PayloadTooLarge(ApiError):
     status_code = 413
     default_detail = "Request body too large."
@@ -195,11 +213,6 @@ class Throttled(ApiError):
         )
 
 
-class ServiceUnavailable(ApiError):
-    status_code = 503
-    default_detail = "Service temporarily unavailable, try again later."
-
-
 class ChecksumMismatch(ApiError):
     """tus's own status for a body whose checksum does not match: nothing of it is stored."""
 
@@ -207,12 +220,9 @@ class ChecksumMismatch(ApiError):
     default_detail = "Upload-Checksum does not match the request body; nothing was stored."
 
 
-class ClientGone(BadRequest):
-    """The client went away mid-body: without a checksum the bytes received are kept (tus allows it);
-    with one, nothing is. Rendered like any refusal, for a client no longer there to read it, rather
-    than escaping as a server error."""
-
-    default_detail = "The client went away before the body was complete; nothing of it was stored."
+class ServiceUnavailable(ApiError):
+    status_code = 503
+    default_detail = "Service temporarily unavailable, try again later."
 
 
 # --- failures inside the region, which its callers turn into statuses, answers or messages -------------

@@ -48,6 +48,10 @@ def _server(region: Region, log_level: str, access_log: bool) -> uvicorn.Server:
         # and a request sent as it closes is reset.
         timeout_keep_alive=75,
         ws="wsproto",
+        # httptools, not h11: h11 copies every body chunk in and out of its buffer, most of a tus
+        # upload's CPU (README, "Benchmarks"); tests/simulator/test_served_upgrades.py pins its
+        # handling of upgrade requests.
+        http="httptools",
     )
     # After the Config, which (re)configures uvicorn's loggers: request lines carry signed links'
     # tokens in their query strings.

@@ -8,12 +8,14 @@ trims the file back to that offset on the next touch, so what a HEAD reports is 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hashlib
 import os
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 from recall_sim.simulator.backend.context import Context
@@ -31,13 +33,12 @@ from recall_sim.simulator.ingest.records import PARTS, IngestFile
 from recall_sim.simulator.ingest.tokens import UploadTokenAuth
 from recall_sim.simulator.records import Reader, Repository
 from recall_sim.simulator.store import Collection
+from recall_sim.simulator.store.writeback import start_writeback
 
 __all__ = [
     "CHECKSUM_ALGORITHMS",
     "TUS_EXTENSIONS",
     "TUS_VERSION",
-    "ChecksumMismatch",
-    "ClientGone",
     "TusFiles",
     "parse_checksum",
     "parse_metadata",
@@ -52,6 +53,8 @@ EXPIRY = timedelta(hours=24)
 #: refuse a response head past 16 KiB, so a longer one would make the file unreadable to its own client
 MAX_METADATA = 8 * 1024
 EXPIRE_JOB = "expire_ingest_file"
+#: a PATCH's bytes are handed to the disk in steps this big as they arrive, not all at its fsync
+WRITEBACK_EVERY = 4 * 1024 * 1024
 
 
 def parse_metadata(header: str | None) -> dict[str, str]:
@@ -101,6 +104,29 @@ def file_id_from_url(url: str) -> str:
     except ValueError:  # not a URL (`http://[`): no upload has that id, and the caller says so
         return url.strip()
     return path.rstrip("/").rsplit("/", 1)[-1]
+
+
+class _Sink:
+    """Where a PATCH's bytes go, one step at a time: appended to the file, fed to the checksum, and their
+    writeback started, so that the fsync before the answer has only the tail left to wait for."""
+
+    def __init__(self, fh: BinaryIO, hasher: Any, start: int) -> None:
+        self.fh = fh
+        self.hasher = hasher
+        self.start = start
+        self.stored = 0
+
+    def store(self, chunks: list[bytes]) -> None:
+        size = 0
+        for chunk in chunks:
+            self.fh.write(chunk)
+            if self.hasher is not None:
+                self.hasher.update(chunk)
+            size += len(chunk)
+        if size:
+            self.fh.flush()
+            start_writeback(self.fh.fileno(), self.start + self.stored, size)
+            self.stored += size
 
 
 class TusFiles:
@@ -202,6 +228,29 @@ class TusFiles:
             self._files.put(record)
         return record
 
+    async def create_with_upload(
+        self,
+        auth: UploadTokenAuth,
+        *,
+        length: str | None,
+        defer_length: str | None,
+        metadata: dict[str, str],
+        concat: str | None,
+        checksum: tuple[str, bytes] | None,
+        body: AsyncIterator[bytes],
+        content_length: int | None,
+    ) -> IngestFile:
+        """tus's creation-with-upload: the POST's body is the new file's first chunk. It is one call, so
+        a refused body leaves no file behind (a refused call changes nothing)."""
+        record = self.create(auth, length=length, defer_length=defer_length, metadata=metadata, concat=concat)
+        try:
+            return await self.append(
+                auth, record.id, offset="0", checksum=checksum, body=body, content_length=content_length
+            )
+        except ApiError:
+            self.discard(record.id)
+            raise
+
     def _partial_for_final(self, auth: UploadTokenAuth, file_id: str) -> IngestFile:
         record = self.files.get(file_id)
         if record is None or record.terminated:
@@ -269,32 +318,51 @@ class TusFiles:
     async def _write(
         self, record: IngestFile, checksum: tuple[str, bytes] | None, body: AsyncIterator[bytes]
     ) -> int:
+        """Stream the body to the file. The bytes go to disk (written, hashed, their writeback started)
+        in steps of `WRITEBACK_EVERY`, each step while the next one arrives: a served region does a step
+        in a worker thread (`Context.offload`), which hashes and writes without the interpreter's lock,
+        so the socket is read meanwhile; on virtual time each step runs in place."""
         hasher = hashlib.new(checksum[0]) if checksum else None
         written = 0
         disconnected = False
         with self.ctx.blobs.open_append(record.blob) as fh:
+            sink = _Sink(fh, hasher, record.offset)
+            storing: asyncio.Future[None] | None = None
+            step: list[bytes] = []
+            step_size = 0
             try:
-                async for chunk in body:
-                    if record.offset + written + len(chunk) > record.length:
-                        fh.truncate(record.offset)
-                        raise PayloadTooLarge("The request body goes past Upload-Length.")
-                    fh.write(chunk)
-                    written += len(chunk)
-                    if hasher is not None:
-                        hasher.update(chunk)
-            except ClientGone:
-                disconnected = True
+                try:
+                    async for chunk in body:
+                        if record.offset + written + len(chunk) > record.length:
+                            raise PayloadTooLarge("The request body goes past Upload-Length.")
+                        step.append(chunk)
+                        step_size += len(chunk)
+                        written += len(chunk)
+                        if step_size >= WRITEBACK_EVERY:
+                            if storing is not None:
+                                await storing
+                            storing = asyncio.ensure_future(self.ctx.offload(sink.store, step))
+                            step, step_size = [], 0
+                except ClientGone:
+                    disconnected = True
+                finally:
+                    if storing is not None:
+                        await storing  # no thread may write once this PATCH is over
+                sink.store(step)
+            except PayloadTooLarge:
+                fh.truncate(record.offset)
+                raise
             if (
                 checksum is not None
-                and hasher is not None
-                and (disconnected or hasher.digest() != checksum[1])
+                and sink.hasher is not None
+                and (disconnected or sink.hasher.digest() != checksum[1])
             ):
                 fh.truncate(record.offset)
                 if disconnected:
                     raise ClientGone()
                 raise ChecksumMismatch()
             fh.flush()
-            os.fsync(fh.fileno())
+            await self.ctx.offload(os.fsync, fh.fileno())
         return written
 
     # -- termination and expiry --------------------------------------------------------------------

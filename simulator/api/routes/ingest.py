@@ -7,7 +7,7 @@ credential: `Authorization: UploadToken <token>`.
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator
 from email.utils import format_datetime
 from typing import Any
 
@@ -18,7 +18,7 @@ from recall_sim.simulator.api.bodies import StrictJSONRoute
 from recall_sim.simulator.api.deps import base_url, get_region, links
 from recall_sim.simulator.api.responses import errors_doc
 from recall_sim.simulator.api.routes.recording import render_for
-from recall_sim.simulator.errors import ApiError, UnsupportedMediaType
+from recall_sim.simulator.errors import ClientGone, PreconditionFailed, UnsupportedMediaType
 from recall_sim.simulator.ingest.records import IngestFile
 from recall_sim.simulator.ingest.session import EndRecording, FinalizeManifest, StartRecording
 from recall_sim.simulator.ingest.tokens import UploadTokenAuth
@@ -26,24 +26,18 @@ from recall_sim.simulator.ingest.tus import (
     CHECKSUM_ALGORITHMS,
     TUS_EXTENSIONS,
     TUS_VERSION,
-    ClientGone,
     parse_checksum,
     parse_metadata,
 )
 from recall_sim.simulator.region import Region
 from recall_sim.simulator.render import Links
 
-__all__ = ["FILES_PATH", "TusHeadersMiddleware", "router"]
+__all__ = ["FILES_PATH", "router"]
 
 router = APIRouter(route_class=StrictJSONRoute, prefix="/ingest/v1", tags=["ingest"])
 
 FILES_PATH = "/ingest/v1/files/"
 REALTIME_PATH = "/ingest/v1/realtime"
-
-
-class PreconditionFailed(ApiError):
-    status_code = 412
-    default_detail = "Tus-Resumable 1.0.0 is required."
 
 
 #: tus requests must name the protocol version (checked by `tus_request`, declared here)
@@ -235,27 +229,26 @@ async def tus_create(
     if with_body:  # creation-with-upload: the POST body is the first chunk; refuse it before creating
         _check_patch_content_type(request)
         checksum = parse_checksum(upload_checksum)
-    record = region.tus.create(
-        auth,
-        length=upload_length,
-        defer_length=upload_defer_length,
-        metadata=parse_metadata(upload_metadata),
-        concat=upload_concat,
-    )
+    metadata = parse_metadata(upload_metadata)
     if with_body:
-        try:
-            record = await region.tus.append(
-                auth,
-                record.id,
-                offset="0",
-                checksum=checksum,
-                body=_body_stream(request),
-                content_length=_content_length(request),
-            )
-        except ApiError:
-            # One call: refused, it leaves no file behind (a refused call changes nothing).
-            region.tus.discard(record.id)
-            raise
+        record = await region.tus.create_with_upload(
+            auth,
+            length=upload_length,
+            defer_length=upload_defer_length,
+            metadata=metadata,
+            concat=upload_concat,
+            checksum=checksum,
+            body=_body_stream(request),
+            content_length=_content_length(request),
+        )
+    else:
+        record = region.tus.create(
+            auth,
+            length=upload_length,
+            defer_length=upload_defer_length,
+            metadata=metadata,
+            concat=upload_concat,
+        )
     headers = _file_headers(record, region)
     headers["Location"] = _files_url(request, region) + record.id
     return Response(status_code=201, headers=headers)
@@ -323,34 +316,3 @@ async def tus_delete(
     region.upload_tokens.for_upload(auth)
     region.tus.terminate(auth, file_id)
     return Response(status_code=204)
-
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-ASGIApp = Callable[
-    [Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]
-]
-
-
-class TusHeadersMiddleware:
-    """Every response under the tus endpoint says which protocol version it speaks, errors included."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(
-        self,
-        scope: Scope,
-        receive: Callable[[], Awaitable[Message]],
-        send: Callable[[Message], Awaitable[None]],
-    ) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(FILES_PATH):
-            await self.app(scope, receive, send)
-            return
-
-        async def with_header(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), (b"tus-resumable", TUS_VERSION.encode())]
-            await send(message)
-
-        await self.app(scope, receive, with_header)
