@@ -11,7 +11,6 @@ import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
-
 if TYPE_CHECKING:
     from recall_sim.simulator.region import Region
 

@@ -14,11 +14,11 @@ from datetime import datetime
 from typing import Any
 
 from recall_sim.seams import VirtualClock, isoformat
-from recall_sim.simulator.faults import FaultRule, FaultRuleCreate
 from recall_sim.simulator.control_plane.realtime_calls import RealtimeCalls
 from recall_sim.simulator.control_plane.record_reads import RecordReads
 from recall_sim.simulator.control_plane.shapes import WorkspaceCreate, WorkspaceOut, WorkspaceUpdate
 from recall_sim.simulator.control_plane.webhook_calls import WebhookCalls
+from recall_sim.simulator.faults import FaultRule, FaultRuleCreate
 from recall_sim.simulator.records import ApiKey, Workspace
 from recall_sim.simulator.region import Region
 from recall_sim.simulator.store import COLLECTIONS

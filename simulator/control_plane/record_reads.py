@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from recall_sim.simulator.backend.events import DomainEvent
 from recall_sim.simulator.errors import NotFound
-from recall_sim.simulator.records import Artifact, RecordingRecord, Repository, SdkUploadRecord, UploadToken
+from recall_sim.simulator.records import Artifact, Reader, RecordingRecord, SdkUploadRecord, UploadToken
+from recall_sim.simulator.store import Collection
 
 if TYPE_CHECKING:
     from recall_sim.simulator.region import Region
@@ -39,7 +40,7 @@ class RecordReads:
 
     def upload_token(self, token: str) -> UploadToken | None:
         """The upload token an sdk upload was made with (None once it is gone)."""
-        return self.region.sdk_uploads.tokens.get(token)
+        return self.region.sdk_uploads.tokens.tokens.get(token)
 
     def recordings(self) -> list[RecordingRecord]:
         """Every recording, oldest first."""
@@ -57,7 +58,7 @@ class RecordReads:
 
     def events(self) -> list[DomainEvent]:
         """Every status change the region recorded, oldest first (what webhooks are made from)."""
-        return Repository(self.region.store, "events", DomainEvent).find()
+        return Reader(self.region.store, Collection.EVENTS, DomainEvent).find()
 
     def artifact_json(self, artifact: Artifact, part: str) -> Any:
         """A done artifact's stored JSON part (`download`, `speaker_timeline`, ...); None if it has none."""

@@ -15,7 +15,6 @@ from recall_sim.simulator.control_plane import ControlPlane
 from recall_sim.simulator.errors import NotFound
 from recall_sim.simulator.records import Artifact, RecordingRecord, SdkUploadRecord, UploadToken
 from recall_sim.simulator.render import Links
-from recall_sim.simulator.store import Collection
 from recall_sim.simulator.webhooks.models import Attempt
 
 __all__ = [

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from recall_sim.simulator.backend.context import Context
 from recall_sim.simulator.errors import (
+    ApiError,
     BadRequest,
     ChecksumMismatch,
     ClientGone,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from recall_sim.simulator.control import ControlPlane, WorkspaceCreate
+from recall_sim.simulator.control_plane import ControlPlane, WorkspaceCreate
 from tests.support import Sim
 
 

@@ -12,7 +12,6 @@ from recall_sim.scenarios.sample_media import events_part, make_mp4
 from recall_sim.seams import VirtualClock
 from recall_sim.simulator.control_plane import EndpointCreate, WorkspaceCreate
 from recall_sim.simulator.records import Quirks
-from recall_sim.simulator.control_plane import EndpointCreate
 from recall_sim.simulator.webhooks import verify
 from tests.simulator.ingest.helpers import create_upload, record_and_upload
 from tests.simulator.webhooks.support import validate

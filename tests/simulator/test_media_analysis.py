@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from recall_sim.scenarios.sample_media import make_mp3, make_mp4, media_duration, utterance
 from recall_sim.simulator.processing.containers import MediaRejected, inspect_container
 from recall_sim.simulator.processing.media import analyse_media
 from recall_sim.simulator.processing.speech import read_speech_track
-from tests.media import make_mp3, make_mp4, media_duration, utterance
 
 SPEECH = [
     utterance(1, "Ada", [("first", 0.2, 0.6), ("hello", 0.7, 1.1)], is_host=True),

@@ -30,8 +30,7 @@ import pytest
 from recall_sim.scenarios.receiver import WebhookReceiver
 from recall_sim.scenarios.sample_media import make_mp4
 from recall_sim.seams import VirtualClock
-from recall_sim.simulator.control_plane import WorkspaceCreate
-from recall_sim.simulator.control_plane import EndpointCreate
+from recall_sim.simulator.control_plane import EndpointCreate, WorkspaceCreate
 from tests.simulator.ingest.helpers import record_and_upload
 from tests.simulator.transcription.helpers import record_meeting
 from tests.support import Sim, make_sim

@@ -16,7 +16,6 @@ from recall_sim.simulator.api.responses import errors_doc
 from recall_sim.simulator.backend.recordings import RecordingFilters, check_status_code
 from recall_sim.simulator.errors import ValidationFailed
 from recall_sim.simulator.records import RecordingRecord as RecordingRecord
-from recall_sim.simulator.records import Workspace
 from recall_sim.simulator.region import Region
 from recall_sim.simulator.render import Links, render_artifact, render_recording
 from recall_sim.simulator.schemas.common import Page

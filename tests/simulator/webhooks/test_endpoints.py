@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from recall_sim.scenarios.receiver import WebhookReceiver
-from recall_sim.simulator.control_plane import WorkspaceCreate
+from recall_sim.simulator.control_plane import EndpointCreate, EndpointUpdate, WorkspaceCreate
 from recall_sim.simulator.errors import ValidationFailed
-from recall_sim.simulator.control_plane import EndpointCreate, EndpointUpdate
 from recall_sim.simulator.webhooks import WebhookVerificationError, verify
 from tests.simulator.webhooks.support import LIFECYCLE, emit, emit_lifecycle, new_upload
 from tests.support import Sim
