@@ -23,11 +23,9 @@ async def test_missing_header_and_unknown_key_get_recall_bodies(sim: Sim) -> Non
 
 
 async def test_a_key_of_another_region_is_an_invalid_token(sim: Sim) -> None:
-    other = sim.control.create_workspace(
-        __import__("recall_sim.simulator.control", fromlist=["WorkspaceCreate"]).WorkspaceCreate(
-            region="eu-central-1"
-        )
-    )
+    from recall_sim.simulator.control_plane import WorkspaceCreate
+
+    other = sim.control.create_workspace(WorkspaceCreate(region="eu-central-1"))
     response = await sim.client(other.api_keys[0]).get("/api/v1/sdk_upload/")
     assert (response.status_code, response.json()) == (401, {"detail": "Invalid token."})
 
