@@ -2,7 +2,10 @@
 
 With `--json` the script's table and progress lines go to standard error and standard output carries only
 
-    {"figures": [{"name", "ours", "baseline", "baseline_name", "ratio", "unit"}], "machine": {...}}
+    {"figures": [{"name", "ours", "baseline", "baseline_name", "ratio", "unit"}], "machine": {...},
+     "command": "python benchmarks/NAME.py ARGS"}
+
+`benchmarks/readme_table.py` turns such objects into the README's table.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Figure", "add_json_flag", "figures_reported", "machine"]
+__all__ = ["Figure", "add_json_flag", "command", "figures_reported", "machine"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,13 @@ def machine() -> dict[str, object]:
     }
 
 
+def command() -> str:
+    """The command that ran this script, as the README would give it (without `--json`)."""
+    script = Path(sys.argv[0])
+    shown = f"benchmarks/{script.name}" if script.parent.name == "benchmarks" else str(script)
+    return " ".join(["python", shown, *(a for a in sys.argv[1:] if a != "--json")])
+
+
 def add_json_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json", action="store_true", help="print the figures as one JSON object (the table goes to stderr)"
@@ -76,5 +86,6 @@ def figures_reported(as_json: bool) -> Iterator[list[Figure]]:
         return
     with contextlib.redirect_stdout(sys.stderr):
         yield figures
-    json.dump({"figures": [f.as_json() for f in figures], "machine": machine()}, sys.stdout)
+    report = {"figures": [f.as_json() for f in figures], "machine": machine(), "command": command()}
+    json.dump(report, sys.stdout)
     sys.stdout.write("\n")

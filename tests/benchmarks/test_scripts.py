@@ -76,6 +76,7 @@ def test_the_benchmark_runs_and_prints_its_ratio(name: str, tmp_path: Path) -> N
     report = json.loads(done.stdout)
     assert report["machine"]["cores"] >= 1
     assert report["figures"], report
+    assert report["command"] == " ".join(["python", f"benchmarks/{name}.py", *args]), report["command"]
     for figure in report["figures"]:
         assert set(figure) == {"name", "ours", "baseline", "baseline_name", "ratio", "unit"}, figure
         assert figure["ours"] > 0, figure
@@ -84,3 +85,45 @@ def test_the_benchmark_runs_and_prints_its_ratio(name: str, tmp_path: Path) -> N
     if name == "ingest_upload" and shutil.which("npm"):
         baselines = {figure["baseline_name"] for figure in report["figures"]}
         assert "@tus/server + @tus/file-store" in baselines, baselines
+
+
+def test_the_readme_table_is_made_from_the_scripts_json(tmp_path: Path) -> None:
+    report = {
+        "figures": [
+            {
+                "name": "deliveries/s",
+                "ours": 146.2,
+                "baseline": 154.0,
+                "baseline_name": "unsigned POSTs",
+                "ratio": 0.949,
+                "unit": "",
+            },
+            {
+                "name": "CPU per delivery",
+                "ours": 3.32,
+                "baseline": None,
+                "baseline_name": None,
+                "ratio": None,
+                "unit": "ms",
+            },
+        ],
+        "machine": {"cores": 2, "memory_gib": 23.5, "load_average": [1.2, 1.0, 0.9]},
+        "command": "python benchmarks/webhook_delivery.py --runs 5",
+    }
+    (tmp_path / "webhooks.json").write_text(json.dumps(report))
+    (tmp_path / "broken.json").write_text("Traceback (most recent call last):")
+    script = str(ROOT / "benchmarks" / "readme_table.py")
+    done = subprocess.run(
+        [sys.executable, script, str(tmp_path / "webhooks.json")], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[2:] == [
+        "| deliveries/s | 146 | unsigned POSTs: 154 | 0.949 | 2 cores, 23.5 GiB, load 1.2 "
+        "| `python benchmarks/webhook_delivery.py --runs 5` |",
+        "| CPU per delivery, ms | 3.32 | — | — | 2 cores, 23.5 GiB, load 1.2 | the same |",
+    ]
+    refused = subprocess.run(
+        [sys.executable, script, str(tmp_path / "broken.json")], capture_output=True, text=True, check=False
+    )
+    assert refused.returncode == 2
+    assert "broken.json: not a benchmark's --json output" in refused.stderr
