@@ -38,10 +38,10 @@ __all__ = [
 #: the seed of a region when neither a marker nor `--recall-seed` names one
 DEFAULT_SEED = 1
 
-ProfileName = Literal["seed", "current"]
+ApiProfile = Literal["seed", "current"]
 RegionName = Literal["us-east-1", "us-west-2", "eu-central-1", "ap-northeast-1"]
 DelayName = Literal["instant", "realistic"]
-UploadModeName = Literal["seed", "current"]
+UploadMode = Literal["seed", "current"]
 MediaName = Literal["tiny", "standard"]
 SignatureTimeName = Literal["region", "real"]
 
@@ -51,7 +51,7 @@ class Defaults:
     """What the command line says for every region and scenario: `--recall-seed`, `--recall-profile`."""
 
     seed: int | None = None
-    profile: ProfileName | None = None
+    profile: ApiProfile | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,7 +61,7 @@ class RegionOptions:
     #: every random stream of the region (ids, keys, secrets, jitter) derives from it
     seed: int | None = None
     #: the API generation of the start-up workspace: `seed` (late 2024) or `current` (2026)
-    profile: ProfileName | None = None
+    profile: ApiProfile | None = None
     region: RegionName = "us-east-1"
     #: `instant` status steps, or `realistic` processing times (seconds plus a quarter of the media)
     delays: DelayName = "instant"
@@ -100,7 +100,7 @@ class RecorderOptions:
     #: a meeting the recorder ships (`standup`, `one-on-one`, `huddle`) or a script file; None: no meeting
     meeting: str | None = "standup"
     #: `seed`: upload after `upload_recording`; `current`: upload segments during the recording
-    upload_mode: UploadModeName = "seed"
+    upload_mode: UploadMode = "seed"
     #: `tiny` media for tests, `standard` for demos
     media: MediaName = "tiny"
     #: record the meeting as desktop audio (`prepare_desktop_audio_recording`) instead of a window
@@ -122,7 +122,7 @@ class ScenarioOptions:
     """`@pytest.mark.recall_scenario(...)`: seed and profile for every scenario the test runs."""
 
     seed: int | None = None
-    profile: ProfileName | None = None
+    profile: ApiProfile | None = None
 
 
 Options = TypeVar("Options")

@@ -16,7 +16,7 @@ import dataclasses
 
 from recall_sim.scenarios.model import Scenario
 from recall_sim.scenarios.named import load
-from recall_sim.scenarios.options import Defaults, ProfileName, ScenarioOptions
+from recall_sim.scenarios.options import ApiProfile, Defaults, ScenarioOptions
 from recall_sim.scenarios.replay import assert_holds
 from recall_sim.scenarios.runner import Run, run_scenario
 
@@ -33,7 +33,7 @@ class ScenarioRuns:
         self.runs: list[Run] = []
 
     def scenario(
-        self, name_or_scenario: str | Scenario, *, seed: int | None = None, profile: ProfileName | None = None
+        self, name_or_scenario: str | Scenario, *, seed: int | None = None, profile: ApiProfile | None = None
     ) -> Scenario:
         """The scenario as it will run: loaded by name or path, with the seed and profile chosen."""
         scenario = load(name_or_scenario) if isinstance(name_or_scenario, str) else name_or_scenario
@@ -57,7 +57,7 @@ class ScenarioRuns:
         )
 
     def run(
-        self, name_or_scenario: str | Scenario, *, seed: int | None = None, profile: ProfileName | None = None
+        self, name_or_scenario: str | Scenario, *, seed: int | None = None, profile: ApiProfile | None = None
     ) -> Run:
         """Run the scenario to its end and return what happened (scenarios.runner.Run)."""
         self._outside_a_loop()
@@ -66,7 +66,7 @@ class ScenarioRuns:
         return run
 
     def check(
-        self, name_or_scenario: str | Scenario, *, seed: int | None = None, profile: ProfileName | None = None
+        self, name_or_scenario: str | Scenario, *, seed: int | None = None, profile: ApiProfile | None = None
     ) -> Run:
         """Run the scenario and check every invariant; on a violation raise scenarios.replay.
         ScenarioFailed, which names the violations and the command that replays the saved scenario."""
