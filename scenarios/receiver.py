@@ -402,6 +402,12 @@ async def _whole_body(receive: Receive) -> bytes | None:
 async def _answer(
     send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]] | None = None
 ) -> None:
+    if status in (204, 304):
+        # These statuses carry no body (RFC 9110): bytes sent after one would be read by a kept-alive
+        # client as the start of the next response.
+        await send({"type": "http.response.start", "status": status, "headers": headers or []})
+        await send({"type": "http.response.body", "body": b""})
+        return
     fields = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": fields + (headers or [])})
     await send({"type": "http.response.body", "body": body})

@@ -119,11 +119,12 @@ class RecallServed:
 
 
 @contextlib.contextmanager
-def serve_app(app: Any) -> Iterator[str]:
-    """`app` on a free port of 127.0.0.1, served by uvicorn on a background thread; yields its URL."""
+def serve_app(app: Any, *, http: str = "auto") -> Iterator[str]:
+    """`app` on a free port of 127.0.0.1, served by uvicorn on a background thread; yields its URL.
+    `http` is uvicorn's parser: "auto" (httptools when installed), "h11" or "httptools"."""
     sock = bind_socket("127.0.0.1", 0)
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", http=http))
     thread = threading.Thread(
         target=lambda: asyncio.run(server.serve(sockets=[sock])),
         name=f"recall-sim-receiver:{port}",

@@ -158,3 +158,17 @@ def test_requests_without_a_message_id_are_each_a_message() -> None:
         )
     assert [b["name"] for b in receiver.bodies()] == ["Ada", "Ada", "Bob"]
     assert receiver.duplicates() == 0
+
+
+@pytest.mark.served
+@pytest.mark.parametrize("http", ["h11", "httptools"])
+def test_a_204_receiver_answers_without_a_body_on_a_kept_alive_connection(http: str) -> None:
+    """A 204 carries no body: one sent anyway would reach a kept-alive client as the start of its next
+    response (httptools passes it to the socket as it is)."""
+    from recall_sim.scenarios.served import serve_app
+
+    receiver = WebhookReceiver(path="/hook", status=204)
+    with serve_app(receiver, http=http) as url, httpx.Client(base_url=url) as client:
+        answers = [client.post("/hook", json={"event": "recording.done", "n": n}) for n in range(3)]
+    assert [(a.status_code, a.content) for a in answers] == [(204, b"")] * 3
+    assert len(receiver.deliveries) == 3
