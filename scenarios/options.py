@@ -14,15 +14,26 @@ says.
 
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import difflib
 import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, Self, TypeVar, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, TypeVar, get_args, get_origin
 
 import pytest
+
+# The recorder's types name what the recorder's options take; they are looked up when a recorder
+# marker is checked, so that reading another fixture's options loads nothing of the recorder.
+if TYPE_CHECKING:
+    import httpx
+
+    from recall_sim.recorder.desktop import AudioDevice, Permission
+    from recall_sim.recorder.media.profiles import MediaProfile
+    from recall_sim.recorder.meeting import MeetingScript
+    from recall_sim.recorder.retry import RetryPolicy
 
 __all__ = [
     "DEFAULT_SEED",
@@ -97,14 +108,49 @@ class ServedOptions(RegionOptions):
 class RecorderOptions:
     """`@pytest.mark.recall_recorder(...)`: the simulated desktop and the SDK's configuration."""
 
-    #: a meeting the recorder ships (`standup`, `one-on-one`, `huddle`) or a script file; None: no meeting
-    meeting: str | None = "standup"
+    #: a meeting the recorder ships (`standup`, `one-on-one`, `huddle`), a script file or a
+    #: recorder.meeting.MeetingScript; None: no meeting
+    meeting: str | MeetingScript | None = "standup"
+    #: several meetings (names, files or MeetingScripts), each in its own window, in place of `meeting`
+    meetings: tuple[str | MeetingScript, ...] | None = None
     #: `seed`: upload after `upload_recording`; `current`: upload segments during the recording
     upload_mode: UploadMode = "seed"
-    #: `tiny` media for tests, `standard` for demos
-    media: MediaName = "tiny"
+    #: `tiny` media for tests, `standard` for demos, or a recorder.media.MediaProfile of your own
+    media: MediaName | MediaProfile = "tiny"
     #: record the meeting as desktop audio (`prepare_desktop_audio_recording`) instead of a window
     desktop_audio: bool = False
+    #: how the SDK retries calls to the region (recorder.retry.RetryPolicy); None: the SDK's default
+    retry: RetryPolicy | None = None
+    #: what carries the SDK's HTTP calls: an httpx transport, or a function that is given the region's
+    #: own transport and returns one wrapping it (to drop or delay requests); None: the region's
+    transport: (
+        httpx.AsyncBaseTransport | Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None
+    ) = None
+    #: the permissions the desktop has granted at the start; None: all of them
+    granted: tuple[Permission, ...] | None = None
+    #: whether the desktop grants a permission the SDK asks for (`request_permission`)
+    grant_on_request: bool = True
+    #: the desktop's audio devices (recorder.desktop.AudioDevice); None: a built-in microphone and speakers
+    devices: tuple[AudioDevice, ...] | None = None
+
+    @staticmethod
+    def type_names() -> dict[str, Any]:
+        """The recorder's types the annotations above name, imported when a marker is checked."""
+        import httpx
+
+        from recall_sim.recorder.desktop import AudioDevice, Permission
+        from recall_sim.recorder.media.profiles import MediaProfile
+        from recall_sim.recorder.meeting import MeetingScript
+        from recall_sim.recorder.retry import RetryPolicy
+
+        return {
+            "httpx": httpx,
+            "AudioDevice": AudioDevice,
+            "Permission": Permission,
+            "MediaProfile": MediaProfile,
+            "MeetingScript": MeetingScript,
+            "RetryPolicy": RetryPolicy,
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -145,6 +191,8 @@ def _accepts(kind: Any, value: Any) -> bool:
         return any(_accepts(arg, value) for arg in get_args(kind))
     if kind is type(None):
         return value is None
+    if origin is collections.abc.Callable:
+        return callable(value) and not isinstance(value, type)
     if origin is tuple:
         item = get_args(kind)[0]
         return isinstance(value, tuple | list) and all(_accepts(item, v) for v in value)
@@ -164,13 +212,16 @@ def _describe(kind: Any) -> str:
         return " or ".join(_describe(a) for a in get_args(kind))
     if kind is type(None):
         return "None"
+    if origin is collections.abc.Callable:
+        return "a function"
     if origin is tuple:
         return f"a list of {_describe(get_args(kind)[0])}"
     return f"a {getattr(kind, '__name__', kind)}"
 
 
 def _problem(name: str, cls: type[Any], kwargs: dict[str, Any]) -> str | None:
-    hints = typing.get_type_hints(cls)
+    names = getattr(cls, "type_names", None)
+    hints = typing.get_type_hints(cls, localns=names() if names is not None else None)
     known = [f.name for f in dataclasses.fields(cls)]
     for key, value in kwargs.items():
         if key not in known:
@@ -192,6 +243,6 @@ def options_for(node: Marked, name: str, cls: type[Options]) -> Options:
     problem = _problem(name, cls, merged)
     if problem is not None:
         pytest.fail(problem, pytrace=False)
-    if "filter_types" in merged and merged["filter_types"] is not None:
-        merged["filter_types"] = tuple(merged["filter_types"])
+    # options that take several values are tuples, whichever sequence the marker gave
+    merged = {key: tuple(value) if isinstance(value, list) else value for key, value in merged.items()}
     return cls(**merged)

@@ -371,6 +371,8 @@ import httpx
 import pytest
 from svix.webhooks import Webhook, WebhookVerificationError
 
+from recall_sim.recorder.media import STANDARD
+from recall_sim.recorder.meeting import MeetingScript
 from recall_sim.simulator import Region, Settings
 from recall_sim.simulator.webhooks import verify
 
@@ -429,6 +431,25 @@ class PartnerHandler:
             status = 400
         await send({"type": "http.response.start", "status": status, "headers": []})
         await send({"type": "http.response.body", "body": b""})
+
+
+class FailsFirst(httpx.AsyncBaseTransport):
+    """A network that drops the SDK's first `n` upload requests, then carries them to the region."""
+
+    def __init__(self, n, inner):
+        self.n, self.inner = n, inner
+
+    async def handle_async_request(self, request):
+        if self.n > 0 and request.url.path.startswith("/ingest/v1/files"):
+            self.n -= 1
+            raise httpx.ConnectError("dropped on purpose", request=request)
+        return await self.inner.handle_async_request(request)
+
+
+async def permission_statuses(recall_recorder):
+    await recall_recorder.init(acquire_permissions_on_startup=["screen-capture", "microphone"])
+    await recall_recorder.sdk.settle()
+    return [(p["permission"], p["status"]) for p in recall_recorder.of("permission-status")]
 
 
 async def recorded(recall_region, recall_recorder, recall_webhooks):
@@ -713,6 +734,40 @@ async def test_none(recall_recorder):
 
 async def test_without(recall_recorder):
     assert await detected(recall_recorder) == ["zoom"]
+
+
+@pytest.mark.recall_recorder(meeting=MeetingScript(platform="teams", duration=30.0))
+async def test_a_script(recall_recorder):
+    assert await detected(recall_recorder) == ["teams"]
+""",
+    ("recall_recorder", "meetings"): """
+import asyncio
+
+
+async def detected(recall_recorder):
+    await recall_recorder.init()
+    await asyncio.sleep(5)
+    return [d["window"]["platform"] for d in recall_recorder.of("meeting-detected")]
+
+
+@pytest.mark.recall_recorder(meetings=["huddle", MeetingScript(platform="teams", duration=30.0)])
+async def test_with(recall_recorder):
+    assert await detected(recall_recorder) == ["slack", "teams"]
+    assert len(set(recall_recorder.window_ids())) == 2
+
+
+@pytest.mark.recall_recorder(meetings=[])
+async def test_none(recall_recorder):
+    assert await detected(recall_recorder) == []
+
+
+async def test_without(recall_recorder):
+    assert await detected(recall_recorder) == ["zoom"]
+
+
+@pytest.mark.recall_recorder(meetings=["huddle", "standup"], desktop_audio=True)
+def test_desktop_audio_plays_one(recall_recorder):
+    pass
 """,
     ("recall_recorder", "upload_mode"): """
 @pytest.mark.recall_recorder(upload_mode="current", meeting="short.json")
@@ -746,6 +801,11 @@ async def test_with(recall_region, recall_recorder, recall_webhooks):
 @pytest.mark.recall_recorder(meeting="short.json")
 async def test_without(recall_region, recall_recorder, recall_webhooks):
     assert await video_width(recall_region, recall_recorder, recall_webhooks) == 96
+
+
+@pytest.mark.recall_recorder(media=STANDARD, meeting="short.json")
+async def test_a_profile(recall_region, recall_recorder, recall_webhooks):
+    assert await video_width(recall_region, recall_recorder, recall_webhooks) == 640
 """,
     ("recall_recorder", "desktop_audio"): """
 @pytest.mark.recall_recorder(desktop_audio=True, meeting="short.json")
@@ -768,6 +828,83 @@ async def test_without(recall_region, recall_recorder, recall_webhooks):
 @pytest.mark.recall_recorder(desktop_audio=True, meeting=None)
 def test_needs_a_meeting(recall_recorder):
     pass
+""",
+    ("recall_recorder", "transport"): """
+@pytest.mark.recall_recorder(meeting="short.json", transport=lambda region: FailsFirst(2, region))
+async def test_with(recall_region, recall_recorder, recall_webhooks):
+    recording = await recorded(recall_region, recall_recorder, recall_webhooks)
+    assert recall_recorder.of("network-status") == [{"status": "disconnected"}, {"status": "reconnected"}]
+    assert recording["status"]["code"] == "done"
+
+
+@pytest.mark.recall_recorder(meeting="short.json")
+async def test_without(recall_region, recall_recorder, recall_webhooks):
+    await recorded(recall_region, recall_recorder, recall_webhooks)
+    assert recall_recorder.of("network-status") == []
+""",
+    ("recall_recorder", "retry"): """
+from recall_sim.recorder.retry import RetryPolicy
+
+
+async def outage(recall_region, recall_recorder, recall_webhooks):
+    await recorded(recall_region, recall_recorder, recall_webhooks)
+    down, up = recall_recorder.at("network-status")
+    return up - down
+
+
+@pytest.mark.recall_recorder(
+    meeting="short.json",
+    transport=lambda region: FailsFirst(3, region),
+    retry=RetryPolicy(initial=10, multiplier=1, jitter=0),
+)
+async def test_with(recall_region, recall_recorder, recall_webhooks):
+    assert await outage(recall_region, recall_recorder, recall_webhooks) == 30
+
+
+@pytest.mark.recall_recorder(meeting="short.json", transport=lambda region: FailsFirst(3, region))
+async def test_without(recall_region, recall_recorder, recall_webhooks):
+    assert await outage(recall_region, recall_recorder, recall_webhooks) < 10  # 1 + 2 + 4 s, jittered
+""",
+    ("recall_recorder", "granted"): """
+PERMISSIONS = ["accessibility", "screen-capture", "microphone", "system-audio"]
+
+
+@pytest.mark.recall_recorder(meeting=None, granted=["microphone"])
+def test_with(recall_recorder):
+    assert [p for p in PERMISSIONS if recall_recorder.desktop.has_permission(p)] == ["microphone"]
+
+
+def test_without(recall_recorder):
+    assert [p for p in PERMISSIONS if recall_recorder.desktop.has_permission(p)] == PERMISSIONS
+""",
+    ("recall_recorder", "grant_on_request"): """
+@pytest.mark.recall_recorder(meeting=None, granted=[], grant_on_request=False)
+async def test_with(recall_recorder):
+    statuses = await permission_statuses(recall_recorder)
+    assert statuses == [("screen-capture", "denied"), ("microphone", "denied")]
+
+
+@pytest.mark.recall_recorder(meeting=None, granted=[])
+async def test_without(recall_recorder):
+    statuses = await permission_statuses(recall_recorder)
+    assert statuses == [("screen-capture", "granted"), ("microphone", "granted")]
+""",
+    ("recall_recorder", "devices"): """
+from recall_sim.recorder.desktop import AudioDevice
+
+
+async def device_ids(recall_recorder):
+    await recall_recorder.init()
+    return [d["id"] for d in await recall_recorder.sdk.list_devices()]
+
+
+@pytest.mark.recall_recorder(meeting=None, devices=[AudioDevice("usb-mic", "USB Microphone", "input")])
+async def test_with(recall_recorder):
+    assert await device_ids(recall_recorder) == ["usb-mic"]
+
+
+async def test_without(recall_recorder):
+    assert await device_ids(recall_recorder) == ["builtin-microphone", "builtin-speakers"]
 """,
     ("recall_webhooks", "allow_undelivered"): """
 async def leave_a_retry_pending(recall_region, recall_webhooks):
@@ -821,6 +958,7 @@ def test_with(recall_scenario):
 OPTION_OUTCOMES: dict[tuple[str, str], dict[str, int]] = {
     ("recall_webhooks", "allow_undelivered"): {"passed": 2, "errors": 1},
     ("recall_recorder", "desktop_audio"): {"passed": 2, "errors": 1},
+    ("recall_recorder", "meetings"): {"passed": 3, "errors": 1},
 }
 
 
@@ -831,6 +969,10 @@ OPTION_MESSAGES: dict[tuple[str, str], str] = {
         "recall_recorder",
         "desktop_audio",
     ): "*desktop_audio=True plays the meeting as desktop audio: name a meeting*",
+    (
+        "recall_recorder",
+        "meetings",
+    ): "*desktop_audio=True plays one meeting as desktop audio: name one, not 2*",
 }
 
 
