@@ -1,21 +1,20 @@
-"""Helpers for the recorder's tests: meetings, an SDK wired to an in-process region, a backend stand-in."""
+"""Helpers for the recorder's tests: meetings, the plugin's recorder on a test's region, a backend."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from recall_sim.recorder import events
-from recall_sim.recorder.config import SdkConfig, UploadMode
+from recall_sim.recorder.config import UploadMode
+from recall_sim.recorder.desktop import Permission
 from recall_sim.recorder.media import TINY, MediaProfile
 from recall_sim.recorder.meeting import MeetingScript, Participant, Span, Utterance, Word
 from recall_sim.recorder.retry import RetryPolicy
-from recall_sim.recorder.sdk import RecallAiSdk
-from recall_sim.recorder.simulated import SimulatedDesktop
-from recall_sim.seams import Randomness, VirtualClock
+from recall_sim.scenarios.desktop import RecallRecorder
+from recall_sim.scenarios.options import RecorderOptions
+from recall_sim.seams import VirtualClock
 from tests.support import BASE_URL, Sim
 
 
@@ -54,45 +53,50 @@ def standup(duration: float = 20.0, **changes: Any) -> MeetingScript:
     return MeetingScript(**base)  # type: ignore[arg-type]
 
 
-@dataclass
 class Rig:
-    """A simulated desktop and an SDK that talks to `sim` in-process, on the virtual clock."""
+    """The plugin's recorder (scenarios.desktop.RecallRecorder) on a test's region: a simulated desktop
+    and an SDK that talk to `sim` in process, on the virtual clock, with what the tests read of them."""
 
-    sim: Sim
-    desktop: SimulatedDesktop
-    sdk: RecallAiSdk
-    #: every event as a listener received it: (seconds since the rig was made, name, payload)
-    events: list[tuple[float, str, dict[str, Any]]] = field(default_factory=list)
+    def __init__(self, sim: Sim, recorder: RecallRecorder) -> None:
+        self.sim = sim
+        self.recorder = recorder
+        self.desktop = recorder.desktop
+        self.sdk = recorder.sdk
+        #: every event as a listener received it: (seconds since the rig was made, name, payload)
+        self.events = recorder.timeline
 
     def names(self) -> list[str]:
+        """Every event the SDK dispatched but `log`, listened to or not."""
         return [name for name, _ in self.sdk.dispatcher.delivered if name != "log"]
-
-    def listen(self, clock: VirtualClock) -> None:
-        """Record every event with the moment a listener got it."""
-        origin = clock.timestamp()
-        for name in events.ALL_EVENTS:
-
-            def heard(payload: dict[str, Any], name: str = name) -> None:
-                self.events.append((round(clock.timestamp() - origin, 6), name, payload))
-
-            self.sdk.add_event_listener(name, heard)
 
     def of(self, *names: str) -> list[dict[str, Any]]:
         """The payloads of the events called `names`, in order."""
-        return [payload for _, name, payload in self.events if name in names]
+        return self.recorder.of(*names)
 
     def at(self, name: str) -> list[float]:
         """When each event called `name` arrived."""
-        return [t for t, n, _ in self.events if n == name]
+        return self.recorder.at(name)
 
     def window_ids(self) -> list[str]:
         """Meeting windows in the order they were detected."""
-        return [p["window"]["id"] for p in self.of("meeting-detected")]
+        return self.recorder.window_ids()
 
     async def create_upload(self, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        response = await self.sim.client().post("/api/v1/sdk_upload/", json=body)
-        assert response.status_code == 201, response.text
-        return dict(response.json())
+        return await self.recorder.create_upload(body)
+
+    async def detected(self) -> str:
+        """`init`, and the first meeting window it detects (one already open is detected at once)."""
+        await self.sdk.init(api_url=self.sim.base_url)
+        await self.sim.clock.sleep(0)
+        await self.sdk.settle()
+        return self.window_ids()[0]
+
+    async def recording(self) -> tuple[str, dict[str, Any]]:
+        """`init`, and the first meeting detected recording with a new sdk upload's token."""
+        window = await self.detected()
+        upload = await self.create_upload()
+        await self.sdk.start_recording(window, upload["upload_token"])
+        return window, upload
 
 
 def rig(
@@ -106,23 +110,25 @@ def rig(
     transport: httpx.AsyncBaseTransport | None = None,
     profile: MediaProfile = TINY,
     retry: RetryPolicy | None = None,
-    **desktop: Any,
+    desktop_audio: MeetingScript | None = None,
+    granted: tuple[Permission, ...] | None = None,
+    grant_on_request: bool = True,
 ) -> Rig:
-    randomness = Randomness(seed)
-    simulated = SimulatedDesktop(clock, randomness.derive("desktop"), meetings, **desktop)
-    config = SdkConfig(
-        desktop=simulated,
-        clock=clock,
-        randomness=randomness.derive("sdk"),
-        recordings_dir=recordings,
+    """The plugin's recorder with the options a `@pytest.mark.recall_recorder(...)` would give, its
+    random streams from `seed`, keeping its recordings in `recordings`: the desktop plays `meetings`
+    in windows, or `desktop_audio` as the machine's audio."""
+    assert clock is sim.clock, "the rig runs on its region's clock"
+    options = RecorderOptions(
+        meetings=(desktop_audio,) if desktop_audio is not None else tuple(meetings),
+        desktop_audio=desktop_audio is not None,
         upload_mode=mode,
-        media_profile=profile,
-        retry=retry or RetryPolicy(),
-        transport=transport or httpx.ASGITransport(app=sim.app),
+        media=profile,
+        retry=retry,
+        transport=transport,
+        granted=granted,
+        grant_on_request=grant_on_request,
     )
-    made = Rig(sim, simulated, RecallAiSdk(config))
-    made.listen(clock)
-    return made
+    return Rig(sim, RecallRecorder(sim, options, recordings, seed))
 
 
 async def recording_of(sim: Sim, recording_id: str) -> dict[str, Any]:

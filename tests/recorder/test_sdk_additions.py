@@ -22,21 +22,11 @@ pytestmark = pytest.mark.parametrize("store_kind", ["memory"])
 MISUSE = Path(__file__).parents[2] / "js" / "desktop-sdk" / "spec" / "fixtures" / "misuse.json"
 
 
-async def _recording(r: Rig, clock: VirtualClock) -> str:
-    await r.sdk.init(api_url=API_URL)
-    await clock.sleep(0)
-    await r.sdk.settle()
-    window = r.window_ids()[0]
-    upload = await r.create_upload()
-    await r.sdk.start_recording(window, upload["upload_token"])
-    return window
-
-
 async def test_a_chat_message_is_posted_into_the_recorded_meeting_and_reported_sent(
     sim: Sim, clock: VirtualClock, tmp_path: Path
 ) -> None:
     r = rig(sim, clock, tmp_path, [standup(duration=10.0)])
-    window = await _recording(r, clock)
+    window, _ = await r.recording()
     await r.sdk.send_chat_message(window, "This meeting is being recorded.", pin=True)
     assert r.of(events.COMPLIANCE_MESSAGE_STATUS) == []  # queued, not yet in the meeting
     await clock.sleep(1)
@@ -51,7 +41,7 @@ async def test_a_chat_message_is_cancelled_when_the_recording_ends_first_and_tim
     sim: Sim, clock: VirtualClock, tmp_path: Path
 ) -> None:
     r = rig(sim, clock, tmp_path, [standup(duration=30.0)])
-    window = await _recording(r, clock)
+    window, _ = await r.recording()
     await r.sdk.send_chat_message(window, "recording", to="200")
     await r.sdk.stop_recording(window)
     await clock.sleep(1)
@@ -61,7 +51,7 @@ async def test_a_chat_message_is_cancelled_when_the_recording_ends_first_and_tim
 
     silent = rig(sim, clock, tmp_path / "2", [standup(duration=30.0)], seed=8)
     silent.desktop.chat_delay = None
-    window = await _recording(silent, clock)
+    window, _ = await silent.recording()
     await silent.sdk.send_chat_message(window, "recording")
     await clock.sleep(CHAT_TIMEOUT - 0.5)
     await silent.sdk.dispatcher.flush()
@@ -77,7 +67,7 @@ async def test_a_chat_message_needs_a_text_a_recipient_and_a_recording(
     sim: Sim, clock: VirtualClock, tmp_path: Path
 ) -> None:
     r = rig(sim, clock, tmp_path, [standup(duration=10.0)])
-    window = await _recording(r, clock)
+    window, _ = await r.recording()
     await r.sdk.send_chat_message(window, "x" * CHAT_MESSAGE_MAX)
     for message, to in (("", "everyone"), ("x" * (CHAT_MESSAGE_MAX + 1), "everyone"), ("hi", "")):
         with pytest.raises(InvalidArgumentError):
@@ -111,7 +101,7 @@ async def test_an_unexpected_shutdown_reports_the_crash_and_the_next_init_finish
     sim: Sim, clock: VirtualClock, tmp_path: Path
 ) -> None:
     r = rig(sim, clock, tmp_path, [standup(duration=10.0)])
-    window = await _recording(r, clock)
+    window, _ = await r.recording()
     await clock.sleep(4)
     await r.sdk.test_unexpected_shutdown()
     tail = [(name, payload) for _, name, payload in r.events if name != "log"][-2:]
@@ -136,10 +126,7 @@ async def test_disable_raw_media_is_accepted_and_recording_is_local(
     sim: Sim, clock: VirtualClock, tmp_path: Path
 ) -> None:
     r = rig(sim, clock, tmp_path, [standup(duration=5.0)])
-    await r.sdk.init(api_url=API_URL)
-    await clock.sleep(0)
-    await r.sdk.settle()
-    window = r.window_ids()[0]
+    window = await r.detected()
     upload = await r.create_upload()
     await r.sdk.start_recording(window, upload["upload_token"], disable_raw_media=True)
     await r.sdk.dispatcher.flush()
@@ -214,7 +201,7 @@ async def test_every_misuse_in_the_shared_table_raises_its_code_and_message(
         if phase == "initialised":
             await r.sdk.init(api_url=API_URL)
         elif phase == "recording":
-            window = await _recording(r, clock)
+            window, _ = await r.recording()
         for case in (c for c in cases if c["phase"] == phase):
             fresh = (await r.create_upload())["upload_token"] if "{fresh_token}" in json.dumps(case) else ""
             args = json.loads(

@@ -19,7 +19,7 @@ from recall_sim.recorder.media import TINY, read_speech
 from recall_sim.recorder.meeting import MeetingScript
 from recall_sim.scenarios.sample_media import decoded_audio_seconds, media_duration, stream_layout
 from recall_sim.seams import VirtualClock
-from tests.recorder.support import API_URL, Rig, download, recording_of, rig, standup
+from tests.recorder.support import API_URL, download, recording_of, rig, standup
 from tests.support import Sim
 
 pytestmark = pytest.mark.parametrize("store_kind", ["memory"])
@@ -68,23 +68,13 @@ def _script_words(
     )
 
 
-async def _record(r: Rig, clock: VirtualClock) -> tuple[str, dict[str, Any]]:
-    await r.sdk.init(api_url=API_URL)
-    await clock.sleep(0)
-    await r.sdk.settle()
-    [window] = r.window_ids()
-    upload = await r.create_upload()
-    await r.sdk.start_recording(window, upload["upload_token"])
-    return window, upload
-
-
 @pytest.mark.parametrize("mode", ["seed", "current"])
 async def test_a_paused_span_is_blank_media_without_words(
     sim: Sim, clock: VirtualClock, tmp_path: Path, mode: UploadMode
 ) -> None:
     meeting = standup(duration=20.0)
     r = rig(sim, clock, tmp_path, [meeting], mode=mode)
-    window, upload = await _record(r, clock)
+    window, upload = await r.recording()
     await clock.sleep(3.2)  # in the middle of "morning ada shall we start" (2.5 .. 4.5)
     await r.sdk.pause_recording(window)
     await clock.sleep(4)
@@ -135,7 +125,7 @@ async def test_a_recording_stopped_while_paused_ends_done_with_a_blank_tail(
 ) -> None:
     meeting = standup(duration=20.0)
     r = rig(sim, clock, tmp_path, [meeting], mode="current")
-    window, upload = await _record(r, clock)
+    window, upload = await r.recording()
     await clock.sleep(6)
     await r.sdk.pause_recording(window)
     await clock.sleep(4)
@@ -159,7 +149,7 @@ async def test_an_uncapturable_window_keeps_recording_audio(
 ) -> None:
     meeting = standup(duration=14.0, uncapturable=((4.0, 9.0),))
     r = rig(sim, clock, tmp_path, [meeting])
-    window, upload = await _record(r, clock)
+    window, upload = await r.recording()
     await clock.sleep(15)
     await r.sdk.upload_recording(window)
     await r.sdk.settle()

@@ -22,7 +22,7 @@ from recall_sim.recorder.errors import (
 )
 from recall_sim.recorder.sdk import RecallAiSdk
 from recall_sim.seams import VirtualClock
-from tests.recorder.support import API_URL, Rig, recording_of, rig, standup
+from tests.recorder.support import API_URL, recording_of, rig, standup
 from tests.support import Sim
 
 pytestmark = pytest.mark.parametrize("store_kind", ["memory"])
@@ -40,13 +40,6 @@ def calls(sdk: RecallAiSdk) -> list[Callable[[], Awaitable[Any]]]:
         lambda: sdk.request_permission("microphone"),
         lambda: sdk.shutdown(),
     ]
-
-
-async def _open(r: Rig, clock: VirtualClock) -> str:
-    await r.sdk.init(api_url=API_URL)
-    await clock.sleep(0)
-    await r.sdk.settle()
-    return r.window_ids()[0]
 
 
 async def sdk_upload(sim: Sim, upload_id: str) -> dict[str, Any]:
@@ -124,7 +117,7 @@ async def test_init_takes_the_js_spelling_and_names_the_region(
 
 async def test_unknown_and_closed_windows(sim: Sim, clock: VirtualClock, tmp_path: Path) -> None:
     r = rig(sim, clock, tmp_path, [standup(duration=5.0)])
-    window = await _open(r, clock)
+    window = await r.detected()
     upload = await r.create_upload()
     for call in (
         lambda: r.sdk.start_recording("no-such-window", upload["upload_token"]),
@@ -148,7 +141,7 @@ async def test_unknown_and_closed_windows(sim: Sim, clock: VirtualClock, tmp_pat
 
 async def test_a_window_is_recorded_once(sim: Sim, clock: VirtualClock, tmp_path: Path) -> None:
     r = rig(sim, clock, tmp_path, [standup()])
-    window = await _open(r, clock)
+    window = await r.detected()
     first, second = await r.create_upload(), await r.create_upload()
     await r.sdk.start_recording(window, first["upload_token"])
     with pytest.raises(WindowAlreadyRecordedError):
@@ -166,7 +159,7 @@ async def test_an_upload_token_records_once_in_this_sdk(
     sim: Sim, clock: VirtualClock, tmp_path: Path
 ) -> None:
     r = rig(sim, clock, tmp_path, [standup(), standup(title="Retro")])
-    await _open(r, clock)
+    await r.detected()
     a, b = r.window_ids()
     upload = await r.create_upload()
     await r.sdk.start_recording(a, upload["upload_token"])
@@ -189,8 +182,8 @@ async def test_a_token_another_sdk_already_started_is_refused_by_the_region(
     elsewhere = rig(sim, clock, tmp_path / "elsewhere", [standup()], seed=1)
     here = rig(sim, clock, tmp_path / "here", [standup()], seed=2)
     upload = await here.create_upload()
-    await elsewhere.sdk.start_recording(await _open(elsewhere, clock), upload["upload_token"])
-    window = await _open(here, clock)
+    await elsewhere.sdk.start_recording(await elsewhere.detected(), upload["upload_token"])
+    window = await here.detected()
     with pytest.raises(UploadTokenReusedError):
         await here.sdk.start_recording(window, upload["upload_token"])
     await here.sdk.settle()
@@ -207,7 +200,7 @@ async def test_an_invalid_upload_token_is_refused_and_changes_nothing(
     sim: Sim, clock: VirtualClock, tmp_path: Path
 ) -> None:
     r = rig(sim, clock, tmp_path, [standup()])
-    window = await _open(r, clock)
+    window = await r.detected()
     with pytest.raises(InvalidUploadTokenError, match="Invalid upload token"):
         await r.sdk.start_recording(window, "not-a-token")
     await r.sdk.settle()
@@ -220,7 +213,7 @@ async def test_an_invalid_upload_token_is_refused_and_changes_nothing(
 
 async def test_recording_needs_its_permissions(sim: Sim, clock: VirtualClock, tmp_path: Path) -> None:
     r = rig(sim, clock, tmp_path, [standup()], granted=(), grant_on_request=False)
-    window = await _open(r, clock)
+    window = await r.detected()
     upload = await r.create_upload()
     with pytest.raises(PermissionMissingError, match="accessibility") as raised:
         await r.sdk.start_recording(window, upload["upload_token"])
@@ -267,7 +260,7 @@ async def test_shutdown_refuses_while_recording_or_paused(
     sim: Sim, clock: VirtualClock, tmp_path: Path
 ) -> None:
     r = rig(sim, clock, tmp_path, [standup()])
-    window = await _open(r, clock)
+    window = await r.detected()
     await r.sdk.start_recording(window, (await r.create_upload())["upload_token"])
     with pytest.raises(ShutdownWhileRecordingError, match="stop it before shutdown") as raised:
         await r.sdk.shutdown()
@@ -288,7 +281,7 @@ async def test_stop_pause_resume_and_upload_in_the_wrong_state(
     sim: Sim, clock: VirtualClock, tmp_path: Path
 ) -> None:
     r = rig(sim, clock, tmp_path, [standup()])
-    window = await _open(r, clock)
+    window = await r.detected()
     for call in (r.sdk.stop_recording, r.sdk.pause_recording, r.sdk.resume_recording, r.sdk.upload_recording):
         with pytest.raises(NotRecordingError, match="has not been recorded"):
             await call(window)
@@ -331,7 +324,7 @@ async def test_a_start_the_region_refuses_leaves_the_recording_in_progress_alone
     sim: Sim, clock: VirtualClock, tmp_path: Path, refusal: str
 ) -> None:
     r = rig(sim, clock, tmp_path / "here", [standup(duration=30.0), standup(duration=30.0, title="Other")])
-    await _open(r, clock)
+    await r.detected()
     a, b = r.window_ids()
     upload = await r.create_upload()
     await r.sdk.start_recording(a, upload["upload_token"])
@@ -340,7 +333,7 @@ async def test_a_start_the_region_refuses_leaves_the_recording_in_progress_alone
     if refusal == "started elsewhere":
         elsewhere = rig(sim, clock, tmp_path / "elsewhere", [standup()], seed=3)
         token = (await elsewhere.create_upload())["upload_token"]
-        await elsewhere.sdk.start_recording(await _open(elsewhere, clock), token)
+        await elsewhere.sdk.start_recording(await elsewhere.detected(), token)
     error = InvalidUploadTokenError if refusal == "invalid" else UploadTokenReusedError
     with pytest.raises(error):
         await r.sdk.start_recording(b, token)

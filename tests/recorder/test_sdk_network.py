@@ -39,12 +39,7 @@ def _outage(sim: Sim, clock: VirtualClock, seconds: float, route: str = "/ingest
 
 async def _recorded(r: Rig, clock: VirtualClock, seconds: float) -> tuple[str, dict[str, Any]]:
     """Record the one meeting until it closes after `seconds`."""
-    await r.sdk.init(api_url=API_URL)
-    await clock.sleep(0)
-    await r.sdk.settle()
-    [window] = r.window_ids()
-    upload = await r.create_upload()
-    await r.sdk.start_recording(window, upload["upload_token"])
+    window, upload = await r.recording()
     r.sdk._sessions[window].uploader.chunk_size = 4096
     await clock.sleep(seconds)
     await r.sdk.settle()
