@@ -216,7 +216,8 @@ def _describe(kind: Any) -> str:
         return "a function"
     if origin is tuple:
         return f"a list of {_describe(get_args(kind)[0])}"
-    return f"a {getattr(kind, '__name__', kind)}"
+    name = str(getattr(kind, "__name__", kind))
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 
 def _problem(name: str, cls: type[Any], kwargs: dict[str, Any]) -> str | None:

@@ -141,15 +141,21 @@ def test_a_misspelt_or_mistyped_marker_option_fails_the_test_at_setup(pytester: 
         @pytest.mark.recall_webhooks(True)
         def test_positional(recall_webhooks):
             pass
+
+
+        @pytest.mark.recall_recorder(transport="http://proxy.test")
+        def test_not_a_transport(recall_recorder):
+            pass
         """
     )
     result = pytester.runpytest(*STRICT)
-    result.assert_outcomes(errors=3)
+    result.assert_outcomes(errors=4)
     result.stdout.fnmatch_lines(
         [
             "*@pytest.mark.recall_region has no option 'sed' (did you mean 'seed'?); its options are seed,*",
             "*@pytest.mark.recall_region(profile='curent'): profile takes one of 'seed', 'current' or None*",
             "*@pytest.mark.recall_webhooks takes keyword options only, got (True,)*",
+            "*transport takes an AsyncBaseTransport or a function or None*",
         ]
     )
 
