@@ -45,7 +45,7 @@ async def _recorded(r: Rig, clock: VirtualClock, seconds: float) -> tuple[str, d
     [window] = r.window_ids()
     upload = await r.create_upload()
     await r.sdk.start_recording(window, upload["upload_token"])
-    r.sdk._sessions[window].uploader.chunk_size = 4096
+    r.sdk._recordings.sessions[window].uploader.chunk_size = 4096
     await clock.sleep(seconds)
     await r.sdk.settle()
     return window, upload
@@ -55,7 +55,7 @@ async def _media_matches_local(sim: Sim, r: Rig, window: str, upload: dict[str, 
     recording = await recording_of(sim, upload["recording_id"])
     assert recording["status"]["code"] == "done"
     media = await download(sim, recording, "video_mixed")
-    assert hashlib.sha256(media).hexdigest() == r.sdk._sessions[window].local.media_sha256()
+    assert hashlib.sha256(media).hexdigest() == r.sdk._recordings.sessions[window].local.media_sha256()
     return media
 
 
@@ -105,7 +105,7 @@ async def test_an_outage_during_a_current_mode_recording_does_not_stop_the_captu
     # The backlog goes up once the network is back; calls still backing off follow within a minute.
     [ended] = r.at("recording-ended")
     assert r.at("network-status")[1] <= ended < 40.0 + 60
-    local = r.sdk._sessions[window].local
+    local = r.sdk._recordings.sessions[window].local
     assert len(local.segments()) == 4
     assert len(local.all("segment_uploaded")) == 4
     media = await _media_matches_local(sim, r, window, upload)
