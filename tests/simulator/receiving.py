@@ -46,11 +46,11 @@ async def receiving_region(
         workspace_id, api_key = sim.region.default_workspace.id, sim.api_key
         if profile is not None or quirks is not None:
             workspace = sim.control.create_workspace(
-                WorkspaceCreate(profile=profile, quirks=quirks or Quirks())  # type: ignore[call-arg]
+                WorkspaceCreate(profile=profile, quirks=quirks or Quirks())
             )
             workspace_id, api_key = workspace.id, workspace.api_keys[0]
         endpoint = sim.control.webhooks.create_endpoint(
-            EndpointCreate(url=ENDPOINT_URL, workspace_id=workspace_id, filter_types=None)  # type: ignore[call-arg]
+            EndpointCreate(url=ENDPOINT_URL, workspace_id=workspace_id, filter_types=None)
         )
         yield Receiving(sim, receiver, api_key, endpoint)
     finally:
