@@ -13,7 +13,9 @@ Rules kept as the real SDK keeps them: one recording at a time (starting another
 an upload token records once; a window is recorded once; recording needs its permissions; nothing works
 before `init` or after `shutdown`, and `shutdown` refuses while recording. Every misuse raises one of the
 errors in `recorder.errors`. Events arrive in the order things happen, through `dispatch.Dispatcher`.
-The 2.0 additions (chat messages, audio devices, `test_unexpected_shutdown`) are in `sdk_additions`.
+The session commands (start, stop, pause, resume, upload) are carried out by `sdk_session`'s
+`SessionCommands`, which the SDK object holds; the 2.0 additions (chat messages, audio devices,
+`test_unexpected_shutdown`) are in `sdk_additions`.
 """
 
 from __future__ import annotations
@@ -26,8 +28,6 @@ from urllib.parse import urlsplit
 from recall_sim.recorder import events
 from recall_sim.recorder.config import SdkConfig
 from recall_sim.recorder.desktop import (
-    NEEDED_FOR_DESKTOP_AUDIO,
-    NEEDED_FOR_MEETING,
     PERMISSIONS,
     AudioDeviceDirection,
     DesktopListener,
@@ -38,16 +38,12 @@ from recall_sim.recorder.dispatch import Dispatcher, Listener
 from recall_sim.recorder.errors import (
     InvalidApiUrlError,
     NotInitialisedError,
-    NotRecordingError,
-    PermissionMissingError,
     ShutdownWhileRecordingError,
     UnknownWindowError,
-    UploadTokenReusedError,
-    WindowAlreadyRecordedError,
 )
 from recall_sim.recorder.sdk_additions import SdkAdditions
-from recall_sim.recorder.session import RecordingSession, SessionEnded
-from recall_sim.recorder.session_open import recover_session, start_session
+from recall_sim.recorder.sdk_session import SessionCommands
+from recall_sim.recorder.session import SessionEnded
 from recall_sim.recorder.storage import RecordingStore
 
 __all__ = ["REGION_HOSTS", "RecallAiSdk", "region_of"]
@@ -91,14 +87,15 @@ class _DesktopEvents(DesktopListener):
         self.sdk._spawn(self.sdk._window_closed(window))
 
     def capture_changed(self, window: MeetingWindow) -> None:
-        session = self.sdk._sessions.get(window.id)
-        if session is not None and session is self.sdk._active:
+        session = self.sdk._recordings.sessions.get(window.id)
+        if session is not None and session is self.sdk._recordings.active:
             session.capture_changed(window.capturable)
 
 
 class RecallAiSdk(SdkAdditions):
     """Mirrors the npm package's `RecallAiSdk`: the methods of contract section 7, its events, its rules.
-    The session commands are here; what the 2.0 SDK added (chat, audio devices, a forced crash) is in
+    Init, events and lifecycle are here; the session commands are carried out by the `SessionCommands`
+    it holds (`recorder.sdk_session`); what the 2.0 SDK added (chat, audio devices, a forced crash) is in
     `recorder.sdk_additions`."""
 
     def __init__(self, config: SdkConfig) -> None:
@@ -110,16 +107,19 @@ class RecallAiSdk(SdkAdditions):
         self.restart_on_error = False
         self._initialised = False
         self._listener = _DesktopEvents(self)
-        self._sessions: dict[str, RecordingSession] = {}
-        self._active: RecordingSession | None = None
-        self._used_tokens: set[str] = set()
-        self._recorded: set[str] = set()
+        self._recordings = SessionCommands(self)
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._lock = asyncio.Lock()
-        self.finished: list[SessionEnded] = []
         self.desktop_audio_devices: dict[AudioDeviceDirection, str | None] = {"input": None, "output": None}
-        #: windows recorded with `disableRawMedia` (recordings here never use Raw Media either way)
-        self.raw_media_disabled: set[str] = set()
+
+    @property
+    def finished(self) -> list[SessionEnded]:
+        """How each recording's upload ended, in the order they ended."""
+        return self._recordings.finished
+
+    @property
+    def raw_media_disabled(self) -> set[str]:
+        """Windows recorded with `disableRawMedia` (recordings here never use Raw Media either way)."""
+        return self._recordings.raw_media_disabled
 
     # -- listeners ---------------------------------------------------------------------------------
 
@@ -182,10 +182,8 @@ class RecallAiSdk(SdkAdditions):
             self._detected(window)
         self._log(f"initialised against {self.api_url}", "lifecycle")
         for local in RecordingStore(self.config.recordings_dir).unfinished():
-            if local.first("started") is not None and local.id not in {
-                s.local.id for s in self._sessions.values()
-            }:
-                self._spawn(self._resume_unfinished(local))
+            if local.first("started") is not None and not self._recordings.knows(local.id):
+                self._spawn(self._recordings.resume_unfinished(local))
 
     @property
     def initialised(self) -> bool:
@@ -200,16 +198,15 @@ class RecallAiSdk(SdkAdditions):
         """`shutdown()`: stops watching the desktop; refuses while a recording is in progress. Uploads
         still going are journaled and finish at the next `init` on the same recordings folder."""
         self._check_initialised()
-        if self._active is not None:
-            raise ShutdownWhileRecordingError(self._active.window.id)
+        if self._recordings.active is not None:
+            raise ShutdownWhileRecordingError(self._recordings.active.window.id)
         self._initialised = False
         self.desktop.unsubscribe(self._listener)
         await self.desktop.stop()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        for session in self._sessions.values():
-            await session.close()
+        await self._recordings.close()
         self._emit(events.SHUTDOWN, events.shutdown(0, None))
         await self.dispatcher.close()
 
@@ -224,9 +221,7 @@ class RecallAiSdk(SdkAdditions):
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        for session in self._sessions.values():
-            await session.close()
-        self._active = None
+        await self._recordings.close()
 
     # -- permissions --------------------------------------------------------------------------------
 
@@ -251,9 +246,7 @@ class RecallAiSdk(SdkAdditions):
 
     async def _window_closed(self, window: MeetingWindow) -> None:
         # The meeting ended: a recording of it ends too, then the window is reported closed.
-        async with self._lock:
-            if self._active is not None and self._active.window.id == window.id:
-                await self._stop(self._active)
+        await self._recordings.window_closed(window.id)
         self._emit(events.MEETING_CLOSED, {"window": events.window_ref(window.id)})
 
     def _window(self, window_id: str) -> MeetingWindow:
@@ -266,9 +259,7 @@ class RecallAiSdk(SdkAdditions):
 
     @property
     def state(self) -> events.SdkState:
-        if self._active is None:
-            return "idle"
-        return "paused" if self._active.state == "paused" else "recording"
+        return self._recordings.state
 
     async def start_recording(
         self,
@@ -281,146 +272,34 @@ class RecallAiSdk(SdkAdditions):
         """`startRecording({windowId, uploadToken, disableRawMedia?})` (the seed's: `realtimeEvents`).
         Raw Media (the meeting platform's own streams) is not simulated: `recording-started` always
         says `rawMedia: false`, as the real SDK does when it falls back to capturing the window."""
-        self._check_initialised()
-        window = self._window(window_id)
-        if window_id in self._recorded:
-            raise WindowAlreadyRecordedError(window_id)
-        if upload_token in self._used_tokens:
-            raise UploadTokenReusedError()
-        needed = NEEDED_FOR_DESKTOP_AUDIO if window.desktop_audio else NEEDED_FOR_MEETING
-        for permission in needed:
-            if not self.desktop.has_permission(permission):
-                raise PermissionMissingError(permission)
-        async with self._lock:
-            assert self.api_url is not None
-            session = await start_session(
-                self.config, self._emit, window, upload_token, self.api_url, realtime_events
-            )
-            # Only once the region has accepted the new recording: a refused token leaves the
-            # current one recording.
-            if self._active is not None:
-                await self._stop(self._active)
-            self._used_tokens.add(upload_token)
-            self._recorded.add(window_id)
-            if disable_raw_media:
-                self.raw_media_disabled.add(window_id)
-            self._sessions[window_id] = session
-            self._active = session
-            self._emit(events.SDK_STATE_CHANGE, events.sdk_state("recording"))
-            self._emit(events.RECORDING_STARTED, events.recording_started(window_id))
-            if session.kind == "mp4":
-                self._emit(
-                    events.MEDIA_CAPTURE_STATUS,
-                    events.media_capture_status(window_id, "video", window.capturable),
-                )
-            self._emit(events.MEDIA_CAPTURE_STATUS, events.media_capture_status(window_id, "audio", True))
-            session.announce_participants()
-            self._log("recording started", "recording", window_id)
-
-    def _session(self, window_id: str, *, active: bool = True) -> RecordingSession:
-        self._check_initialised()
-        session = self._sessions.get(window_id)
-        if session is None:
-            self._window(window_id)  # an unknown window says so
-            raise NotRecordingError(f"Window {window_id!r} has not been recorded.")
-        if active and session is not self._active:
-            raise NotRecordingError(f"Window {window_id!r} is not recording.")
-        return session
+        await self._recordings.start_recording(
+            window_id, upload_token, realtime_events, disable_raw_media=disable_raw_media
+        )
 
     async def stop_recording(self, window_id: str) -> None:
         """`stopRecording({windowId})`."""
-        session = self._session(window_id)
-        async with self._lock:
-            if session is self._active:
-                await self._stop(session)
-
-    async def _stop(self, session: RecordingSession) -> None:
-        window_id = session.window.id
-        duration = await session.stop()
-        self._active = None
-        if session.kind == "mp4":
-            self._emit(events.MEDIA_CAPTURE_STATUS, events.media_capture_status(window_id, "video", False))
-        self._emit(events.MEDIA_CAPTURE_STATUS, events.media_capture_status(window_id, "audio", False))
-        self._emit(events.SDK_STATE_CHANGE, events.sdk_state("idle"))
-        self._log(f"recording stopped after {duration:.1f} s", "recording", window_id)
-        if session.mode == "seed":
-            self._emit(events.RECORDING_ENDED, {"window": events.window_ref(window_id)})
-        else:
-            # Parts keep uploading after the stop; the real SDK reports the end once they are up.
-            self._spawn(self._finish_current(session))
-
-    async def _finish_current(self, session: RecordingSession) -> None:
-        ended = await session.finish()
-        self._finished(session, ended)
-        self._emit(events.RECORDING_ENDED, {"window": events.window_ref(session.window.id)})
-
-    def _finished(self, session: RecordingSession, ended: SessionEnded) -> None:
-        self.finished.append(ended)
-        if ended.finalized:
-            self._log("upload complete", "upload", session.window.id)
+        await self._recordings.stop_recording(window_id)
 
     async def pause_recording(self, window_id: str) -> None:
         """`pauseRecording({windowId})`: the recording goes on with blank media until resumed."""
-        session = self._session(window_id)
-        if session.state != "recording":
-            raise NotRecordingError(f"Window {window_id!r} is not recording (it is {session.state}).")
-        await session.pause()
-        self._emit(events.SDK_STATE_CHANGE, events.sdk_state("paused"))
+        await self._recordings.pause_recording(window_id)
 
     async def resume_recording(self, window_id: str) -> None:
         """`resumeRecording({windowId})`."""
-        session = self._session(window_id)
-        if session.state != "paused":
-            raise NotRecordingError(f"Window {window_id!r} is not paused.")
-        await session.resume()
-        self._emit(events.SDK_STATE_CHANGE, events.sdk_state("recording"))
+        await self._recordings.resume_recording(window_id)
 
     async def upload_recording(self, window_id: str) -> None:
         """`uploadRecording({windowId})`: in the seed upload mode, uploads the finished recording with
         `upload-progress` 0..100; in the current mode parts went up during the recording, so it does
         nothing. Resolves when the upload is finalized (or given up, with an `error` event)."""
-        session = self._session(window_id, active=False)
-        if session is self._active:
-            raise NotRecordingError(f"Window {window_id!r} is still recording; stop it first.")
-        if session.mode == "current":
-            return
-        if session.outcome is not None or session.state == "uploading":
-            return
-        session.state = "uploading"
-        ended = await session.finish(progress=self._progress_reporter(window_id))
-        self._finished(session, ended)
-
-    def _progress_reporter(self, window_id: str) -> Any:
-        last = -1
-
-        def report(percent: int) -> None:
-            nonlocal last
-            percent = max(0, min(100, percent))
-            if percent > last:
-                last = percent
-                self._emit(events.UPLOAD_PROGRESS, events.upload_progress(window_id, percent))
-
-        report(0)
-        return report
+        await self._recordings.upload_recording(window_id)
 
     async def prepare_desktop_audio_recording(self) -> str:
         """`prepareDesktopAudioRecording()`: a window id for recording the system audio and microphone."""
         self._check_initialised()
         return self.desktop.desktop_audio_window().id
 
-    # -- after a crash ---------------------------------------------------------------------------
-
-    async def _resume_unfinished(self, local: Any) -> None:
-        """A recording left by an SDK that died: finish its upload as its mode would have."""
-        session = recover_session(self.config, self._emit, local)
-        self._sessions[session.window.id] = session
-        self._recorded.add(session.window.id)
-        self._log("resuming an unfinished recording", "recovery", session.window.id)
-        progress = self._progress_reporter(session.window.id) if session.mode == "seed" else None
-        ended = await session.finish(progress=progress)
-        self._finished(session, ended)
-        if session.mode == "current":
-            self._emit(events.RECORDING_ENDED, {"window": events.window_ref(session.window.id)})
+    # -- for tests and scenarios ------------------------------------------------------------------
 
     async def settle(self) -> None:
         """Wait until background work (uploads, recovery) and event delivery are done. For tests and

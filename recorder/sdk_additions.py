@@ -2,8 +2,8 @@
 their compliance status, the audio devices desktop-audio recordings use, and a forced crash for testing.
 
 `RecallAiSdk` (recorder.sdk) takes these methods from `SdkAdditions`; they work on the same state and
-follow the same rules as the session commands there (nothing before `init`, misuse raises an error of
-`recorder.errors`).
+follow the same rules as the session commands (recorder.sdk_session: nothing before `init`, misuse raises
+an error of `recorder.errors`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from recall_sim.recorder.config import SdkConfig
 from recall_sim.recorder.desktop import AudioDeviceDirection, Desktop
 from recall_sim.recorder.dispatch import Dispatcher
 from recall_sim.recorder.errors import InvalidArgumentError
+from recall_sim.recorder.sdk_session import SessionCommands
 from recall_sim.recorder.session import RecordingSession
 
 __all__ = ["CHAT_MESSAGE_MAX", "CHAT_TIMEOUT", "SdkAdditions"]
@@ -32,15 +33,13 @@ class SdkAdditions:
     config: SdkConfig
     desktop: Desktop
     dispatcher: Dispatcher
-    _active: RecordingSession | None
+    _recordings: SessionCommands
     #: the device chosen per direction for desktop-audio recordings (None: the system's default)
     desktop_audio_devices: dict[AudioDeviceDirection, str | None]
 
-    if TYPE_CHECKING:  # RecallAiSdk's session commands, which these methods build on
+    if TYPE_CHECKING:  # RecallAiSdk's own, which these methods build on
 
         def _check_initialised(self) -> None: ...
-
-        def _session(self, window_id: str, *, active: bool = True) -> RecordingSession: ...
 
         def _spawn(self, coroutine: Any) -> asyncio.Task[Any]: ...
 
@@ -60,7 +59,7 @@ class SdkAdditions:
             raise InvalidArgumentError(f"A chat message has between 1 and {CHAT_MESSAGE_MAX} characters.")
         if not isinstance(to, str) or not to:
             raise InvalidArgumentError('A chat message needs a recipient: a participant id or "everyone".')
-        session = self._session(window_id)
+        session = self._recordings.session(window_id)
         self._spawn(self._post_chat(session, message, to, pin))
 
     async def _post_chat(self, session: RecordingSession, message: str, to: str, pin: bool) -> None:
@@ -69,7 +68,7 @@ class SdkAdditions:
         await self.config.clock.sleep(CHAT_TIMEOUT if delay is None else min(delay, CHAT_TIMEOUT))
         if delay is None:
             status: events.ComplianceStatus = "timeout"
-        elif session is not self._active:
+        elif session is not self._recordings.active:
             status = "cancelled"
         else:
             status = "sent"

@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from recall_sim.scenarios.receiver import json_object, signed_by
+from recall_sim.scenarios.receiver_wire import json_object, signed_by
 from recall_sim.seams import Clock
 
 __all__ = ["Backend", "Delivery"]

@@ -21,7 +21,8 @@ import httpx
 from fastapi import FastAPI
 
 from recall_sim.scenarios.options import RegionOptions
-from recall_sim.scenarios.receiver import WEBHOOK_PATH, WebhookReceiver, undelivered_report
+from recall_sim.scenarios.receiver import WEBHOOK_PATH, WebhookReceiver
+from recall_sim.scenarios.receiver_wire import undelivered_report
 from recall_sim.scenarios.runner import BASE_URL
 from recall_sim.seams import VirtualClock, run_virtual
 from recall_sim.simulator import ControlPlane, Region, Settings, create_app

@@ -13,6 +13,8 @@ What it answers is configurable, to watch Svix retry: `fail_next(n)` (an outage)
 n-th attempt fails), `latency` (seconds before each answer), a script of answers (`then`, `always`:
 a status, a redirect, a hang, a dropped connection). Without a secret it verifies nothing and records
 every request. A sender that disconnects before the whole body arrived is counted as `interrupted`.
+What it reads off and writes onto the wire (signatures, JSON bodies, ASGI messages, the undelivered
+report) is in `scenarios.receiver_wire`; its names a partner's tests use are importable from here too.
 
     body = await recall_webhooks.wait_for("sdk_upload.complete")
     recall_webhooks.events()          # each message's event type once, in arrival order
@@ -22,17 +24,27 @@ every request. A sender that disconnects before the whole body arrived is counte
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
 import httpx
 from svix.webhooks import Webhook, WebhookVerificationError
 
+from recall_sim.scenarios.receiver_wire import (
+    TIMESTAMP_TOLERANCE,
+    Receive,
+    Scope,
+    Send,
+    answer,
+    json_object,
+    lifespan,
+    signed_by,
+    undelivered_report,
+    whole_body,
+)
 from recall_sim.seams import RealClock
 
 __all__ = [
@@ -52,17 +64,10 @@ __all__ = [
     "undelivered_report",
 ]
 
-#: receivers reject timestamps further than this from their own clock (Svix's tolerance)
-TIMESTAMP_TOLERANCE = 300.0
 #: where the receiver listens
 WEBHOOK_PATH = "/recall/webhook"
 #: a receiver in a process of its own answers `GET /health` with 200 once it listens
 HEALTH_PATH = "/health"
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 
 
 class Timekeeper(Protocol):
@@ -70,20 +75,6 @@ class Timekeeper(Protocol):
     another process read over HTTP."""
 
     def timestamp(self) -> float: ...
-
-
-def signed_by(secret: str, headers: dict[str, str], body: bytes, now: float) -> bool:
-    """Whether a webhook request (either header family, lower-case names) carries a signature of
-    `secret` made by the official `svix` library's signer, at a timestamp within Svix's tolerance of
-    `now` (svix's own `verify` reads the machine's clock, not the region's)."""
-    family = "svix" if "svix-id" in headers else "webhook"
-    msg_id = headers.get(f"{family}-id", "")
-    stamp = headers.get(f"{family}-timestamp", "")
-    given = headers.get(f"{family}-signature", "").split()
-    if not stamp.isdigit() or abs(int(stamp) - now) > TIMESTAMP_TOLERANCE:
-        return False
-    signed_at = datetime.fromtimestamp(int(stamp), UTC)
-    return Webhook(secret).sign(msg_id, signed_at, body.decode()) in given
 
 
 @dataclass(frozen=True)
@@ -236,20 +227,20 @@ class WebhookReceiver:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
+            await lifespan(receive, send)
             return
         if scope["type"] != "http":
             return
         if scope["method"] == "GET" and scope["path"] == HEALTH_PATH:
-            await _answer(send, 200, b"ok")
+            await answer(send, 200, b"ok")
             return
         if self.path is not None and scope["path"] != self.path:
-            await _answer(send, 404, b"Not Found")
+            await answer(send, 404, b"Not Found")
             return
         if scope["method"] != "POST":
-            await _answer(send, 405, b"Method Not Allowed", [(b"allow", b"POST")])
+            await answer(send, 405, b"Method Not Allowed", [(b"allow", b"POST")])
             return
-        body = await _whole_body(receive)
+        body = await whole_body(receive)
         if body is None:
             # The sender went away mid-request (a process killed between writing the headers and the
             # body): no handler would see this request, so it is neither a delivery nor a forgery.
@@ -272,7 +263,7 @@ class WebhookReceiver:
             text = f"failing on purpose ({delivery.status})".encode()
         else:
             text = b"signature does not verify" if delivery.status == 401 else b"ok"
-        await _answer(send, delivery.status, text, extra)
+        await answer(send, delivery.status, text, extra)
 
     def _record(self, path: str, headers: dict[str, str], body: bytes) -> tuple[Behaviour, WebhookDelivery]:
         msg_id = headers.get("svix-id") or headers.get("webhook-id") or ""
@@ -385,70 +376,3 @@ class WebhookReceiver:
             if not self._lock.wait_for(lambda: self._first(event_type) is not None, timeout):
                 raise self._missing(event_type, timeout, "real time")
         return self._first(event_type)
-
-
-async def _whole_body(receive: Receive) -> bytes | None:
-    """The request's body, or None if the sender disconnected before it all arrived."""
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return None
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body"):
-            return b"".join(chunks)
-
-
-async def _answer(
-    send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]] | None = None
-) -> None:
-    if status in (204, 304):
-        # These statuses carry no body (RFC 9110): bytes sent after one would be read by a kept-alive
-        # client as the start of the next response.
-        await send({"type": "http.response.start", "status": status, "headers": headers or []})
-        await send({"type": "http.response.body", "body": b""})
-        return
-    fields = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": fields + (headers or [])})
-    await send({"type": "http.response.body", "body": body})
-
-
-async def _lifespan(receive: Receive, send: Send) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return
-
-
-def undelivered_report(
-    messages: Iterable[dict[str, Any]], endpoint_id: str, undispatched: Iterable[str]
-) -> list[str]:
-    """One line per message (control-plane JSON) not delivered to the endpoint, and one for events not
-    yet made into messages; empty when everything arrived."""
-    lines = []
-    for message in messages:
-        for destination in message.get("destinations", []):
-            if destination["endpoint_id"] != endpoint_id or destination["status"] == "success":
-                continue
-            attempts = destination.get("attempts", 0)
-            if destination["status"] == "pending":
-                when = destination.get("next_attempt_at")
-                state = f"pending after {attempts} attempt(s)" + (f", next at {when}" if when else "")
-            else:
-                state = f"given up after {attempts} attempt(s)"
-            lines.append(f"{message['id']} {message['event_type']}: {state}")
-    waiting = list(undispatched)
-    if waiting:
-        lines.append(f"{len(waiting)} event(s) not yet made into messages: {', '.join(waiting)}")
-    return lines
-
-
-def json_object(body: bytes) -> dict[str, Any]:
-    try:
-        value = json.loads(body)
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}

@@ -18,7 +18,8 @@ from typing import Any
 import httpx
 import uvicorn
 
-from recall_sim.scenarios.receiver import WEBHOOK_PATH, WebhookReceiver, undelivered_report
+from recall_sim.scenarios.receiver import WEBHOOK_PATH, WebhookReceiver
+from recall_sim.scenarios.receiver_wire import undelivered_report
 from recall_sim.simulator.backend.events import DISPATCH_EVENT
 from recall_sim.simulator.serve import ServedRegion, bind_socket
 

@@ -11,30 +11,10 @@ plugin and the scenario runner all go through `ControlPlane`; none of them reach
 region.
 """
 
+from recall_sim.simulator.control_plane import shapes
 from recall_sim.simulator.control_plane.facade import ControlPlane
-from recall_sim.simulator.control_plane.shapes import (
-    DeliveryOut,
-    EndpointCreate,
-    EndpointCreated,
-    EndpointOut,
-    EndpointUpdate,
-    MessageOut,
-    SessionOut,
-    WorkspaceCreate,
-    WorkspaceOut,
-    WorkspaceUpdate,
-)
+from recall_sim.simulator.control_plane.shapes import *  # noqa: F403 -- shapes.__all__ names them
 
-__all__ = [
-    "ControlPlane",
-    "DeliveryOut",
-    "EndpointCreate",
-    "EndpointCreated",
-    "EndpointOut",
-    "EndpointUpdate",
-    "MessageOut",
-    "SessionOut",
-    "WorkspaceCreate",
-    "WorkspaceOut",
-    "WorkspaceUpdate",
-]
+# The shapes are listed once, in shapes.py's __all__.
+__all__ = ["ControlPlane"]
+__all__ += shapes.__all__

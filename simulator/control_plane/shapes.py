@@ -35,7 +35,6 @@ __all__ = [
     "WorkspaceCreate",
     "WorkspaceOut",
     "WorkspaceUpdate",
-    "header_family",
 ]
 
 
@@ -117,11 +116,6 @@ class EndpointOut(BaseModel):
     @classmethod
     def of(cls, endpoint: Endpoint) -> EndpointOut:
         return cls.model_validate(endpoint.model_dump(exclude={"secret", "retired_secrets"}))
-
-
-def header_family(profile: str) -> Literal["svix", "webhook"]:
-    """The prefix of the signature headers a profile's receivers see (`svix-id` or `webhook-id`, ...)."""
-    return "svix" if profile == "seed" else "webhook"
 
 
 class EndpointCreated(EndpointOut):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from recall_sim.simulator.control_plane.shapes import (
     EndpointCreate,
@@ -17,7 +17,6 @@ from recall_sim.simulator.control_plane.shapes import (
     EndpointOut,
     EndpointUpdate,
     MessageOut,
-    header_family,
 )
 from recall_sim.simulator.errors import NotFound
 from recall_sim.simulator.webhooks.models import Attempt, DestinationStatus, Endpoint, Outcome
@@ -27,6 +26,11 @@ if TYPE_CHECKING:
     from recall_sim.simulator.region import Region
 
 __all__ = ["WebhookCalls"]
+
+
+def _header_family(profile: str) -> Literal["svix", "webhook"]:
+    """The prefix of the signature headers a profile's receivers see (`svix-id` or `webhook-id`, ...)."""
+    return "svix" if profile == "seed" else "webhook"
 
 
 def _aware(moment: datetime) -> datetime:
@@ -56,7 +60,7 @@ class WebhookCalls:
         return EndpointCreated(
             **EndpointOut.of(endpoint).model_dump(),
             secret=self.endpoint_secret(endpoint.id),
-            headers=header_family(profile),
+            headers=_header_family(profile),
         )
 
     def trigger(self, spec: TriggerRequest) -> TriggerOut:

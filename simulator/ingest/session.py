@@ -27,7 +27,8 @@ from recall_sim.simulator.backend.sdk_uploads import SdkUploads
 from recall_sim.simulator.errors import BadRequest, Conflict, ValidationFailed
 from recall_sim.simulator.ingest.records import IngestFile
 from recall_sim.simulator.ingest.tokens import UploadTokenAuth, UploadTokens
-from recall_sim.simulator.ingest.tus import TusFiles, file_id_from_url
+from recall_sim.simulator.ingest.tus import TusFiles
+from recall_sim.simulator.ingest.upload_headers import file_id_from_url
 from recall_sim.simulator.records import RecordingRecord, SdkUploadRecord, Status
 
 __all__ = ["PROCESS_UPLOAD", "FinalizeManifest", "IngestSessions", "ManifestPart", "StartRecording"]

@@ -4,19 +4,17 @@ concatenation), authorised by the upload token.
 Bytes go straight from the request stream to the file on disk, so memory stays flat whatever the size.
 The stored offset is only moved after the bytes are written and synced; a region that crashed mid-PATCH
 trims the file back to that offset on the next touch, so what a HEAD reports is always what is there.
+The request's `Upload-*` headers are read into values by `ingest.upload_headers`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import hashlib
 import os
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any, BinaryIO
-from urllib.parse import urlsplit
 
 from recall_sim.simulator.backend.context import Context
 from recall_sim.simulator.errors import (
@@ -32,79 +30,20 @@ from recall_sim.simulator.errors import (
 )
 from recall_sim.simulator.ingest.records import PARTS, IngestFile
 from recall_sim.simulator.ingest.tokens import UploadTokenAuth
+from recall_sim.simulator.ingest.upload_headers import file_id_from_url, non_negative
 from recall_sim.simulator.records import Reader, Repository
 from recall_sim.simulator.store import Collection
 from recall_sim.simulator.store.writeback import start_writeback
 
-__all__ = [
-    "CHECKSUM_ALGORITHMS",
-    "TUS_EXTENSIONS",
-    "TUS_VERSION",
-    "TusFiles",
-    "parse_checksum",
-    "parse_metadata",
-]
+__all__ = ["EXPIRE_JOB", "TUS_EXTENSIONS", "TUS_VERSION", "WRITEBACK_EVERY", "TusFiles"]
 
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,creation-with-upload,checksum,termination,expiration,concatenation"
-CHECKSUM_ALGORITHMS = ("sha256", "sha1")
 #: an unfinished upload is forgotten this long after its last PATCH
 EXPIRY = timedelta(hours=24)
-#: the longest Upload-Metadata header taken: HEAD answers echo it, and HTTP clients (h11, as httpx uses)
-#: refuse a response head past 16 KiB, so a longer one would make the file unreadable to its own client
-MAX_METADATA = 8 * 1024
 EXPIRE_JOB = "expire_ingest_file"
 #: a PATCH's bytes are handed to the disk in steps this big as they arrive, not all at its fsync
 WRITEBACK_EVERY = 4 * 1024 * 1024
-
-
-def parse_metadata(header: str | None) -> dict[str, str]:
-    """`Upload-Metadata: key base64,key2 base64` -> {key: value}."""
-    out: dict[str, str] = {}
-    if not header or not header.strip():
-        return out
-    if len(header) > MAX_METADATA:
-        raise BadRequest(f"Upload-Metadata is longer than {MAX_METADATA} bytes.")
-    for pair in header.split(","):
-        key, _, encoded = pair.strip().partition(" ")
-        if not key or " " in encoded.strip():
-            raise BadRequest("Upload-Metadata must be comma-separated `key base64value` pairs.")
-        try:
-            value = base64.b64decode(encoded.strip(), validate=True).decode("utf-8") if encoded else ""
-        except (binascii.Error, UnicodeDecodeError):
-            raise BadRequest(f"Upload-Metadata value of {key!r} is not valid base64 UTF-8.") from None
-        out[key] = value
-    return out
-
-
-def parse_checksum(header: str | None) -> tuple[str, bytes] | None:
-    if header is None:
-        return None
-    algorithm, _, encoded = header.strip().partition(" ")
-    if algorithm.lower() not in CHECKSUM_ALGORITHMS:
-        raise BadRequest(
-            f"Unsupported checksum algorithm {algorithm!r}; use one of {', '.join(CHECKSUM_ALGORITHMS)}."
-        )
-    try:
-        return algorithm.lower(), base64.b64decode(encoded.strip(), validate=True)
-    except binascii.Error:
-        raise BadRequest("Upload-Checksum digest is not valid base64.") from None
-
-
-def _non_negative(value: str | None) -> int | None:
-    """A header's non-negative decimal integer, or None. ASCII digits only: `str.isdigit` also says yes
-    to `²` and other digits `int` cannot read (a header value reaches the app decoded as Latin-1)."""
-    if value is None or not value.isascii() or not value.isdigit():
-        return None
-    return int(value)
-
-
-def file_id_from_url(url: str) -> str:
-    try:
-        path = urlsplit(url.strip()).path
-    except ValueError:  # not a URL (`http://[`): no upload has that id, and the caller says so
-        return url.strip()
-    return path.rstrip("/").rsplit("/", 1)[-1]
 
 
 class _Sink:
@@ -196,7 +135,7 @@ class TusFiles:
             partials = [self._partial_for_final(auth, pid) for pid in partial_ids]
             total = sum(p.length for p in partials)
         else:
-            parsed = _non_negative(length)
+            parsed = non_negative(length)
             if parsed is None:
                 raise BadRequest("Upload-Length must be a non-negative integer.")
             total = parsed
@@ -294,7 +233,7 @@ class TusFiles:
         record = self.get(auth, file_id)
         if record.concat == "final":
             raise PermissionDenied("A final upload is assembled from its parts and cannot be patched.")
-        parsed = _non_negative(offset)
+        parsed = non_negative(offset)
         if parsed is None:
             raise BadRequest("Upload-Offset must be a non-negative integer.")
         if parsed != record.offset:

@@ -26,7 +26,7 @@ async def test_a_crash_before_the_first_segment_ends_the_upload_as_media_empty(
     await first.sdk.start_recording(window, upload["upload_token"])
     await clock.sleep(2)  # a tiny-profile segment is 10 s: nothing is whole yet
     await first.sdk.abandon()
-    assert first.sdk._sessions[window].local.segments() == []
+    assert first.sdk._recordings.sessions[window].local.segments() == []
 
     second = rig(sim, clock, tmp_path, [], mode=mode)
     await second.sdk.init(api_url=API_URL)

@@ -221,7 +221,7 @@ async def test_desktop_audio_records_mp3_with_host_and_guest(
     assert [kind for kind, _ in stream_layout(mp3)] == ["audio"]
     assert stream_layout(mp3)[0][1].startswith("mp3")
     assert abs(decoded_audio_seconds(mp3) - 12.0) < 0.2
-    [local] = [s.local for s in r.sdk._sessions.values()]
+    [local] = [s.local for s in r.sdk._recordings.sessions.values()]
     assert hashlib.sha256(mp3).hexdigest() == local.media_sha256()
     utterances = read_speech(mp3)
     speakers = {

@@ -31,7 +31,7 @@ def _app(r: Rig, uploads: list[dict[str, Any]], *, chunk_size: int | None = None
         await r.sdk.start_recording(evt["window"]["id"], upload["upload_token"])
         if chunk_size is not None:
             # Small PATCHes, so that a small recording still reports progress in several steps.
-            r.sdk._sessions[evt["window"]["id"]].uploader.chunk_size = chunk_size
+            r.sdk._recordings.sessions[evt["window"]["id"]].uploader.chunk_size = chunk_size
 
     async def on_recording_ended(evt: dict[str, Any]) -> None:
         await r.sdk.upload_recording(evt["window"]["id"])
@@ -188,7 +188,7 @@ async def test_a_whole_current_mode_recording_uploads_as_it_goes(
     recording = await recording_of(sim, uploads[0]["recording_id"])
     assert recording["status"]["code"] == "done"
     video = await download(sim, recording, "video_mixed")
-    local = r.sdk._sessions[w].local
+    local = r.sdk._recordings.sessions[w].local
     assert hashlib.sha256(video).hexdigest() == local.media_sha256()
     assert len(local.segments()) == 3
     assert {u["participant"]["name"] for u in read_speech(video)} == {

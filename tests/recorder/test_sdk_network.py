@@ -40,7 +40,7 @@ def _outage(sim: Sim, clock: VirtualClock, seconds: float, route: str = "/ingest
 async def _recorded(r: Rig, clock: VirtualClock, seconds: float) -> tuple[str, dict[str, Any]]:
     """Record the one meeting until it closes after `seconds`."""
     window, upload = await r.recording()
-    r.sdk._sessions[window].uploader.chunk_size = 4096
+    r.sdk._recordings.sessions[window].uploader.chunk_size = 4096
     await clock.sleep(seconds)
     await r.sdk.settle()
     return window, upload
@@ -50,7 +50,7 @@ async def _media_matches_local(sim: Sim, r: Rig, window: str, upload: dict[str, 
     recording = await recording_of(sim, upload["recording_id"])
     assert recording["status"]["code"] == "done"
     media = await download(sim, recording, "video_mixed")
-    assert hashlib.sha256(media).hexdigest() == r.sdk._sessions[window].local.media_sha256()
+    assert hashlib.sha256(media).hexdigest() == r.sdk._recordings.sessions[window].local.media_sha256()
     return media
 
 
@@ -100,7 +100,7 @@ async def test_an_outage_during_a_current_mode_recording_does_not_stop_the_captu
     # The backlog goes up once the network is back; calls still backing off follow within a minute.
     [ended] = r.at("recording-ended")
     assert r.at("network-status")[1] <= ended < 40.0 + 60
-    local = r.sdk._sessions[window].local
+    local = r.sdk._recordings.sessions[window].local
     assert len(local.segments()) == 4
     assert len(local.all("segment_uploaded")) == 4
     media = await _media_matches_local(sim, r, window, upload)

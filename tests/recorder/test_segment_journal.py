@@ -25,7 +25,7 @@ async def test_every_segment_prefix_decodes_to_the_time_its_journal_entry_names(
     upload = await r.create_upload()
     await r.sdk.start_recording(window, upload["upload_token"])
     await clock.sleep(25)  # two whole 10 s segments, the third still being captured
-    local = r.sdk._sessions[window].local
+    local = r.sdk._recordings.sessions[window].local
     segments = local.segments()
     assert len(segments) == 2
     media = b""

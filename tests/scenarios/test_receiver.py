@@ -172,3 +172,16 @@ def test_a_204_receiver_answers_without_a_body_on_a_kept_alive_connection(http: 
         answers = [client.post("/hook", json={"event": "recording.done", "n": n}) for n in range(3)]
     assert [(a.status_code, a.content) for a in answers] == [(204, b"")] * 3
     assert len(receiver.deliveries) == 3
+
+
+def test_the_wire_helpers_a_partner_imports_from_the_receiver_are_the_wire_modules_own() -> None:
+    """Partners import every name of `scenarios.receiver.__all__` from there; the wire helpers among
+    them are `scenarios.receiver_wire`'s, not copies."""
+    from recall_sim.scenarios import receiver, receiver_wire
+
+    for name in receiver.__all__:
+        assert hasattr(receiver, name), name
+    shared = set(receiver.__all__) & set(receiver_wire.__all__)
+    assert {"TIMESTAMP_TOLERANCE", "json_object", "signed_by", "undelivered_report"} <= shared
+    for name in shared:
+        assert getattr(receiver, name) is getattr(receiver_wire, name), name

@@ -11,11 +11,10 @@ from typing import Any
 
 import pytest
 
-from recall_sim.scenarios.receiver import WebhookReceiver
 from recall_sim.seams import VirtualClock, isoformat
-from recall_sim.simulator.control_plane import EndpointCreate, WorkspaceCreate
+from recall_sim.simulator.settings import ApiProfile
+from tests.simulator.receiving import receiving_region
 from tests.simulator.transcription.helpers import SEED_BODY, create_transcript, record_meeting
-from tests.support import make_sim
 
 RECALL_DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
 LOOKS_LIKE_A_DATETIME = re.compile(r"\d{4}-\d\d-\d\dT")
@@ -40,22 +39,14 @@ def test_isoformat_is_recalls_format() -> None:
 
 @pytest.mark.parametrize("profile", ["seed", "current"])
 async def test_every_body_the_region_sends_writes_one_datetime_format(
-    clock: VirtualClock, tmp_path: Path, profile: str
+    clock: VirtualClock, tmp_path: Path, profile: ApiProfile
 ) -> None:
-    receiver = WebhookReceiver(clock, path=None)
-    sim = make_sim(clock, tmp_path, webhook_transport=receiver.transport())
-    await sim.region.start()
-    try:
-        workspace = sim.control.create_workspace(WorkspaceCreate(profile=profile))  # type: ignore[arg-type]
-        sim.control.webhooks.create_endpoint(
-            EndpointCreate(  # type: ignore[call-arg]
-                url="http://backend.test/recall", workspace_id=workspace.id, filter_types=None
-            )
-        )
+    async with receiving_region(clock, tmp_path, profile) as region:
+        sim, receiver = region.sim, region.receiver
         # Start on a whole second, where a renderer that drops zero microseconds would show.
         clock.advance(1 - clock.timestamp() % 1)
-        meeting = await record_meeting(sim, api_key=workspace.api_keys[0])
-        api = sim.client(workspace.api_keys[0])
+        meeting = await record_meeting(sim, api_key=region.api_key)
+        api = sim.client(region.api_key)
         created = await create_transcript(api, meeting.recording_id, SEED_BODY)
         assert created.status_code == 200, created.text
         await clock.sleep(5)
@@ -89,6 +80,3 @@ async def test_every_body_the_region_sends_writes_one_datetime_format(
             assert len(found) >= at_least, where
             wrong = [d for d in found if not RECALL_DATETIME.fullmatch(d)]
             assert wrong == [], where
-    finally:
-        await sim.aclose()
-        sim.close()

@@ -19,8 +19,6 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +28,11 @@ import pytest
 from recall_sim.scenarios.receiver import WebhookReceiver
 from recall_sim.scenarios.sample_media import make_mp4
 from recall_sim.seams import VirtualClock
-from recall_sim.simulator.control_plane import EndpointCreate, WorkspaceCreate
+from recall_sim.simulator.settings import ApiProfile
 from tests.simulator.ingest.helpers import record_and_upload
+from tests.simulator.receiving import receiving_region
 from tests.simulator.transcription.helpers import record_meeting
-from tests.support import Sim, make_sim
+from tests.support import Sim
 
 EXAMPLES_FILE = Path(__file__).parent / "seed" / "examples.toml"
 EXAMPLES: dict[str, dict[str, Any]] = {
@@ -118,27 +117,6 @@ async def post_example(client: httpx.AsyncClient, path: str, name: str) -> httpx
     return await client.post(path, content=body, headers=headers)
 
 
-@asynccontextmanager
-async def region(
-    clock: VirtualClock, tmp_path: Path, profile: str
-) -> AsyncIterator[tuple[Sim, str, WebhookReceiver]]:
-    """A region with one workspace of `profile`, whose webhooks a receiver records."""
-    receiver = WebhookReceiver(clock, path=None)
-    sim = make_sim(clock, tmp_path, webhook_transport=receiver.transport())
-    await sim.region.start()
-    try:
-        workspace = sim.control.create_workspace(WorkspaceCreate(profile=profile))  # type: ignore[arg-type]
-        sim.control.webhooks.create_endpoint(
-            EndpointCreate(  # type: ignore[call-arg]
-                url="http://backend.test/recall", workspace_id=workspace.id, filter_types=None
-            )
-        )
-        yield sim, workspace.api_keys[0], receiver
-    finally:
-        await sim.aclose()
-        sim.close()
-
-
 def webhook(receiver: WebhookReceiver, event: str, upload_id: str) -> dict[str, Any]:
     for request in receiver.deliveries:
         body: dict[str, Any] = request.body
@@ -151,9 +129,9 @@ PROFILES = pytest.mark.parametrize("profile", ["seed", "current"])
 
 
 @PROFILES
-async def test_the_seeds_lifecycle_verbatim(clock: VirtualClock, tmp_path: Path, profile: str) -> None:
-    async with region(clock, tmp_path, profile) as (sim, api_key, receiver):
-        await the_seeds_lifecycle_verbatim(sim, api_key, receiver, profile)
+async def test_the_seeds_lifecycle_verbatim(clock: VirtualClock, tmp_path: Path, profile: ApiProfile) -> None:
+    async with receiving_region(clock, tmp_path, profile) as region:
+        await the_seeds_lifecycle_verbatim(region.sim, region.api_key, region.receiver, profile)
 
 
 async def the_seeds_lifecycle_verbatim(
@@ -210,9 +188,9 @@ async def the_seeds_lifecycle_verbatim(
 
 
 @PROFILES
-async def test_the_seeds_failure_webhook(clock: VirtualClock, tmp_path: Path, profile: str) -> None:
-    async with region(clock, tmp_path, profile) as (sim, api_key, receiver):
-        await the_seeds_failure_webhook(sim, api_key, receiver, profile)
+async def test_the_seeds_failure_webhook(clock: VirtualClock, tmp_path: Path, profile: ApiProfile) -> None:
+    async with receiving_region(clock, tmp_path, profile) as region:
+        await the_seeds_failure_webhook(region.sim, region.api_key, region.receiver, profile)
 
 
 async def the_seeds_failure_webhook(sim: Sim, api_key: str, receiver: WebhookReceiver, profile: str) -> None:
@@ -234,9 +212,11 @@ async def the_seeds_failure_webhook(sim: Sim, api_key: str, receiver: WebhookRec
 
 
 @PROFILES
-async def test_the_seeds_streaming_create_request(clock: VirtualClock, tmp_path: Path, profile: str) -> None:
-    async with region(clock, tmp_path, profile) as (sim, api_key, receiver):
-        await the_seeds_streaming_create_request(sim, api_key, receiver, profile)
+async def test_the_seeds_streaming_create_request(
+    clock: VirtualClock, tmp_path: Path, profile: ApiProfile
+) -> None:
+    async with receiving_region(clock, tmp_path, profile) as region:
+        await the_seeds_streaming_create_request(region.sim, region.api_key, region.receiver, profile)
 
 
 async def the_seeds_streaming_create_request(

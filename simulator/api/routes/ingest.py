@@ -22,13 +22,8 @@ from recall_sim.simulator.errors import ClientGone, PreconditionFailed, Unsuppor
 from recall_sim.simulator.ingest.records import IngestFile
 from recall_sim.simulator.ingest.session import EndRecording, FinalizeManifest, StartRecording
 from recall_sim.simulator.ingest.tokens import UploadTokenAuth
-from recall_sim.simulator.ingest.tus import (
-    CHECKSUM_ALGORITHMS,
-    TUS_EXTENSIONS,
-    TUS_VERSION,
-    parse_checksum,
-    parse_metadata,
-)
+from recall_sim.simulator.ingest.tus import TUS_EXTENSIONS, TUS_VERSION
+from recall_sim.simulator.ingest.upload_headers import CHECKSUM_ALGORITHMS, parse_checksum, parse_metadata
 from recall_sim.simulator.region import Region
 from recall_sim.simulator.render import Links
 

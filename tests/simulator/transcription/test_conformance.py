@@ -11,13 +11,13 @@ from typing import Any
 import jsonschema
 import pytest
 
-from recall_sim.scenarios.receiver import WebhookReceiver
 from recall_sim.seams import VirtualClock
-from recall_sim.simulator.control_plane import EndpointCreate, WorkspaceCreate
+from recall_sim.simulator.settings import ApiProfile
 from tests.simulator.conformance import assert_conforms
+from tests.simulator.receiving import receiving_region
 from tests.simulator.transcription.helpers import CURRENT_BODY, SEED_BODY, create_transcript, record_meeting
 from tests.simulator.webhooks.support import validate
-from tests.support import Sim, make_sim
+from tests.support import Sim
 
 _STAMP = {
     "type": "object",
@@ -107,20 +107,12 @@ async def test_transcripts_conform_to_the_reference_schemas(sim: Sim) -> None:
 
 @pytest.mark.parametrize("profile", ["seed", "current"])
 async def test_transcript_webhooks_validate_for_both_profiles(
-    clock: VirtualClock, tmp_path: Path, profile: str
+    clock: VirtualClock, tmp_path: Path, profile: ApiProfile
 ) -> None:
-    receiver = WebhookReceiver(clock, path=None)
-    sim = make_sim(clock, tmp_path, webhook_transport=receiver.transport())
-    await sim.region.start()
-    try:
-        workspace = sim.control.create_workspace(WorkspaceCreate(profile=profile))  # type: ignore[arg-type]
-        sim.control.webhooks.create_endpoint(
-            EndpointCreate(  # type: ignore[call-arg]
-                url="http://backend.test/recall", workspace_id=workspace.id, filter_types=None
-            )
-        )
-        meeting = await record_meeting(sim, api_key=workspace.api_keys[0])
-        api = sim.client(workspace.api_keys[0])
+    async with receiving_region(clock, tmp_path, profile) as region:
+        sim, receiver = region.sim, region.receiver
+        meeting = await record_meeting(sim, api_key=region.api_key)
+        api = sim.client(region.api_key)
         done = (await create_transcript(api, meeting.recording_id, CURRENT_BODY)).json()
         failed = (
             await create_transcript(
@@ -143,6 +135,3 @@ async def test_transcript_webhooks_validate_for_both_profiles(
         (failure,) = [b for b in bodies if b["event"] == "transcript.failed"]
         assert failure["data"]["data"]["sub_code"] == "language_not_supported"
         assert all(b["data"]["recording"]["id"] == meeting.recording_id for b in bodies)
-    finally:
-        await sim.aclose()
-        sim.close()

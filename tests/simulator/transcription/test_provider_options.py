@@ -13,10 +13,10 @@ import pytest
 
 from recall_sim.scenarios.receiver import WebhookReceiver
 from recall_sim.seams import VirtualClock
-from recall_sim.simulator.control_plane import EndpointCreate
 from recall_sim.simulator.transcription.option_rules import OPTION_RULES, REFUSED_SUB_CODE, refusal
+from tests.simulator.receiving import receiving_region
 from tests.simulator.transcription.helpers import create_transcript, record_meeting
-from tests.support import Sim, make_sim
+from tests.support import Sim
 
 #: seconds between requests, to stay within five a minute per recording
 PACE = 13.0
@@ -42,21 +42,8 @@ async def provider_data(sim: Sim, transcript: dict[str, Any]) -> Any:
 async def test_speech_models_and_49_keyterms_complete_and_the_singular_speech_model_fails(
     clock: VirtualClock, tmp_path: Path
 ) -> None:
-    receiver = WebhookReceiver(clock, path=None)
-    sim = make_sim(clock, tmp_path, webhook_transport=receiver.transport())
-    await sim.region.start()
-    try:
-        sim.control.webhooks.create_endpoint(
-            EndpointCreate(  # type: ignore[call-arg]
-                url="http://backend.test/recall",
-                workspace_id=sim.region.default_workspace.id,
-                filter_types=None,
-            )
-        )
-        await speech_models_complete_and_speech_model_fails(sim, receiver)
-    finally:
-        await sim.aclose()
-        sim.close()
+    async with receiving_region(clock, tmp_path) as region:
+        await speech_models_complete_and_speech_model_fails(region.sim, region.receiver)
 
 
 async def speech_models_complete_and_speech_model_fails(sim: Sim, receiver: WebhookReceiver) -> None:
