@@ -41,8 +41,9 @@ class DeferredRoute(APIRoute):
         self.path_regex, self.path_format, self.param_convertors = compile_path(path)
 
     def __getattr__(self, attribute: str) -> Any:
-        # Only called for what is not set yet: everything FastAPI's analysis sets.
-        if self.__dict__.get("_deferred") is None:
+        # Only called for what is not set yet: everything FastAPI's analysis sets. (Protocols that probe
+        # for optional dunders, as `copy` does for `__deepcopy__`, need no analysis to hear no.)
+        if attribute.startswith("__") or self.__dict__.get("_deferred") is None:
             raise AttributeError(attribute)
         self.analyse()
         return getattr(self, attribute)
