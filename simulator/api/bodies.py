@@ -12,9 +12,9 @@ from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from fastapi import Request, Response
-from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
 
+from recall_sim.simulator.api.deferred_route import DeferredRoute
 from recall_sim.simulator.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from recall_sim.simulator.region import Region
 from recall_sim.simulator.strict_json import JSONParseError, loads
@@ -32,7 +32,7 @@ class _StrictJSONRequest(Request):
         return self._json
 
 
-class StrictJSONRoute(APIRoute):
+class StrictJSONRoute(DeferredRoute):
     """A route whose body FastAPI decodes with `loads` (the control plane's and the ingest calls')."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:

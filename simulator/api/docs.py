@@ -16,6 +16,7 @@ from fastapi import APIRouter
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 
+from recall_sim.simulator.api.deferred_route import DeferredRoute
 from recall_sim.simulator.errors import NotFound
 
 __all__ = ["ASSETS_PATH", "DOCS_PATH", "router"]
@@ -31,7 +32,7 @@ ASSETS = {
     "favicon-32x32.png": "image/png",
 }
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 
 
 @cache

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from recall_sim.simulator.api.deferred_route import DeferredRoute
 from recall_sim.simulator.api.deps import control_plane, links
 from recall_sim.simulator.control_plane import ControlPlane
 from recall_sim.simulator.dashboard import views
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = ["router"]
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 
 
 def _when(moment: datetime | None) -> str:

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, Depends, Path
 from fastapi.responses import StreamingResponse
 
+from recall_sim.simulator.api.deferred_route import DeferredRoute
 from recall_sim.simulator.api.deps import get_region
 from recall_sim.simulator.api.responses import errors_doc
 from recall_sim.simulator.downloads import DOWNLOADS, downloadable
@@ -19,7 +20,7 @@ from recall_sim.simulator.region import Region
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["download"])
+router = APIRouter(tags=["download"], route_class=DeferredRoute)
 
 
 @router.get(

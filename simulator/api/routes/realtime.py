@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
+from recall_sim.simulator.api.deferred_route import DeferredRoute
 from recall_sim.simulator.api.responses import error_response
 from recall_sim.simulator.errors import ApiError
 from recall_sim.simulator.region import Region
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/ingest/v1", tags=["ingest"])
+router = APIRouter(prefix="/ingest/v1", tags=["ingest"], route_class=DeferredRoute)
 
 #: WebSocket close code for a policy violation: here, a token that may not open the channel
 POLICY_VIOLATION = 1008

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from recall_sim.simulator.api.bodies import body_of
 from recall_sim.simulator.api.caller import caller
+from recall_sim.simulator.api.deferred_route import DeferredRoute
 from recall_sim.simulator.api.deps import links_of, parse_datetime_param, parse_uuid_param
 from recall_sim.simulator.api.openapi import request_body
 from recall_sim.simulator.api.pages import page_of
@@ -28,7 +29,7 @@ from recall_sim.simulator.schemas.recording import (
 
 __all__ = ["render_for", "router"]
 
-router = APIRouter(prefix="/api/v1/recording", tags=["recording"])
+router = APIRouter(prefix="/api/v1/recording", tags=["recording"], route_class=DeferredRoute)
 
 T = TypeVar("T")
 

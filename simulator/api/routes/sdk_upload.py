@@ -7,6 +7,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from recall_sim.simulator.api.bodies import body_of
 from recall_sim.simulator.api.caller import caller
+from recall_sim.simulator.api.deferred_route import DeferredRoute
 from recall_sim.simulator.api.openapi import request_body
 from recall_sim.simulator.api.pages import page_of
 from recall_sim.simulator.api.responses import errors_doc
@@ -16,7 +17,7 @@ from recall_sim.simulator.schemas.sdk_upload import SdkUpload, SdkUploadCreate
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["sdk_upload"])
+router = APIRouter(tags=["sdk_upload"], route_class=DeferredRoute)
 
 # Both spellings appear in Recall's own material; both are served, the underscore one is canonical.
 _PREFIXES = ("/api/v1/sdk_upload", "/api/v1/sdk-upload")
