@@ -13,6 +13,7 @@ from recall_sim.simulator.api.deps import links_of, parse_datetime_param, parse_
 from recall_sim.simulator.api.openapi import request_body
 from recall_sim.simulator.api.pages import page_of
 from recall_sim.simulator.api.responses import errors_doc
+from recall_sim.simulator.api.rest_route import RestRoute
 from recall_sim.simulator.backend.recordings import RecordingFilters, check_status_code
 from recall_sim.simulator.errors import ValidationFailed
 from recall_sim.simulator.records import RecordingRecord as RecordingRecord
@@ -28,7 +29,7 @@ from recall_sim.simulator.schemas.recording import (
 
 __all__ = ["render_for", "router"]
 
-router = APIRouter(prefix="/api/v1/recording", tags=["recording"])
+router = APIRouter(route_class=RestRoute, prefix="/api/v1/recording", tags=["recording"])
 
 T = TypeVar("T")
 
