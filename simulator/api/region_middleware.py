@@ -57,7 +57,7 @@ class RegionMiddleware:
             return
         path: str = scope["path"]
         region: Region = scope["app"].state.region
-        if region.faults.rules and faults.applies(path):
+        if faults.applies(path):
             rule = region.faults.pick(scope["method"], path)
             if rule is not None:
                 held_back = faults.played(rule, region, send)
