@@ -16,11 +16,8 @@ from starlette.routing import Match, Route
 
 from recall_sim.seams import Clock
 from recall_sim.simulator.api import docs
-from recall_sim.simulator.api.body_limit import BodyLimitMiddleware
-from recall_sim.simulator.api.drf_methods import DrfMethodsMiddleware
-from recall_sim.simulator.api.faults import FaultMiddleware
-from recall_sim.simulator.api.idempotency import IdempotencyMiddleware
 from recall_sim.simulator.api.openapi import install_openapi
+from recall_sim.simulator.api.region_middleware import RegionMiddleware
 from recall_sim.simulator.api.responses import error_response
 from recall_sim.simulator.api.routes import (
     artifacts,
@@ -33,7 +30,6 @@ from recall_sim.simulator.api.routes import (
     webhooks,
 )
 from recall_sim.simulator.api.routes.ingest import FILES_PATH
-from recall_sim.simulator.api.tus_headers import TusHeadersMiddleware
 from recall_sim.simulator.dashboard import router as dashboard
 from recall_sim.simulator.errors import (
     ApiError,
@@ -155,14 +151,9 @@ def create_app(
     }
     for exc_class, handler in handlers.items():
         app.add_exception_handler(exc_class, handler)
-    # The last added is outermost: faults act before anything else, as a broken network would.
-    app.add_middleware(TusHeadersMiddleware, prefix=FILES_PATH, version=TUS_VERSION)
-    app.add_middleware(IdempotencyMiddleware)
-    # Outside the Idempotency-Key middleware: a redirect, a 405 or OPTIONS does no work to remember.
-    app.add_middleware(DrfMethodsMiddleware)
-    # Outside the Idempotency-Key middleware, which reads the body before the route does.
-    app.add_middleware(BodyLimitMiddleware, exempt_prefix=FILES_PATH)
-    app.add_middleware(FaultMiddleware)
+    # One pure-ASGI layer (faults, tus headers, body limit, DRF methods, Idempotency-Key), inside
+    # FastAPI's server-error middleware and outside its exception middleware, so it sees every answer.
+    app.add_middleware(RegionMiddleware, files_prefix=FILES_PATH, tus_version=TUS_VERSION)
     # The routers are built once, at import, with their full paths; every app shares their routes.
     # (`include_router` would rebuild every route for each app: most of a test suite's time.)
     for router in _ROUTERS:

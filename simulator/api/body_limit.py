@@ -1,4 +1,5 @@
-"""A ceiling on request bodies everywhere but the tus endpoint (whose limit is each upload's length).
+"""A ceiling on request bodies everywhere but the tus endpoint (whose limit is each upload's length): a
+step of the region's middleware (region_middleware.py), taken by every request that declares a body.
 
 Every byte the app receives passes through a counting `receive`: a `Content-Length` above the limit is
 refused at the first read, before any of the body is taken off the socket, and a chunked body without
@@ -14,12 +15,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from starlette.datastructures import Headers
-
 from recall_sim.simulator.api.responses import error_response
 from recall_sim.simulator.errors import PayloadTooLarge
 
-__all__ = ["BodyLimitMiddleware", "BodyTooLarge"]
+__all__ = ["BodyTooLarge", "limited"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -32,42 +31,36 @@ class BodyTooLarge(PayloadTooLarge):
     """The request's body is over `Settings.max_json_body`."""
 
 
-class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, *, exempt_prefix: str) -> None:
-        self.app = app
-        self.exempt_prefix = exempt_prefix
+async def limited(
+    app: ASGIApp, limit: int, declared: int | None, scope: Scope, receive: Receive, send: Send
+) -> None:
+    """`app` with the request's body held to `limit` bytes; `declared` is its Content-Length (None when
+    it has none, as a chunked body)."""
+    too_long = declared is not None and declared > limit
+    received = 0
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(self.exempt_prefix):
-            await self.app(scope, receive, send)
-            return
-        limit: int = scope["app"].state.region.settings.max_json_body
-        declared = Headers(scope=scope).get("content-length")
-        too_long = declared is not None and declared.strip().isdigit() and int(declared) > limit
-        received = 0
-
-        async def counted() -> Message:
-            nonlocal received
-            if too_long:
+    async def counted() -> Message:
+        nonlocal received
+        if too_long:
+            raise BodyTooLarge()
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
                 raise BodyTooLarge()
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    raise BodyTooLarge()
-            return message
+        return message
 
-        started = False
+    started = False
 
-        async def watched(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
+    async def watched(message: Message) -> None:
+        nonlocal started
+        if message["type"] == "http.response.start":
+            started = True
+        await send(message)
 
-        try:
-            await self.app(scope, counted, watched)
-        except BodyTooLarge as refused:
-            if started:
-                raise
-            await error_response(refused)(scope, receive, send)
+    try:
+        await app(scope, counted, watched)
+    except BodyTooLarge as refused:
+        if started:
+            raise
+        await error_response(refused)(scope, receive, send)

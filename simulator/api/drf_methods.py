@@ -33,7 +33,7 @@ from recall_sim.simulator.errors import ApiError, MethodNotAllowed
 
 __all__ = [
     "METADATA_SCHEMA",
-    "DrfMethodsMiddleware",
+    "DrfMethods",
     "Resource",
     "document_methods",
     "is_rest_path",
@@ -149,9 +149,11 @@ def _append_slash(scope: Scope) -> Response:
     return Response(status_code=301, headers={"location": location}, media_type="text/html; charset=utf-8")
 
 
-class DrfMethodsMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+class DrfMethods:
+    """The step of the region's middleware (region_middleware.py) on REST paths:
+    `await methods(app, scope, receive, send)`, `app` being what a served method goes on to."""
+
+    def __init__(self) -> None:
         self._resources: list[tuple[str, Resource]] | None = None
 
     def resources(self, scope: Scope) -> list[tuple[str, Resource]]:
@@ -160,10 +162,7 @@ class DrfMethodsMiddleware:
             self._resources = [(r.prefix, r) for r in resources_of(scope["app"].routes)]
         return self._resources
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not is_rest_path(scope["path"]):
-            await self.app(scope, receive, send)
-            return
+    async def __call__(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
         resources = self.resources(scope)
         path: str = scope["path"]
         resource = _match(resources, path)
@@ -171,14 +170,14 @@ class DrfMethodsMiddleware:
             if not path.endswith("/") and _match(resources, path + "/") is not None:
                 await _append_slash(scope)(scope, receive, send)
             else:
-                await self.app(scope, receive, send)
+                await app(scope, receive, send)
             return
         method: str = scope["method"]
         if method in resource.methods:
-            await self.app(scope, receive, send)
+            await app(scope, receive, send)
             return
         if method == "HEAD" and "GET" in resource.methods:
-            await self.app({**scope, "method": "GET"}, receive, _without_body(send))
+            await app({**scope, "method": "GET"}, receive, _without_body(send))
             return
         await self._answer(resource, scope, receive, send)
 

@@ -1,4 +1,5 @@
-"""The middleware that plays the region's fault rules (simulator/faults.py) on the requests they match.
+"""How the region's fault rules (simulator/faults.py) play on the requests they match: the first step of
+the region's middleware (region_middleware.py), before anything else, as a broken network would act.
 
 Stateless: which rule fires, and how often, is the rules' business; this only answers as the rule says.
 Latency before a status or a drop delays that answer. Latency alone delays the real response: the
@@ -12,15 +13,21 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from recall_sim.simulator.faults import FaultRule
     from recall_sim.simulator.region import Region
 
-__all__ = ["FaultMiddleware"]
+__all__ = ["answer", "applies", "played"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+def applies(path: str) -> bool:
+    """Fault rules play on every path but the control plane's, which must keep working to lift them."""
+    return not path.startswith("/_simulator/")
+
 
 #: statuses that carry no body (RFC 9110)
 _NO_BODY = {204, 304}
@@ -42,37 +49,29 @@ def _held_back(send: Send, region: Region, latency: float) -> Send:
     return delayed
 
 
-class FaultMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+async def answer(rule: FaultRule, region: Region, send: Send) -> None:
+    """Answer as a rule with a status or a drop says, after its latency."""
+    if rule.latency:
+        await region.ctx.clock.sleep(rule.latency)
+    if rule.drop:
+        # ASGI cannot abort a connection, but a response that starts and never finishes makes
+        # uvicorn close the socket: the client sees the connection drop mid-response.
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1024")]})
+        import httpx  # only a dropped response needs it; start-up does not
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith("/_simulator/"):
-            await self.app(scope, receive, send)
-            return
-        region: Region = scope["app"].state.region
-        rule = region.faults.pick(scope.get("method", "GET"), scope["path"])
-        if rule is None:
-            await self.app(scope, receive, send)
-            return
-        if rule.status is None and not rule.drop:
-            await self.app(scope, receive, _held_back(send, region, rule.latency))
-            return
-        if rule.latency:
-            await region.ctx.clock.sleep(rule.latency)
-        if rule.drop:
-            # ASGI cannot abort a connection, but a response that starts and never finishes makes
-            # uvicorn close the socket: the client sees the connection drop mid-response.
-            await send(
-                {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1024")]}
-            )
-            import httpx  # only a dropped response needs it; start-up does not
+        raise httpx.RemoteProtocolError("Server disconnected without sending a complete response.")
+    body = json.dumps(rule.body if rule.body is not None else {"detail": "Injected fault."}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if rule.status in _NO_BODY:
+        body, headers = b"", []
+    headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in rule.headers.items()]
+    await send({"type": "http.response.start", "status": rule.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
-            raise httpx.RemoteProtocolError("Server disconnected without sending a complete response.")
-        body = json.dumps(rule.body if rule.body is not None else {"detail": "Injected fault."}).encode()
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-        if rule.status in _NO_BODY:
-            body, headers = b"", []
-        headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in rule.headers.items()]
-        await send({"type": "http.response.start", "status": rule.status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+
+def played(rule: FaultRule, region: Region, send: Send) -> Send | None:
+    """`send` as the request's answer must go out under `rule`: held back for latency alone; None when
+    the rule answers in the request's place (`answer`)."""
+    if rule.status is None and not rule.drop:
+        return _held_back(send, region, rule.latency)
+    return None

@@ -1,5 +1,6 @@
-"""The `Idempotency-Key` middleware on POST, PATCH and PUT: reads the key and the body, then plays the
-rules of simulator/idempotency.py (replay, 409 while running, 400 for another request) around the route.
+"""The `Idempotency-Key` step of the region's middleware (region_middleware.py), on POST, PATCH and PUT
+that carry a key: reads the body, then plays the rules of simulator/idempotency.py (replay, 409 while
+running, 400 for another request) around the route.
 
 Stateless: the records live in the store, through `region.idempotency`. The route's work and the answer
 it gets are one unit of work, and the answer goes out only once that is committed.
@@ -10,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
-from starlette.datastructures import Headers
-
 from recall_sim.simulator.api.caller import authenticated
 from recall_sim.simulator.api.responses import error_response
 from recall_sim.simulator.errors import ApiError
@@ -21,7 +20,7 @@ from recall_sim.simulator.records import IdempotencyRecord
 if TYPE_CHECKING:
     from recall_sim.simulator.region import Region
 
-__all__ = ["IdempotencyMiddleware"]
+__all__ = ["Keyed", "applies"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -33,23 +32,18 @@ _METHODS = {"POST", "PATCH", "PUT"}
 _KEPT_HEADERS = {"content-type", "retry-after", "location"}
 
 
-class IdempotencyMiddleware:
+def applies(method: str, path: str) -> bool:
+    """Whether a request may carry a key: a change (POST, PATCH, PUT) to Recall's API."""
+    return method in _METHODS and path.startswith("/api/")
+
+
+class Keyed:
+    """The step for a request that carries a key: `await Keyed(app)(key, scope, receive, send)`."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["method"] not in _METHODS
-            or not scope["path"].startswith("/api/")
-        ):
-            await self.app(scope, receive, send)
-            return
-        headers = Headers(scope=scope)
-        key = headers.get("idempotency-key")
-        if not key:
-            await self.app(scope, receive, send)
-            return
+    async def __call__(self, key: str, scope: Scope, receive: Receive, send: Send) -> None:
         region: Region = scope["app"].state.region
         try:
             workspace = authenticated(scope)

@@ -6,6 +6,7 @@ accepts too, and a document read back is always a fresh copy.
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
@@ -58,6 +59,24 @@ class Store(ABC):
 
     @abstractmethod
     def get(self, collection: str, doc_id: str) -> Doc | None: ...
+
+    def get_json(self, collection: str, doc_id: str) -> str | None:
+        """The document as its JSON text, for a reader that parses and validates it in one step (a
+        store keeping JSON text hands it over as kept)."""
+        doc = self.get(collection, doc_id)
+        return None if doc is None else json.dumps(doc, sort_keys=True)
+
+    def find_json(
+        self,
+        collection: str,
+        *,
+        where: Mapping[str, Any] | None = None,
+        order_by: str | None = None,
+        limit: int | None = None,
+    ) -> list[str]:
+        """`find`'s documents as their JSON text."""
+        docs = self.find(collection, where=where, order_by=order_by, limit=limit)
+        return [json.dumps(doc, sort_keys=True) for doc in docs]
 
     @abstractmethod
     def put(self, collection: str, doc: Mapping[str, Any]) -> None:

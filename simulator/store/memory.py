@@ -81,6 +81,10 @@ class MemoryStore(Store):
         row = self._table(collection).get(doc_id)
         return None if row is None else dict(json.loads(row[1]))
 
+    def get_json(self, collection: str, doc_id: str) -> str | None:
+        row = self._table(collection).get(doc_id)
+        return None if row is None else row[1]
+
     def put(self, collection: str, doc: Mapping[str, Any]) -> None:
         table = self._table(collection)
         doc_id = str(doc["id"])
@@ -126,13 +130,28 @@ class MemoryStore(Store):
         order_by: str | None = None,
         limit: int | None = None,
     ) -> list[Doc]:
+        return [json.loads(text) for text in self._found(collection, where, order_by, limit)]
+
+    def find_json(
+        self,
+        collection: str,
+        *,
+        where: Mapping[str, Any] | None = None,
+        order_by: str | None = None,
+        limit: int | None = None,
+    ) -> list[str]:
+        return self._found(collection, where, order_by, limit)
+
+    def _found(
+        self, collection: str, where: Mapping[str, Any] | None, order_by: str | None, limit: int | None
+    ) -> list[str]:
         rows = self._matching(collection, where)
         if order_by is not None:
             check_indexed(collection, [order_by])
             rows.sort(key=lambda r: (r[2].get(order_by) is None, r[2].get(order_by), r[0]))
         if limit is not None:
             rows = rows[:limit]
-        return [json.loads(text) for _, text, _ in rows]
+        return [text for _, text, _ in rows]
 
     def count(self, collection: str, *, where: Mapping[str, Any] | None = None) -> int:
         return len(self._matching(collection, where))

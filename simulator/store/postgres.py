@@ -80,9 +80,13 @@ class PostgresStore(Store):
         return True
 
     def get(self, collection: str, doc_id: str) -> Doc | None:
+        text = self.get_json(collection, doc_id)
+        return None if text is None else dict(json.loads(text))
+
+    def get_json(self, collection: str, doc_id: str) -> str | None:
         check_collection(collection)
         row = self._db.execute(f"SELECT data FROM {collection} WHERE id = %s", (doc_id,)).fetchone()
-        return None if row is None else dict(json.loads(row[0]))
+        return None if row is None else str(row[0])
 
     def put(self, collection: str, doc: Mapping[str, Any]) -> None:
         indexed = check_collection(collection)
@@ -110,8 +114,21 @@ class PostgresStore(Store):
         order_by: str | None = None,
         limit: int | None = None,
     ) -> list[Doc]:
+        return [
+            dict(json.loads(text))
+            for text in self.find_json(collection, where=where, order_by=order_by, limit=limit)
+        ]
+
+    def find_json(
+        self,
+        collection: str,
+        *,
+        where: Mapping[str, Any] | None = None,
+        order_by: str | None = None,
+        limit: int | None = None,
+    ) -> list[str]:
         sql, params = _QUERIES.find(collection, where, order_by, limit)
-        return [dict(json.loads(r[0])) for r in self._db.execute(sql, params)]
+        return [str(r[0]) for r in self._db.execute(sql, params)]
 
     def count(self, collection: str, *, where: Mapping[str, Any] | None = None) -> int:
         sql, params = _QUERIES.count(collection, where)

@@ -14,17 +14,18 @@ from tests.support import Sim
 
 @pytest.fixture
 def key_reads(sim: Sim, monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    """How often each API key is read from the store (the store itself still answers every read)."""
+    """How often each API key is read from the store (the store itself still answers every read).
+    Readers read a document's JSON text (`get_json`), parsed and validated in one step."""
     reads: Counter[str] = Counter()
     store = sim.region.store
-    read = store.get
+    read = store.get_json
 
     def counted(collection: str, doc_id: str) -> Any:
         if collection == "api_keys":
             reads[doc_id] += 1
         return read(collection, doc_id)
 
-    monkeypatch.setattr(store, "get", counted)
+    monkeypatch.setattr(store, "get_json", counted)
     return reads
 
 

@@ -13,11 +13,11 @@ from fastapi import APIRouter, Query, Request, Response
 
 from recall_sim.simulator.api.bodies import body_of
 from recall_sim.simulator.api.caller import caller
-from recall_sim.simulator.api.deferred_route import DeferredRoute
 from recall_sim.simulator.api.deps import links_of, parse_uuid_param
 from recall_sim.simulator.api.openapi import request_body
 from recall_sim.simulator.api.pages import page_of
 from recall_sim.simulator.api.responses import errors_doc
+from recall_sim.simulator.api.rest_route import RestRoute
 from recall_sim.simulator.records import ARTIFACT_KINDS, Artifact, ArtifactKind
 from recall_sim.simulator.region import Region
 from recall_sim.simulator.render import FULL, Links, render_artifact
@@ -30,7 +30,7 @@ __all__ = ["routers"]
 def _router_for(kind: ArtifactKind) -> APIRouter:
     model: Any = FULL[kind]
     scope = "transcript" if kind == "transcript" else "artifact"
-    router = APIRouter(prefix=f"/api/v1/{kind}", tags=[kind], route_class=DeferredRoute)
+    router = APIRouter(route_class=RestRoute, prefix=f"/api/v1/{kind}", tags=[kind])
 
     def render(region: Region, artifact: Artifact, link: Links) -> Any:
         return render_artifact(artifact, region.recordings.records.get(artifact.recording_id), link)

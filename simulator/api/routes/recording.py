@@ -9,11 +9,11 @@ from fastapi import APIRouter, Query, Request, Response
 
 from recall_sim.simulator.api.bodies import body_of
 from recall_sim.simulator.api.caller import caller
-from recall_sim.simulator.api.deferred_route import DeferredRoute
 from recall_sim.simulator.api.deps import links_of, parse_datetime_param, parse_uuid_param
 from recall_sim.simulator.api.openapi import request_body
 from recall_sim.simulator.api.pages import page_of
 from recall_sim.simulator.api.responses import errors_doc
+from recall_sim.simulator.api.rest_route import RestRoute
 from recall_sim.simulator.backend.recordings import RecordingFilters, check_status_code
 from recall_sim.simulator.errors import ValidationFailed
 from recall_sim.simulator.records import RecordingRecord as RecordingRecord
@@ -29,7 +29,7 @@ from recall_sim.simulator.schemas.recording import (
 
 __all__ = ["render_for", "router"]
 
-router = APIRouter(prefix="/api/v1/recording", tags=["recording"], route_class=DeferredRoute)
+router = APIRouter(route_class=RestRoute, prefix="/api/v1/recording", tags=["recording"])
 
 T = TypeVar("T")
 

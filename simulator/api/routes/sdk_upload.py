@@ -7,17 +7,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from recall_sim.simulator.api.bodies import body_of
 from recall_sim.simulator.api.caller import caller
-from recall_sim.simulator.api.deferred_route import DeferredRoute
 from recall_sim.simulator.api.openapi import request_body
 from recall_sim.simulator.api.pages import page_of
 from recall_sim.simulator.api.responses import errors_doc
+from recall_sim.simulator.api.rest_route import RestRoute
 from recall_sim.simulator.render import render_sdk_upload
 from recall_sim.simulator.schemas.common import Page
 from recall_sim.simulator.schemas.sdk_upload import SdkUpload, SdkUploadCreate
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["sdk_upload"], route_class=DeferredRoute)
+router = APIRouter(route_class=RestRoute, tags=["sdk_upload"])
 
 # Both spellings appear in Recall's own material; both are served, the underscore one is canonical.
 _PREFIXES = ("/api/v1/sdk_upload", "/api/v1/sdk-upload")
