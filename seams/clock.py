@@ -17,7 +17,6 @@ against its own clock.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time as _time
 from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
@@ -94,7 +93,8 @@ class RealClock(_ClockBase):
         self._origin_wall = _time.time()
         self._origin_mono = _time.monotonic()
         self._offset = 0.0
-        self._changed: asyncio.Event | None = None
+        #: who waits in `sleep_until`: woken early when the clock is moved past their moment
+        self._sleepers: set[asyncio.Future[None]] = set()
 
     def timestamp(self) -> float:
         elapsed = (_time.monotonic() - self._origin_mono) * self.scale
@@ -104,9 +104,7 @@ class RealClock(_ClockBase):
         if seconds < 0:
             raise ValueError("time only moves forward")
         self._offset += seconds
-        if self._changed is not None:
-            self._changed.set()
-            self._changed = None
+        self._wake_sleepers()
 
     def origin(self) -> tuple[float, float]:
         """(the machine's time, this clock's time) at one moment: an origin other processes can follow."""
@@ -125,21 +123,36 @@ class RealClock(_ClockBase):
         behind = before - self.timestamp()
         if behind > 0 and not first:
             self._offset += behind
-        if self.timestamp() > before and self._changed is not None:
-            self._changed.set()
-            self._changed = None
+        if self.timestamp() > before:
+            self._wake_sleepers()
 
     async def sleep(self, seconds: float) -> None:
         await self.sleep_until(self.timestamp() + max(0.0, seconds))
 
+    def _wake_sleepers(self) -> None:
+        sleepers, self._sleepers = self._sleepers, set()
+        for sleeper in sleepers:
+            _wake(sleeper)
+
     async def sleep_until(self, timestamp: float) -> None:
+        # One future and one timer per wait (not an Event and `wait_for`'s task around it): every
+        # webhook attempt of a served region waits on its deadline like this.
+        loop = asyncio.get_running_loop()
         while (remaining := timestamp - self.timestamp()) > 0:
-            if self._changed is None:
-                self._changed = asyncio.Event()
-            changed = self._changed
-            real_wait = None if self.scale == 0 else remaining / self.scale
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(changed.wait(), real_wait)
+            sleeper: asyncio.Future[None] = loop.create_future()
+            self._sleepers.add(sleeper)
+            timer = None if self.scale == 0 else loop.call_later(remaining / self.scale, _wake, sleeper)
+            try:
+                await sleeper
+            finally:
+                if timer is not None:
+                    timer.cancel()
+                self._sleepers.discard(sleeper)
+
+
+def _wake(sleeper: asyncio.Future[None]) -> None:
+    if not sleeper.done():
+        sleeper.set_result(None)
 
 
 class VirtualClock(_ClockBase):

@@ -163,11 +163,16 @@ class Delivery:
         started_at = _moment(started)
         finished_at = _moment(finished)
         with self.ctx.unit_of_work():
-            message = self.messages.get(message_id)
+            # The message is read back as its stored document and only its destination is rebuilt: the
+            # rest (payload and all) is written back as it was read, without a model of it made again.
+            message = self.ctx.store.get(Collection.WEBHOOK_MESSAGES, message_id)
             if message is None:
                 return
-            destination = message.destinations.get(endpoint_id) or Destination(
-                endpoint_id=endpoint_id, status="failed"
+            stored = message["destinations"].get(endpoint_id)
+            destination = (
+                Destination(endpoint_id=endpoint_id, status="failed")
+                if stored is None
+                else Destination.model_validate(stored)
             )
             changes: dict[str, object] = {"last_attempt_at": finished_at}
             if trigger == "scheduled" or result.succeeded:
@@ -193,8 +198,9 @@ class Delivery:
                 changes["status"] = "failed"
             if trigger == "scheduled":
                 changes["attempts"] = number
-            destinations = {**message.destinations, endpoint_id: destination.model_copy(update=changes)}
-            self._messages.put(message.model_copy(update={"destinations": destinations}))
+            updated = destination.model_copy(update=changes).model_dump(mode="json")
+            message["destinations"] = {**message["destinations"], endpoint_id: updated}
+            self.ctx.store.put(Collection.WEBHOOK_MESSAGES, message)
             self.endpoints.judge(endpoint_id, result.succeeded, started_at, finished_at, exhausted)
             attempt_id = job.payload.get("attempt_id") or self.ctx.ids.prefixed("atmpt")
             self._attempts.put(
@@ -202,8 +208,8 @@ class Delivery:
                     id=attempt_id,
                     message_id=message_id,
                     endpoint_id=endpoint_id,
-                    workspace_id=message.workspace_id,
-                    event_type=message.event_type,
+                    workspace_id=message["workspace_id"],
+                    event_type=message["event_type"],
                     url=url,
                     request_headers=headers,
                     trigger=trigger,

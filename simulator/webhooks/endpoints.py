@@ -176,9 +176,10 @@ class Endpoints:
         """After an attempt: a success closes the endpoint's failure window, a failure opens it (or keeps
         it open), and a message given up on after failures that lasted the whole window disables the
         endpoint. Part of the attempt's unit of work."""
-        endpoint = self._endpoints.get(endpoint_id)
-        if endpoint is None:
-            return
+        stored = self.ctx.store.get(Collection.WEBHOOK_ENDPOINTS, endpoint_id)
+        if stored is None or (succeeded and stored.get("failing_since") is None):
+            return  # most attempts succeed at an endpoint that was not failing: nothing to change
+        endpoint = Endpoint.model_validate(stored)
         if succeeded:
             changes: dict[str, object] = {"failing_since": None}
         else:

@@ -58,11 +58,19 @@ def _tls() -> ssl.SSLContext:
     return httpx.create_ssl_context(trust_env=False)
 
 
+@functools.cache
+def _timeout(seconds: float) -> httpx.Timeout:
+    """The client's socket limits, built once per value: a `Timeout` holds no state of a connection."""
+    import httpx
+
+    return httpx.Timeout(seconds)
+
+
 async def _exchange(
     transport: httpx.AsyncBaseTransport | None,
     url: str,
     headers: Mapping[str, str],
-    body: str,
+    body: bytes,
     timeout: float,
 ) -> tuple[int, bytes]:
     import httpx  # loaded with the first attempt, not at start-up
@@ -76,10 +84,10 @@ async def _exchange(
         follow_redirects=False,
         trust_env=False,
         # The clock-based limit in `send` governs; this only bounds real sockets if the clock is frozen.
-        timeout=httpx.Timeout(timeout),
+        timeout=_timeout(timeout),
     )
     try:
-        async with client.stream("POST", url, headers=dict(headers), content=body.encode()) as response:
+        async with client.stream("POST", url, headers=headers, content=body) as response:
             excerpt = b""
             async for chunk in response.aiter_bytes():
                 if len(excerpt) < EXCERPT_BYTES:
@@ -104,28 +112,44 @@ async def send(
     transport: httpx.AsyncBaseTransport | None,
     url: str,
     headers: Mapping[str, str],
-    body: str,
+    body: str | bytes,
     timeout: float,
 ) -> SendResult:
-    """POST `body` to `url`, giving up after `timeout` seconds of `clock` time."""
-    exchange = asyncio.ensure_future(_exchange(transport, url, headers, body, timeout))
-    deadline = asyncio.ensure_future(_deadline(clock, timeout))
-    try:
-        await asyncio.wait({exchange, deadline}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        deadline.cancel()
-        if not exchange.done():
-            exchange.cancel()
-            # Let the cancelled request unwind (close its connection) before the attempt is logged.
-            await asyncio.wait({exchange})
-    if exchange.cancelled():
-        return SendResult(None, "", f"Timed out after {timeout:g} s", timed_out=True)
-    error = exchange.exception()
-    import httpx
+    """POST `body` to `url`, giving up after `timeout` seconds of `clock` time.
 
-    if isinstance(error, httpx.TimeoutException):
+    The exchange runs in the caller's task, and the deadline, a task of its own on `clock`, cancels it
+    when it passes: one task per attempt besides the caller's, not two and a wait on both."""
+    task = asyncio.current_task()
+    if task is None:
+        raise RuntimeError("send() runs inside a task")
+    deadline = asyncio.ensure_future(_deadline(clock, timeout))
+    # `expired` is set only while the exchange is awaited: a deadline that passes as the exchange
+    # returns must not cancel whatever the caller awaits next.
+    state = {"waiting": True, "expired": False}
+
+    def expire(finished: asyncio.Future[None]) -> None:
+        if state["waiting"] and not finished.cancelled() and finished.exception() is None:
+            state["expired"] = True
+            task.cancel()
+
+    deadline.add_done_callback(expire)
+    content = body.encode() if isinstance(body, str) else body
+    try:
+        status_code, excerpt = await _exchange(transport, url, headers, content, timeout)
+    except asyncio.CancelledError:
+        # The cancelled request has unwound (closed its connection) by now, before the attempt is logged.
+        if not state["expired"] or task.uncancel() > 0:
+            raise  # cancelled from outside (the scheduler stopping), not by the deadline
         return SendResult(None, "", f"Timed out after {timeout:g} s", timed_out=True)
-    if error is not None:
+    except Exception as error:  # nothing a receiver does may crash the delivery job
+        import httpx
+
+        if state["expired"]:
+            task.uncancel()  # the cancellation surfaced as another error while the request unwound
+        if state["expired"] or isinstance(error, httpx.TimeoutException):
+            return SendResult(None, "", f"Timed out after {timeout:g} s", timed_out=True)
         return SendResult(None, "", f"{type(error).__name__}: {error}".rstrip(": "), timed_out=False)
-    status_code, excerpt = exchange.result()
+    finally:
+        state["waiting"] = False
+        deadline.cancel()
     return SendResult(status_code, excerpt.decode("utf-8", errors="replace"), None, timed_out=False)

@@ -45,11 +45,14 @@ class _CountingStore(MemoryStore):
     def __init__(self) -> None:
         super().__init__()
         self.job_reads = 0
+        self.job_documents_read = 0
 
     def find(self, collection: str, **kwargs: Any) -> list[Doc]:
+        docs = super().find(collection, **kwargs)
         if collection == "jobs":
             self.job_reads += 1
-        return super().find(collection, **kwargs)
+            self.job_documents_read += len(docs)
+        return docs
 
 
 async def test_a_burst_of_concurrent_jobs_starts_from_a_few_reads_of_the_queue(clock: VirtualClock) -> None:
@@ -69,6 +72,29 @@ async def test_a_burst_of_concurrent_jobs_starts_from_a_few_reads_of_the_queue(c
     assert await scheduler.run_due() == 300
     assert started == []  # started as tasks of their own, not yet run
     assert store.job_reads <= 10
+    release.set()
+    await scheduler.drain()
+    assert started == [j.id for j in jobs]
+    assert scheduler.pending() == []
+
+
+async def test_a_larger_burst_reads_each_job_a_bounded_number_of_times(clock: VirtualClock) -> None:
+    # Each read skips the running jobs first; batches of a fixed size would read the k running ones
+    # again k / 64 times (1000 attempts: about 8,000 documents read), batches that grow with what is
+    # running read each about twice.
+    store = _CountingStore()
+    scheduler = Scheduler(store, clock)
+    release = asyncio.Event()
+    started: list[str] = []
+
+    async def attempt(job: Job) -> None:
+        await release.wait()
+        started.append(job.id)
+
+    scheduler.register("attempt", attempt, concurrent=True)
+    jobs = [scheduler.schedule("attempt") for _ in range(1000)]
+    assert await scheduler.run_due() == 1000
+    assert store.job_documents_read <= 3 * 1000
     release.set()
     await scheduler.drain()
     assert started == [j.id for j in jobs]
