@@ -17,6 +17,8 @@ from typing import Any, BinaryIO
 
 import httpx
 
+from recall_sim.recorder.api_client import AsyncApiClient
+
 __all__ = ["IngestClient", "IngestError", "PartRef", "StartedRecording", "sha256_of"]
 
 TUS_VERSION = "1.0.0"
@@ -92,7 +94,7 @@ class IngestClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.chunk_size = chunk_size
-        self._http = httpx.AsyncClient(
+        self._http = AsyncApiClient(
             base_url=self.base_url,
             transport=transport,
             timeout=timeout,
