@@ -21,10 +21,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `python benchmarks/lifecycle.py`
 
-import recall_sim.recorder.session as session_module
+from benchmarks._capture_replay import capture_recorded, capture_replayed
 from benchmarks._report import Figure, add_json_flag, figures_reported
-from recall_sim.recorder.media import MeetingEncoder
-from recall_sim.recorder.media.timeline import RecordingTimeline
 from recall_sim.recorder.meeting import MeetingScript, Participant, Utterance, Word
 from recall_sim.scenarios.invariants import check
 from recall_sim.scenarios.model import AppBehaviour, BackendBehaviour, Scenario
@@ -32,102 +30,6 @@ from recall_sim.scenarios.named import load
 from recall_sim.scenarios.runner import run_scenario
 
 DEFAULT_SCENARIOS = "happy-path,current-api,pause,desktop-audio,streaming-transcript,async-transcript"
-
-
-class _Recording:
-    """Wraps the real encoder and notes, for each call, the segments it emitted and the state after."""
-
-    log: list[list[tuple[str, tuple[Any, ...], list[Any], float, float]]] = []
-
-    def __init__(self, script: MeetingScript, profile: Any, **kwargs: Any) -> None:
-        self._emit = kwargs.pop("on_segment")
-        self._out: list[Any] = []
-        self._real = MeetingEncoder(script, profile, on_segment=self._out.append, **kwargs)
-        self.calls: list[tuple[str, tuple[Any, ...], list[Any], float, float]] = []
-        _Recording.log.append(self.calls)
-        self.kind = self._real.kind
-
-    def _call(self, name: str, *args: Any) -> Any:
-        result = getattr(self._real, name)(*args)
-        emitted, self._out[:] = list(self._out), []
-        self.calls.append((name, args, emitted, self._real.position, self._real.emitted_until))
-        for segment in emitted:
-            self._emit(segment)
-        return result
-
-    def advance_to(self, t: float) -> None:
-        self._call("advance_to", t)
-
-    def pause(self, at: float) -> None:
-        self._call("pause", at)
-
-    def resume(self, at: float) -> None:
-        self._call("resume", at)
-
-    def close(self, at: float) -> Any:
-        return self._call("close", at)
-
-    @property
-    def position(self) -> float:
-        return self._real.position
-
-    @property
-    def emitted_until(self) -> float:
-        return self._real.emitted_until
-
-    @property
-    def timeline(self) -> RecordingTimeline:
-        return self._real.timeline
-
-    @property
-    def paused(self) -> bool:
-        return self._real.paused
-
-
-class _Replaying:
-    """Capture switched off: hands out the recorded segments at the recorded calls, encodes nothing."""
-
-    logs: list[list[tuple[str, tuple[Any, ...], list[Any], float, float]]] = []
-    summaries: list[Any] = []
-
-    def __init__(self, script: MeetingScript, profile: Any, **kwargs: Any) -> None:
-        self._emit = kwargs["on_segment"]
-        self._calls = _Replaying.logs.pop(0)
-        self.kind = kwargs.get("kind") or "mp4"
-        self._timeline = RecordingTimeline()
-        self.position = 0.0
-        self.emitted_until = 0.0
-
-    def _call(self, name: str, *args: Any) -> None:
-        recorded, recorded_args, emitted, self.position, self.emitted_until = self._calls.pop(0)
-        if (recorded, recorded_args) != (name, args):
-            raise RuntimeError(f"the run went another way: {name}{args} where {recorded}{recorded_args} was")
-        for segment in emitted:
-            self._emit(segment)
-
-    def advance_to(self, t: float) -> None:
-        self._call("advance_to", t)
-
-    def pause(self, at: float) -> None:
-        self._call("pause", at)
-        self._timeline.pause(at)
-
-    def resume(self, at: float) -> None:
-        self._call("resume", at)
-        self._timeline.resume(at)
-
-    def close(self, at: float) -> Any:
-        self._call("close", at)
-        self._timeline.stop(at)
-        return _Replaying.summaries.pop(0)
-
-    @property
-    def timeline(self) -> RecordingTimeline:
-        return self._timeline
-
-    @property
-    def paused(self) -> bool:
-        return self._timeline.paused
 
 
 def _timed(run: Callable[[], Any]) -> tuple[float, Any]:
@@ -138,31 +40,12 @@ def _timed(run: Callable[[], Any]) -> tuple[float, Any]:
 
 def _record_then_replay(scenario: Scenario) -> tuple[float, float]:
     """(wall with capture, wall with capture replayed) for one scenario, each checked."""
-    _Recording.log.clear()
-    summaries: list[Any] = []
-    original_close = _Recording.close
-
-    def close(self: _Recording, at: float) -> Any:
-        summary = original_close(self, at)
-        summaries.append(summary)
-        return summary
-
-    _Recording.close = close  # type: ignore[method-assign]
-    session_module.MeetingEncoder = _Recording  # type: ignore[misc,assignment]
-    try:
+    with capture_recorded() as log:
         ours, run = _timed(lambda: run_scenario(scenario))
-    finally:
-        session_module.MeetingEncoder = MeetingEncoder  # type: ignore[misc]
-        _Recording.close = original_close  # type: ignore[method-assign]
     if check(run):
         raise RuntimeError(f"{scenario.name} broke an invariant; fix that before measuring it")
-    _Replaying.logs = list(_Recording.log)
-    _Replaying.summaries = summaries
-    session_module.MeetingEncoder = _Replaying  # type: ignore[misc,assignment]
-    try:
+    with capture_replayed(log):
         baseline, replayed = _timed(lambda: run_scenario(scenario))
-    finally:
-        session_module.MeetingEncoder = MeetingEncoder  # type: ignore[misc]
     if replayed.trace.dumps() != run.trace.dumps():
         raise RuntimeError(
             f"{scenario.name}: the replayed run's trace differs; the baseline is not the same run"

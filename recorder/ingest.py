@@ -17,6 +17,8 @@ from typing import Any, BinaryIO
 
 import httpx
 
+from recall_sim.recorder.api_client import AsyncApiClient
+
 __all__ = ["IngestClient", "IngestError", "PartRef", "StartedRecording", "sha256_of"]
 
 TUS_VERSION = "1.0.0"
@@ -92,12 +94,13 @@ class IngestClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.chunk_size = chunk_size
-        self._http = httpx.AsyncClient(
+        self._http = AsyncApiClient(
             base_url=self.base_url,
             transport=transport,
             timeout=timeout,
             headers={"Authorization": f"UploadToken {upload_token}"},
         )
+        self._urls: dict[str, httpx.URL] = {}
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -108,8 +111,17 @@ class IngestClient:
     async def __aexit__(self, *_: object) -> None:
         await self.aclose()
 
+    def _url(self, path: str) -> httpx.URL:
+        """`path` (or a tus file's URL) against the base URL, parsed once: a recording asks the same few
+        URLs again and again (one file's PATCHes, its HEADs), and httpx would parse and merge them anew
+        for every request."""
+        url = self._urls.get(path)
+        if url is None:
+            url = self._urls[path] = self._http.build_request("GET", path).url
+        return url
+
     async def _call(self, method: str, path: str, call: str, **kwargs: Any) -> httpx.Response:
-        response = await self._http.request(method, path, **kwargs)
+        response = await self._http.request(method, self._url(path), **kwargs)
         if response.status_code >= 400:
             header = response.headers.get("retry-after", "")
             retry_after = float(header) if header.replace(".", "", 1).isdigit() else None

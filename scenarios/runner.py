@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 
 from recall_sim.recorder import events as sdk_events
+from recall_sim.recorder.api_client import AsyncApiClient
 from recall_sim.recorder.errors import RecallSdkError
 from recall_sim.recorder.media import TINY, MediaProfile
 from recall_sim.recorder.media.profiles import voiced
@@ -251,7 +252,7 @@ class ScenarioRunner:
         await self.region.start()
         control = ControlPlane(self.region)
         endpoint = control.webhooks.create_endpoint(EndpointCreate(url=WEBHOOK_URL))
-        api = httpx.AsyncClient(
+        api = AsyncApiClient(
             transport=httpx.ASGITransport(app=self.backend_network),
             base_url=BASE_URL,
             headers={"Authorization": f"Token {self.region.default_api_key.id}"},

@@ -223,27 +223,14 @@ def fuzz(
         )
         typer.echo("Install them with: pip install 'recall-sim[property]'", err=True)
         raise typer.Exit(1) from None
-    from hypothesis import HealthCheck, given, settings
-    from hypothesis import seed as hypothesis_seed
-
+    from recall_sim.scenarios.fuzzing import Broken, search
     from recall_sim.scenarios.shared_examples import ExamplesMisconfigured, example_database
-    from recall_sim.scenarios.strategies import scenarios
 
     try:
         # RECALL_SIM_EXAMPLES=redis://...: failures found anywhere are tried first, and ours are kept.
         database = example_database()
     except ExamplesMisconfigured as error:
         raise typer.BadParameter(str(error), param_hint="RECALL_SIM_EXAMPLES") from None
-    ran: list[str] = []
-    failing: list[Scenario] = []
-
-    class Broken(AssertionError):
-        """A generated scenario broke invariants; saved only once Hypothesis has shrunk it."""
-
-        def __init__(self, scenario: Scenario, violations: list[Violation]) -> None:
-            super().__init__(f"{len(violations)} invariant(s) broken")
-            self.scenario = scenario
-            self.violations = violations
 
     progress = Progress(
         "[progress.description]{task.description}",
@@ -254,26 +241,18 @@ def fuzz(
         transient=True,
     )
     task = progress.add_task("generating scenarios", total=examples)
+    seen = 0
 
-    @settings(
-        max_examples=examples, deadline=None, database=database, suppress_health_check=list(HealthCheck)
-    )
-    @given(scenarios(faults=faults, max_seconds=max_seconds))
-    def search(scenario: Scenario) -> None:
-        ran.append(scenario.name)
-        if failing:
+    def on_example(scenario: Scenario, shrinking: bool) -> None:
+        nonlocal seen
+        seen += 1
+        if shrinking:
             # Hypothesis found a failure and now tries smaller variants of it.
-            progress.update(task, description=f"shrinking the failure ({len(ran)} runs)", total=None)
+            progress.update(task, description=f"shrinking the failure ({seen} runs)", total=None)
         else:
             progress.update(task, advance=1)
-        violations = check(run_scenario(scenario))
-        if violations:
-            failing.append(scenario)
-            raise Broken(scenario, violations)
 
-    if database is None:
-        search = hypothesis_seed(seed)(search)
-    else:
+    if database is not None:
         # Hypothesis uses no database for a seeded search: the shared failures come first, then a
         # random search.
         console.print("RECALL_SIM_EXAMPLES: failures saved by any run are tried first; --seed is not used")
@@ -281,12 +260,20 @@ def fuzz(
     started = time.perf_counter()
     try:
         with progress:
-            search()
+            ran = search(
+                examples=examples,
+                seed=seed,
+                faults=faults,
+                max_seconds=max_seconds,
+                database=database,
+                on_example=on_example,
+                checker=check,
+            )
     except Broken as failure:
         # Only the final, shrunk scenario is kept: the larger ones on the way were steps, not findings.
         saved = save_failure(failure.scenario)
         console.print(
-            f"[red]a scenario broke {len(failure.violations)} invariant(s)[/] (after {len(ran)} runs, "
+            f"[red]a scenario broke {len(failure.violations)} invariant(s)[/] (after {seen} runs, "
             "shrunk to the smallest that still breaks them)"
         )
         for violation in failure.violations:
@@ -294,6 +281,4 @@ def fuzz(
         console.print(dump_yaml(failure.scenario))
         console.print(f"replay with: recall-sim scenario run {saved}", soft_wrap=True)
         raise typer.Exit(1) from None
-    console.print(
-        f"[green]{len(ran)} scenarios, every invariant held[/] in {time.perf_counter() - started:.1f} s"
-    )
+    console.print(f"[green]{ran} scenarios, every invariant held[/] in {time.perf_counter() - started:.1f} s")

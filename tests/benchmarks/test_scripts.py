@@ -36,6 +36,7 @@ TINY = {
     "media_capture": ["--runs", "1", "--tiny-minutes", "0.1", "--standard-minutes", "0.05"],
     "ingest_upload": ["--size-mib", "1", "--chunk-mib", "1", "--runs", "1"],
     "lifecycle": ["--runs", "1", "--hour-runs", "0", "--scenarios", "happy-path,pause"],
+    "scenario_fuzz": ["--runs", "1", "--examples", "2", "--max-seconds", "20"],
     "speech_recognition": ["--quick"],
     "scale_out": [
         "--runs",
