@@ -57,15 +57,18 @@ def check_indexed(collection: str, fields: Iterator[str] | tuple[str, ...] | lis
 class Store(ABC):
     """Documents by collection and id; insertion order is kept and is the order `find` returns."""
 
+    # Every store keeps a document as its JSON text (so what one store accepts the others accept too):
+    # the text is what a store reads, and a document is that text parsed.
+
     @abstractmethod
-    def get(self, collection: str, doc_id: str) -> Doc | None: ...
-
     def get_json(self, collection: str, doc_id: str) -> str | None:
-        """The document as its JSON text, for a reader that parses and validates it in one step (a
-        store keeping JSON text hands it over as kept)."""
-        doc = self.get(collection, doc_id)
-        return None if doc is None else json.dumps(doc, sort_keys=True)
+        """The document as its JSON text, for a reader that parses and validates it in one step."""
 
+    def get(self, collection: str, doc_id: str) -> Doc | None:
+        text = self.get_json(collection, doc_id)
+        return None if text is None else dict(json.loads(text))
+
+    @abstractmethod
     def find_json(
         self,
         collection: str,
@@ -74,18 +77,9 @@ class Store(ABC):
         order_by: str | None = None,
         limit: int | None = None,
     ) -> list[str]:
-        """`find`'s documents as their JSON text."""
-        docs = self.find(collection, where=where, order_by=order_by, limit=limit)
-        return [json.dumps(doc, sort_keys=True) for doc in docs]
+        """Documents whose indexed ``where`` fields equal the given values, as their JSON text, in
+        insertion order (or by the indexed field ``order_by``, then insertion order)."""
 
-    @abstractmethod
-    def put(self, collection: str, doc: Mapping[str, Any]) -> None:
-        """Insert or replace the document with id ``doc["id"]`` (a replace keeps its position)."""
-
-    @abstractmethod
-    def delete(self, collection: str, doc_id: str) -> bool: ...
-
-    @abstractmethod
     def find(
         self,
         collection: str,
@@ -94,8 +88,16 @@ class Store(ABC):
         order_by: str | None = None,
         limit: int | None = None,
     ) -> list[Doc]:
-        """Documents whose indexed ``where`` fields equal the given values, in insertion order
-        (or by the indexed field ``order_by``, then insertion order)."""
+        """`find_json`'s documents, parsed."""
+        texts = self.find_json(collection, where=where, order_by=order_by, limit=limit)
+        return [dict(json.loads(text)) for text in texts]
+
+    @abstractmethod
+    def put(self, collection: str, doc: Mapping[str, Any]) -> None:
+        """Insert or replace the document with id ``doc["id"]`` (a replace keeps its position)."""
+
+    @abstractmethod
+    def delete(self, collection: str, doc_id: str) -> bool: ...
 
     @abstractmethod
     def count(self, collection: str, *, where: Mapping[str, Any] | None = None) -> int: ...

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from recall_sim.simulator.store.base import Doc, Store, check_collection, check_indexed
+from recall_sim.simulator.store.base import Store, check_collection, check_indexed
 
 __all__ = ["MemoryStore"]
 
@@ -77,10 +77,6 @@ class MemoryStore(Store):
             else:
                 self._unkeyed.setdefault((collection, field), set()).add(doc_id)
 
-    def get(self, collection: str, doc_id: str) -> Doc | None:
-        row = self._table(collection).get(doc_id)
-        return None if row is None else dict(json.loads(row[1]))
-
     def get_json(self, collection: str, doc_id: str) -> str | None:
         row = self._table(collection).get(doc_id)
         return None if row is None else row[1]
@@ -122,16 +118,6 @@ class MemoryStore(Store):
         rows.sort(key=lambda r: r[0])
         return rows
 
-    def find(
-        self,
-        collection: str,
-        *,
-        where: Mapping[str, Any] | None = None,
-        order_by: str | None = None,
-        limit: int | None = None,
-    ) -> list[Doc]:
-        return [json.loads(text) for text in self._found(collection, where, order_by, limit)]
-
     def find_json(
         self,
         collection: str,
@@ -139,11 +125,6 @@ class MemoryStore(Store):
         where: Mapping[str, Any] | None = None,
         order_by: str | None = None,
         limit: int | None = None,
-    ) -> list[str]:
-        return self._found(collection, where, order_by, limit)
-
-    def _found(
-        self, collection: str, where: Mapping[str, Any] | None, order_by: str | None, limit: int | None
     ) -> list[str]:
         rows = self._matching(collection, where)
         if order_by is not None:

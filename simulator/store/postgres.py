@@ -79,10 +79,6 @@ class PostgresStore(Store):
     def shared(self) -> bool:
         return True
 
-    def get(self, collection: str, doc_id: str) -> Doc | None:
-        text = self.get_json(collection, doc_id)
-        return None if text is None else dict(json.loads(text))
-
     def get_json(self, collection: str, doc_id: str) -> str | None:
         check_collection(collection)
         row = self._db.execute(f"SELECT data FROM {collection} WHERE id = %s", (doc_id,)).fetchone()
@@ -105,19 +101,6 @@ class PostgresStore(Store):
         check_collection(collection)
         cur = self._db.execute(f"DELETE FROM {collection} WHERE id = %s", (doc_id,))
         return cur.rowcount > 0
-
-    def find(
-        self,
-        collection: str,
-        *,
-        where: Mapping[str, Any] | None = None,
-        order_by: str | None = None,
-        limit: int | None = None,
-    ) -> list[Doc]:
-        return [
-            dict(json.loads(text))
-            for text in self.find_json(collection, where=where, order_by=order_by, limit=limit)
-        ]
 
     def find_json(
         self,

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from recall_sim.simulator.store.base import COLLECTIONS, Doc, Store, check_collection
+from recall_sim.simulator.store.base import COLLECTIONS, Store, check_collection
 from recall_sim.simulator.store.sql import QueryBuilder
 from recall_sim.simulator.store.sql import column as _col
 
@@ -63,10 +63,6 @@ class SqliteStore(Store):
                     columns = f"{_col(field)}, seq"
                     self._db.execute(f"CREATE INDEX IF NOT EXISTS {index} ON {collection} ({columns})")
 
-    def get(self, collection: str, doc_id: str) -> Doc | None:
-        text = self.get_json(collection, doc_id)
-        return None if text is None else dict(json.loads(text))
-
     def get_json(self, collection: str, doc_id: str) -> str | None:
         check_collection(collection)
         row = self._db.execute(f"SELECT data FROM {collection} WHERE id = ?", (doc_id,)).fetchone()
@@ -96,19 +92,6 @@ class SqliteStore(Store):
         with self.transaction():
             cur = self._db.execute(f"DELETE FROM {collection} WHERE id = ?", (doc_id,))
         return cur.rowcount > 0
-
-    def find(
-        self,
-        collection: str,
-        *,
-        where: Mapping[str, Any] | None = None,
-        order_by: str | None = None,
-        limit: int | None = None,
-    ) -> list[Doc]:
-        return [
-            dict(json.loads(text))
-            for text in self.find_json(collection, where=where, order_by=order_by, limit=limit)
-        ]
 
     def find_json(
         self,
