@@ -76,8 +76,7 @@ class SqliteStore(Store):
         with self.transaction():
             row = self._db.execute(f"SELECT seq FROM {collection} WHERE id = ?", (doc_id,)).fetchone()
             if row is None:
-                self._db.execute("UPDATE seq SET n = n + 1")
-                seq = self._db.execute("SELECT n FROM seq").fetchone()[0]
+                seq = self._db.execute("UPDATE seq SET n = n + 1 RETURNING n").fetchone()[0]
             else:
                 seq = row[0]
             cols = "".join(f", {_col(f)}" for f in indexed)
@@ -89,8 +88,9 @@ class SqliteStore(Store):
 
     def delete(self, collection: str, doc_id: str) -> bool:
         check_collection(collection)
-        with self.transaction():
-            cur = self._db.execute(f"DELETE FROM {collection} WHERE id = ?", (doc_id,))
+        # One statement is atomic on its own (SQLite undoes a statement that fails), inside a transaction
+        # or not: a transaction of its own would only add two statements.
+        cur = self._db.execute(f"DELETE FROM {collection} WHERE id = ?", (doc_id,))
         return cur.rowcount > 0
 
     def find_json(
@@ -139,11 +139,11 @@ class SqliteStore(Store):
         return None if row is None else json.loads(row[0])
 
     def put_meta(self, key: str, value: Any) -> None:
-        with self.transaction():
-            self._db.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-                (key, json.dumps(value, sort_keys=True)),
-            )
+        # One statement, atomic on its own, as in `delete`.
+        self._db.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+            (key, json.dumps(value, sort_keys=True)),
+        )
 
     def clear(self) -> None:
         with self.transaction():

@@ -73,11 +73,12 @@ async def _exchange(
     body: bytes,
     timeout: float,
 ) -> tuple[int, bytes]:
-    import httpx  # loaded with the first attempt, not at start-up
+    # loaded with the first attempt, not at start-up
+    from recall_sim.simulator.webhooks.attempt_client import AttemptClient
 
     # A fresh client per attempt: the region may be built on one thread and served on another's loop,
     # and a client must not outlive its loop. An injected transport belongs to the caller: not closed.
-    client = httpx.AsyncClient(
+    client = AttemptClient(
         transport=transport,
         # An injected transport does its own TLS, if any.
         verify=_tls() if transport is None else True,

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
 
 from recall_sim.scenarios.receiver import WebhookReceiver, hang
 from recall_sim.seams import RealClock
@@ -60,3 +65,25 @@ def test_an_attempt_cancelled_from_outside_is_cancelled_not_timed_out() -> None:
 
     with pytest.raises(asyncio.CancelledError):
         asyncio.run(stopped())
+
+
+def test_an_attempt_never_reads_the_cookies_a_receiver_sets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The attempt's client is closed after its one request, so a `Set-Cookie` could never be sent back:
+    the response is judged without handing it to a cookie jar."""
+    read: list[str] = []
+    original = httpx.Cookies.extract_cookies
+
+    def counted(self: httpx.Cookies, response: httpx.Response) -> None:
+        read.append(response.request.url.path)
+        original(self, response)
+
+    monkeypatch.setattr(httpx.Cookies, "extract_cookies", counted)
+
+    async def sets(request: Request) -> Response:
+        response = PlainTextResponse("ok")
+        response.set_cookie("session", "abc")
+        return response
+
+    transport = httpx.ASGITransport(app=Starlette(routes=[Route("/", sets, methods=["POST"])]))
+    result = asyncio.run(send(RealClock(FAST), transport, URL, {}, b"{}", 15.0))
+    assert (result.status_code, result.response_body, read) == (200, "ok", [])
