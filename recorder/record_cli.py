@@ -207,6 +207,8 @@ def record(
             console.print(f"[red]{missing}[/]", soft_wrap=True)
             raise typer.Exit(1) from None
         media = voiced(get_profile(media)).name if media in PROFILES else media
+    if sum(given is not None for given in (upload_token, api_key, token_url)) != 1:
+        raise typer.BadParameter("give exactly one of --upload-token, --api-key or --token-url")
     try:
         script = load_meeting(meeting)
         get_profile(media)

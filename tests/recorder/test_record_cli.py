@@ -275,3 +275,10 @@ def test_record_against_no_region_names_the_fix(tmp_path: Path) -> None:
     assert f"no region answers at {url}" in result.output
     assert "recall-sim serve" in result.output
     assert "--base-url (RECALL_SIM_BASE_URL)" in result.output
+
+
+@pytest.mark.parametrize("credentials", [[], ["--api-key", "k" * 40, "--upload-token", "t"]])
+def test_record_names_the_flags_that_give_a_token(credentials: list[str]) -> None:
+    result = CliRunner().invoke(cli, ["record", "--base-url", "http://127.0.0.1:9", *credentials])
+    assert result.exit_code == 2
+    assert "give exactly one of --upload-token, --api-key or --token-url" in result.output
