@@ -101,6 +101,9 @@ async def record_meeting(
                 outcome.mode = await reported_mode(tokens.base_url, token, tokens.transport)
                 config.upload_mode = outcome.mode
             await sdk.start_recording(window["id"], token)
+        except httpx.ConnectError as error:
+            outcome.errors.append(f"could not start recording: {_nothing_answers(error, tokens)}")
+            done.set()
         except Exception as error:
             outcome.errors.append(f"could not start recording: {error}")
             done.set()
@@ -131,6 +134,20 @@ async def record_meeting(
     return outcome
 
 
+def _nothing_answers(error: httpx.ConnectError, tokens: TokenSource) -> str:
+    """Which server did not answer, and what to do about it: the region, or the partner's backend."""
+    try:
+        url = str(error.request.url)
+    except RuntimeError:  # raised without its request: say what httpx said
+        return str(error)
+    if url.startswith(tokens.base_url.rstrip("/")):
+        return (
+            f"no region answers at {tokens.base_url}. Start one with `recall-sim serve`, "
+            "or point --base-url (RECALL_SIM_BASE_URL) at yours."
+        )
+    return f"nothing answers at {url}. Start your backend, or point --token-url at it."
+
+
 def _parse_headers(pairs: list[str]) -> dict[str, str]:
     headers = {}
     for pair in pairs:
@@ -142,7 +159,9 @@ def _parse_headers(pairs: list[str]) -> dict[str, str]:
 
 
 def record(
-    base_url: Annotated[str, typer.Option(help="The region's base URL")] = "http://127.0.0.1:8080",
+    base_url: Annotated[
+        str, typer.Option(help="The region's base URL", envvar="RECALL_SIM_BASE_URL", show_envvar=True)
+    ] = "http://127.0.0.1:8080",
     meeting: Annotated[
         str, typer.Option(help=f"A shipped meeting ({', '.join(meeting_names())}) or a YAML/JSON file")
     ] = DEFAULT_MEETING,
@@ -188,6 +207,8 @@ def record(
             console.print(f"[red]{missing}[/]", soft_wrap=True)
             raise typer.Exit(1) from None
         media = voiced(get_profile(media)).name if media in PROFILES else media
+    if sum(given is not None for given in (upload_token, api_key, token_url)) != 1:
+        raise typer.BadParameter("give exactly one of --upload-token, --api-key or --token-url")
     try:
         script = load_meeting(meeting)
         get_profile(media)

@@ -143,7 +143,10 @@ def serve(
         panel = _panel(simulated, base_url, endpoints, in_memory, data_dir, store_url)
         console.print(Panel.fit(panel, title="recall-sim"))
         key = simulated.default_api_key.id
-        console.print(f'curl -X POST -H "Authorization: Token {key}" {base_url}/api/v1/sdk_upload/')
+        # One line however narrow the terminal: a wrapped command breaks when pasted into a shell.
+        console.print(
+            f'curl -X POST -H "Authorization: Token {key}" {base_url}/api/v1/sdk_upload/', soft_wrap=True
+        )
         serve_forever(simulated, sock, log_level=log_level, access_log=access_log)
 
 

@@ -163,9 +163,10 @@ class _Trigger:
             workspace, SdkUploadCreate(metadata=dict(TRIGGER_METADATA))
         )
         upload_code, recording_code = _resource_states(domain_type)
-        now = self.ctx.now()
         with self.ctx.unit_of_work():
             recording = self.region.recordings.create_recording(upload)
+            # Read after the recording starts: a recording completes no earlier than it started.
+            now = self.ctx.now()
             sub_code = _FAILURE_SUB_CODE if recording_code == "failed" else None
             recording = self.region.recordings.stage(
                 recording, Status(code=recording_code, sub_code=sub_code, updated_at=now)

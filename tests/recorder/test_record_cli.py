@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import threading
 from pathlib import Path
 from typing import Any
@@ -242,3 +243,42 @@ def test_token_mode_and_api_key_mode_print_the_same_summary(tmp_path: Path) -> N
     assert summaries[0] == summaries[1]
     assert summaries[0][0] == "recording: done"
     assert "  video_mixed.download_url" in summaries[0]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_record_reads_the_base_url_from_the_environment(tmp_path: Path) -> None:
+    # The client commands share RECALL_SIM_BASE_URL, so one `export` points a whole shell at a region.
+    with served(Settings(seed=19, data_dir=tmp_path / "data")) as region:
+        result = CliRunner().invoke(
+            cli,
+            [
+                *("record", "--meeting", str(_meeting_file(tmp_path)), "--api-key", region.api_key),
+                *("--time-scale", "2", "--json"),
+            ],
+            env={"RECALL_SIM_BASE_URL": region.base_url},
+        )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["recordings"][0]["status"] == "done"
+
+
+def test_record_against_no_region_names_the_fix(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{_free_port()}"
+    result = CliRunner().invoke(
+        cli, ["record", "--base-url", url, "--api-key", "k" * 40, "--time-scale", "8"]
+    )
+    assert result.exit_code == 1
+    assert f"no region answers at {url}" in result.output
+    assert "recall-sim serve" in result.output
+    assert "--base-url (RECALL_SIM_BASE_URL)" in result.output
+
+
+@pytest.mark.parametrize("credentials", [[], ["--api-key", "k" * 40, "--upload-token", "t"]])
+def test_record_names_the_flags_that_give_a_token(credentials: list[str]) -> None:
+    result = CliRunner().invoke(cli, ["record", "--base-url", "http://127.0.0.1:9", *credentials])
+    assert result.exit_code == 2
+    assert "give exactly one of --upload-token, --api-key or --token-url" in result.output

@@ -99,6 +99,28 @@ def test_the_serve_command_starts_serves_and_stops_on_ctrl_c() -> None:
     assert b"Traceback" not in stderr, stderr.decode()
 
 
+def test_the_printed_curl_command_stays_one_line_in_a_narrow_terminal() -> None:
+    # Pasted from an 80-column terminal, a command wrapped at its spaces runs curl without its URL.
+    command = [sys.executable, "-c", "from recall_sim.scenarios.cli import main; main()"]
+    args = ["serve", "--port", "0", "--in-memory", "--seed", "5"]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "80", "NO_COLOR": "1"}
+    proc = subprocess.Popen([*command, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        printed = read_until(proc, b"/api/v1/sdk_upload/", time.monotonic() + 30).decode()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+    [line] = [line for line in printed.splitlines() if line.startswith("curl ")]
+    assert re.fullmatch(
+        r'curl -X POST -H "Authorization: Token [0-9a-f]{40}" http://127\.0\.0\.1:\d+/api/v1/sdk_upload/',
+        line.rstrip(),
+    ), printed
+
+
 def test_an_idle_keep_alive_connection_outlives_uvicorns_default(tmp_path: Path) -> None:
     # A client polling every few seconds reuses its pooled connection; with uvicorn's 5 s default the
     # server closed it under the client and a request sent at that moment was reset.

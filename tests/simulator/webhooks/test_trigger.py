@@ -4,9 +4,14 @@ tested in tests/scenarios/console/test_trigger.py)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import httpx
 import pytest
 
 from recall_sim.scenarios.receiver import WebhookReceiver
+from recall_sim.simulator import Settings
+from recall_sim.simulator.serve import served
 from recall_sim.simulator.webhooks.payloads import EVENT_TYPES
 from recall_sim.simulator.webhooks.trigger import emitted_types
 from tests.simulator.webhooks.support import validate
@@ -87,3 +92,21 @@ async def test_refusals(hooked: Sim) -> None:
     )
     assert current.status_code == 201, current.text
     assert current.json()["workspace_id"] == created.json()["id"]
+
+
+@pytest.mark.served
+def test_a_triggered_recording_completes_no_earlier_than_it_started(tmp_path: Path) -> None:
+    # On the machine's clock every reading differs: the recording's times must come in their order.
+    with (
+        served(Settings(seed=7, data_dir=tmp_path)) as region,
+        httpx.Client(base_url=region.base_url) as http,
+    ):
+        for event in ("recording.done", "recording.failed"):
+            triggered = http.post(f"{BASE}/trigger", json={"event_type": event})
+            assert triggered.status_code == 201, triggered.text
+            recording = http.get(
+                f"/api/v1/recording/{triggered.json()['recording_id']}/",
+                headers={"Authorization": f"Token {region.api_key}"},
+            ).json()
+            assert recording["completed_at"] >= recording["started_at"] >= recording["created_at"], recording
+    region.region.close()
