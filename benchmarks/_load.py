@@ -86,10 +86,31 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, int, bool]:
             return status, total, closing
 
 
-async def _connection(
-    host: str, port: int, raw: bytes, warm_until: float, stop_at: float, result: LoadResult
-) -> None:
+Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+
+async def _primed(host: str, port: int, raw: bytes) -> Connection:
+    """A connection that has had one answer: a server's first request on it may pay one-off costs
+    (a route analysed on first use, a module loaded), which no measured window should hold."""
     reader, writer = await asyncio.open_connection(host, port)
+    writer.write(raw)
+    _, _, closing = await _read_response(reader)
+    if closing:
+        writer.close()
+        reader, writer = await asyncio.open_connection(host, port)
+    return reader, writer
+
+
+async def _connection(
+    connection: Connection,
+    host: str,
+    port: int,
+    raw: bytes,
+    warm_until: float,
+    stop_at: float,
+    result: LoadResult,
+) -> None:
+    reader, writer = connection
     try:
         while (started := time.perf_counter()) < stop_at:
             writer.write(raw)
@@ -111,17 +132,17 @@ async def _run(request: Request, connections: int, seconds: float, warmup: float
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     raw = request.encode()
     result = LoadResult(seconds, [], Counter(), 0, 0.0)
+    primed = await asyncio.gather(*(_primed(host, port, raw) for _ in range(connections)))
     start = time.perf_counter()
     warm_until = start + warmup
     stop_at = warm_until + seconds
     cpu = time.process_time()
-    await asyncio.gather(
-        *(_connection(host, port, raw, warm_until, stop_at, result) for _ in range(connections))
-    )
+    await asyncio.gather(*(_connection(c, host, port, raw, warm_until, stop_at, result) for c in primed))
     result.cpu_share = (time.process_time() - cpu) / (time.perf_counter() - start)
     return result
 
 
 def run_load(request: Request, *, connections: int, seconds: float, warmup: float = 1.0) -> LoadResult:
-    """Send `request` over `connections` connections for `warmup` + `seconds`; measure the last `seconds`."""
+    """Send `request` over `connections` connections, each answered once first, for `warmup` + `seconds`;
+    measure the last `seconds`."""
     return asyncio.run(_run(request, connections, seconds, warmup))

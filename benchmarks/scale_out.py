@@ -149,7 +149,12 @@ def _measure_all(args: argparse.Namespace, figures: list[Figure]) -> None:
         if config != CONFIGS[0]:
             figures.append(Figure(f"API req/s, {config}", a, base_api, CONFIGS[0], "req/s"))
             figures.append(Figure(f"lifecycles/s, {config}", life, base_life, CONFIGS[0], "lifecycles/s"))
-        print(f"{config:<15} {a:>10.0f} {a / base_api:>6.2f}  {life:>12.2f} {life / base_life:>6.2f}")
+        print(f"{config:<15} {a:>10.0f} {_ratio(a, base_api):>6}  {life:>12.2f} {_ratio(life, base_life):>6}")
+
+
+def _ratio(ours: float, baseline: float) -> str:
+    """As `Figure.ratio`: none against a baseline that measured nothing (a window no answer fell in)."""
+    return "—" if not baseline else f"{ours / baseline:.2f}"
 
 
 if __name__ == "__main__":
